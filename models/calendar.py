@@ -1,0 +1,61 @@
+"""Calendar settings and the deadline request/answer exchanged with the calendar activity.
+
+Deadlines are computed in an activity (never in workflow code) so that the
+answer, which depends on a holiday list that may change between deploys, is
+recorded once in the workflow history.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class CalendarSpec(BaseModel):
+    """Which days are working days and when the working day ends, for one partnership."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    calendar: Literal["england-and-wales"] = "england-and-wales"
+    timezone: str = "Europe/London"
+    opens_at: time = time(9, 0)
+    close_of_business: time = time(17, 0)
+    extra_closure_days: list[date] = Field(
+        default_factory=list, description="Days the partnership is closed besides bank holidays."
+    )
+
+
+class DeadlineRequest(BaseModel):
+    """Ask for the deadline ``working_days`` working days after ``start``.
+
+    ``start`` may be naive, in which case it is local time in the calendar's zone.
+    ``not_after`` caps the answer (a shorter timescale that protects the child).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    calendar: CalendarSpec = Field(default_factory=CalendarSpec)
+    start: datetime
+    working_days: int = Field(ge=0, le=366)
+    not_after: AwareDatetime | None = None
+    reminders: bool = False
+
+
+class Reminder(BaseModel):
+    """A moment at which whoever must act is reminded of a pending deadline."""
+
+    kind: Literal["halfway", "last_day"]
+    at: AwareDatetime
+
+
+class DeadlinePlan(BaseModel):
+    """The computed deadline, in local time with its UTC offset, and its reminders."""
+
+    start: AwareDatetime
+    effective_day: date
+    working_days: int
+    due_at: AwareDatetime
+    capped: bool = False
+    reminders: list[Reminder] = Field(default_factory=list)

@@ -1,0 +1,82 @@
+"""Decision payloads: what people tell a running disagreement.
+
+The same models serve the fire-and-forget signals and the acknowledged
+updates. Extra fields are kept (a case system may attach its own ids) so that a
+richer client never breaks an older worker.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from models.common import Identifier, NonEmptyText
+
+
+class Decision(BaseModel):
+    """Fields every decision carries."""
+
+    model_config = ConfigDict(extra="allow")
+
+    by: NonEmptyText = Field(description="Who is deciding (name and role, or a user id).")
+    stage: Identifier | None = Field(
+        default=None,
+        description="The stage the decision is about; if given it must be the current stage.",
+    )
+
+
+class Resolved(Decision):
+    """The disagreement is resolved with an agreed outcome."""
+
+    outcome: NonEmptyText
+    outstanding: str | None = Field(
+        default=None, description="How any outstanding issues will be pursued."
+    )
+
+
+class Unresolved(Decision):
+    """The current stage failed to agree; the case goes up a level now."""
+
+    reason: NonEmptyText
+
+
+class Confirmed(Decision):
+    """The outcome was confirmed in writing to the raising side."""
+
+    text: str | None = Field(default=None, description="The written confirmation or its summary.")
+
+
+class ImmediateRisk(Decision):
+    """A child is at immediate risk of significant harm."""
+
+    reason: NonEmptyText
+
+
+class ShortenTimescale(Decision):
+    """Bring the current deadline forward to protect the child.
+
+    Give either ``working_days`` (a per-stage timescale counted from when the
+    stage was entered, applying to later stages too) or ``due_at`` (an absolute
+    deadline for the current stage). Lengthening is always refused.
+    """
+
+    reason: NonEmptyText
+    working_days: int | None = Field(default=None, ge=0, le=60)
+    due_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ShortenTimescale:
+        if (self.working_days is None) == (self.due_at is None):
+            raise ValueError("give exactly one of working_days or due_at")
+        return self
+
+
+class DecisionReceipt(BaseModel):
+    """The workflow's acknowledgement of an accepted update."""
+
+    accepted: bool = True
+    state: str
+    stage: str | None
+    message: str
+    due_at: datetime | None = None

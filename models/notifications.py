@@ -1,0 +1,52 @@
+"""What the workflow asks the email activity to send.
+
+The workflow states the facts; the activity renders the message. Subjects carry
+the case reference only, never a child's name.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from models.common import Person
+
+NotificationKind = Literal[
+    "stage_entered",
+    "reminder",
+    "overdue",
+    "resolved",
+    "confirmation_due",
+    "confirmation_late",
+    "closed",
+    "immediate_risk",
+    "deadline_changed",
+]
+
+
+class Notification(BaseModel):
+    """One email to the people concerned by a step."""
+
+    key: str = Field(description="Idempotency key: workflow id + step; also the Message-ID seed.")
+    workflow_id: str
+    case_reference: str
+    kind: NotificationKind
+    procedure_title: str
+    partnership: str
+    stage_title: str | None = None
+    headline: str = Field(description="Short subject text after the case reference.")
+    lines: list[str] = Field(default_factory=list, description="Body paragraphs, in order.")
+    due_at: AwareDatetime | None = None
+    timezone: str = "Europe/London"
+    to: list[Person]
+    cc: list[Person] = Field(default_factory=list)
+
+
+class NotificationResult(BaseModel):
+    """What happened to one notification."""
+
+    key: str
+    status: Literal["sent", "already_sent", "no_recipients"]
+    message_id: str | None = None
+    recipients: list[str] = Field(default_factory=list)

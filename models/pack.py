@@ -1,0 +1,168 @@
+"""The policy pack schema: one procedure of one safeguarding partnership, as data.
+
+A workflow is an interpreter of a pack. Nothing procedure-specific lives in
+code: a new partnership writes a pack file, and this schema tells it exactly
+what is wrong with it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from models.calendar import CalendarSpec
+from models.common import Identifier, NonEmptyText, RoleRef
+
+
+class RoleSpec(BaseModel):
+    """A role somebody holds in a disagreement, e.g. ``receiving.line_manager``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: RoleRef
+    title: NonEmptyText
+
+
+class StageSpec(BaseModel):
+    """One rung of a ladder: who must act, within how long, who is told."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Identifier
+    title: NonEmptyText
+    holders: list[RoleRef] = Field(min_length=1, description="Who must act at this stage.")
+    copied: list[RoleRef] = Field(default_factory=list, description="Who is copied in.")
+    timescale_working_days: int | None = Field(
+        default=None,
+        ge=0,
+        le=60,
+        description="Working days to resolve; absent means the pack's default timescale.",
+    )
+    timescale_note: str | None = Field(default=None, description="Where the figure comes from.")
+    first_contact_working_days: int | None = Field(default=None, ge=0, le=60)
+    confirmation_working_days: int | None = Field(default=None, ge=0, le=60)
+    confirmer: RoleRef | None = Field(
+        default=None, description="Who confirms a resolution in writing (default: a holder)."
+    )
+    requires_confirmation: bool = Field(
+        default=True,
+        description="Whether a resolution here opens the written-confirmation step.",
+    )
+    on_deadline: Literal["escalate", "notify_and_wait"] = "escalate"
+    overdue_notify: list[RoleRef] = Field(default_factory=list)
+    guidance: str | None = Field(default=None, description="What the seed asks of this stage.")
+
+
+class LadderSpec(BaseModel):
+    """An ordered list of stages a disagreement climbs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Identifier
+    title: NonEmptyText
+    stages: list[StageSpec] = Field(min_length=1)
+    immediate_risk_stage: Identifier | None = Field(
+        default=None, description="Stage an immediate risk of significant harm jumps to."
+    )
+
+    @model_validator(mode="after")
+    def _stages_are_consistent(self) -> LadderSpec:
+        ids = [s.id for s in self.stages]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"stage ids must be unique in a ladder; repeated: {', '.join(dupes)}")
+        if self.immediate_risk_stage is not None and self.immediate_risk_stage not in ids:
+            raise ValueError(
+                f"immediate_risk_stage '{self.immediate_risk_stage}' is not a stage of this ladder"
+            )
+        return self
+
+    def index_of(self, stage_id: str) -> int:
+        """Position of a stage in the ladder (0-based)."""
+        for i, stage in enumerate(self.stages):
+            if stage.id == stage_id:
+                return i
+        raise KeyError(stage_id)
+
+
+class PackDecision(BaseModel):
+    """A place where the seed is ambiguous and what the pack decided, with why."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    topic: NonEmptyText
+    seed_says: NonEmptyText
+    pack_uses: NonEmptyText
+    reason: NonEmptyText
+
+
+class PolicyPack(BaseModel):
+    """A partnership's escalation procedure."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Identifier
+    title: NonEmptyText
+    partnership: NonEmptyText
+    source: NonEmptyText = Field(description="The procedure document this pack encodes.")
+    version: int = Field(default=1, ge=1)
+    calendar: CalendarSpec = Field(default_factory=CalendarSpec)
+    default_timescale_working_days: int = Field(
+        ge=0, le=60, description="Partnership default for stages whose seed gives no timescale."
+    )
+    confirmation_working_days: int = Field(default=2, ge=0, le=60)
+    raise_within_working_days: int | None = Field(default=None, ge=0, le=60)
+    roles: list[RoleSpec] = Field(min_length=1)
+    ladders: list[LadderSpec] = Field(min_length=1)
+    default_ladder: Identifier
+    decisions: list[PackDecision] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> PolicyPack:
+        known = {r.id for r in self.roles}
+        ladder_ids = [ladder.id for ladder in self.ladders]
+        dupes = sorted({i for i in ladder_ids if ladder_ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"ladder ids must be unique; repeated: {', '.join(dupes)}")
+        if self.default_ladder not in ladder_ids:
+            raise ValueError(f"default_ladder '{self.default_ladder}' is not one of the ladders")
+        for ladder in self.ladders:
+            for stage in ladder.stages:
+                refs = [*stage.holders, *stage.copied, *stage.overdue_notify]
+                if stage.confirmer is not None:
+                    refs.append(stage.confirmer)
+                unknown = sorted({r for r in refs if r not in known})
+                if unknown:
+                    raise ValueError(
+                        f"ladder '{ladder.id}' stage '{stage.id}' names unknown role(s) "
+                        f"{', '.join(unknown)}; declare them under [[roles]]"
+                    )
+        return self
+
+    def ladder(self, ladder_id: str | None = None) -> LadderSpec:
+        """The named ladder, or the default one."""
+        wanted = ladder_id or self.default_ladder
+        for ladder in self.ladders:
+            if ladder.id == wanted:
+                return ladder
+        raise KeyError(wanted)
+
+    def role_title(self, role: str) -> str:
+        """Human title of a role reference."""
+        for r in self.roles:
+            if r.id == role:
+                return r.title
+        return role
+
+    def timescale(self, stage: StageSpec) -> int:
+        """The stage's working days, falling back to the partnership default."""
+        if stage.timescale_working_days is None:
+            return self.default_timescale_working_days
+        return stage.timescale_working_days
+
+    def confirmation_days(self, stage: StageSpec) -> int:
+        """Working days allowed to confirm a resolution in writing at this stage."""
+        if stage.confirmation_working_days is None:
+            return self.confirmation_working_days
+        return stage.confirmation_working_days

@@ -1,0 +1,1 @@
+"""The client SDK a case system imports, and the ``escalation`` command built on it."""

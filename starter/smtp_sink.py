@@ -1,0 +1,165 @@
+"""A real SMTP server that keeps every message it receives.
+
+Used by ``escalation dev`` as the local mail catcher (messages are written to a
+Maildir so they survive restarts and can be opened with any mail reader) and by
+the tests, which read ``SmtpSink.messages``. It can be told to answer with SMTP
+errors, so tests can prove how the product behaves against a flaky relay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import logging
+import mailbox
+import socket
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Faults:
+    """SMTP errors to answer with, for tests."""
+
+    transient_failures: int = 0
+    """How many DATA commands to answer with 451 before accepting."""
+    refused_recipients: set[str] = field(default_factory=set)
+    """Recipients answered with 550 at RCPT TO."""
+    permanent_failure: bool = False
+    """Answer every DATA command with 554."""
+
+
+class _Handler:
+    def __init__(self, sink: SmtpSink) -> None:
+        self._sink = sink
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if address.lower() in {r.lower() for r in self._sink.faults.refused_recipients}:
+            return "550 5.1.1 Recipient address rejected: user unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        faults = self._sink.faults
+        if faults.permanent_failure:
+            return "554 5.7.1 Message refused"
+        if faults.transient_failures > 0:
+            faults.transient_failures -= 1
+            self._sink.transient_refusals += 1
+            return "451 4.3.0 Try again later"
+        raw = envelope.original_content or b""
+        if isinstance(raw, str):
+            raw = raw.encode()
+        self._sink.accept(raw, list(envelope.rcpt_tos), str(envelope.mail_from))
+        return "250 Message accepted for delivery"
+
+
+def _free_port(host: str) -> int:
+    """A currently free TCP port (aiosmtpd's controller cannot listen on port 0)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class ReceivedMail:
+    """A message as the sink received it."""
+
+    message: EmailMessage
+    rcpt_tos: list[str]
+    mail_from: str
+
+
+class SmtpSink:
+    """An aiosmtpd server on loopback that stores what it receives.
+
+    Args:
+        host: Interface to listen on (loopback by default).
+        port: TCP port; 0 picks a free one.
+        maildir: If given, every accepted message is also written there.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, maildir: Path | None = None) -> None:
+        self.host = host
+        self._requested_port = port
+        self.maildir = maildir
+        self.faults = Faults()
+        self.received: list[ReceivedMail] = []
+        self.transient_refusals = 0
+        self._controller: Controller | None = None
+        self._box: mailbox.Maildir | None = None
+
+    @property
+    def port(self) -> int:
+        """The port actually listened on."""
+        if self._controller is None:
+            raise RuntimeError("sink not started")
+        return int(self._controller.port)
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        """The accepted messages, oldest first."""
+        return [r.message for r in self.received]
+
+    def accept(self, raw: bytes, rcpt_tos: list[str], mail_from: str) -> None:
+        """Store one accepted message (called by the SMTP handler)."""
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        assert isinstance(msg, EmailMessage)
+        self.received.append(ReceivedMail(msg, rcpt_tos, mail_from))
+        if self._box is not None:
+            self._box.add(raw)
+        log.info("smtp sink accepted message %s for %s", msg.get("Message-ID"), rcpt_tos)
+
+    def start(self) -> None:
+        """Start listening (aiosmtpd runs its own loop in a thread)."""
+        if self.maildir is not None:
+            self.maildir.mkdir(parents=True, exist_ok=True)
+            self._box = mailbox.Maildir(self.maildir, create=True)
+        port = self._requested_port or _free_port(self.host)
+        self._controller = Controller(
+            _Handler(self), hostname=self.host, port=port, ready_timeout=10
+        )
+        self._controller.start()
+
+    def stop(self) -> None:
+        """Stop listening."""
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def clear(self) -> None:
+        """Forget received messages and faults (between tests)."""
+        self.received.clear()
+        self.faults = Faults()
+        self.transient_refusals = 0
+
+    async def wait_for(self, count: int, timeout: float = 10.0) -> list[EmailMessage]:  # noqa: ASYNC109
+        """Wait until at least ``count`` messages arrived (loopback delivery, not a timer)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(self.received) < count:
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"expected {count} messages, got {len(self.received)}")
+            await asyncio.sleep(0.02)
+        return self.messages
+
+
+def serve_forever(host: str, port: int, maildir: Path) -> None:
+    """Run the sink until interrupted (``escalation smtp-sink``)."""
+    sink = SmtpSink(host, port, maildir)
+    sink.start()
+    log.info("SMTP sink listening on %s:%s, storing to %s", host, sink.port, maildir)
+    try:
+        asyncio.run(asyncio.Event().wait())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sink.stop()

@@ -1,0 +1,103 @@
+"""The shipped packs load, and a broken pack is explained field by field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from packs import PackError, UnknownProcedure, load_pack, load_pack_file, pack_ids
+
+
+def test_redbridge_pack_encodes_the_seed() -> None:
+    pack = load_pack("redbridge-2017")
+    ladder = pack.ladder()
+    assert [s.id for s in ladder.stages] == [
+        "practitioners",
+        "line_managers",
+        "senior_managers",
+        "lscb_chair",
+    ]
+    assert [pack.timescale(s) for s in ladder.stages] == [5, 5, 2, 5]
+    assert ladder.stages[0].first_contact_working_days == 3
+    assert pack.raise_within_working_days == 2
+    assert pack.confirmation_working_days == 2
+    assert "partnership.business_manager" in ladder.stages[2].copied
+    chair = ladder.stages[3]
+    assert chair.on_deadline == "notify_and_wait"
+    assert chair.overdue_notify == ["partnership.business_manager", "partnership.vice_chair"]
+    assert ladder.immediate_risk_stage == "line_managers"
+    stage3 = [d for d in pack.decisions if "Stage 3" in d.topic]
+    assert stage3 and stage3[0].pack_uses == "2 working days" and "flowchart" in stage3[0].seed_says
+
+
+def test_every_shipped_pack_is_valid() -> None:
+    assert "redbridge-2017" in pack_ids()
+    for pack_id in pack_ids():
+        assert load_pack(pack_id).id == pack_id
+
+
+def test_unknown_procedure_lists_the_known_ones() -> None:
+    with pytest.raises(
+        UnknownProcedure, match=r"procedure: unknown procedure 'nowhere'.*redbridge-2017"
+    ):
+        load_pack("nowhere")
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+BROKEN = """
+id = "broken"
+title = "Broken"
+partnership = "Nowhere LSCB"
+source = "none"
+default_ladder = "main"
+default_timescale_working_days = 2.5
+
+[[roles]]
+id = "raising.practitioner"
+title = "Raiser"
+
+[[ladders]]
+id = "main"
+title = "Main"
+
+[[ladders.stages]]
+id = "one"
+title = "One"
+holders = ["raising.practitioner", "receiving.ghost"]
+"""
+
+
+def test_broken_pack_names_file_field_and_reason(tmp_path: Path) -> None:
+    with pytest.raises(PackError) as info:
+        load_pack_file(_write(tmp_path, "broken", BROKEN))
+    message = str(info.value)
+    assert message.startswith("broken.toml: invalid policy pack")
+    assert "default_timescale_working_days" in message
+    assert "fractional part" in message
+
+
+def test_unknown_role_is_named(tmp_path: Path) -> None:
+    text = BROKEN.replace("2.5", "2")
+    with pytest.raises(
+        PackError, match=r"(?s)broken.toml.*stage 'one' names unknown role\(s\) receiving.ghost"
+    ):
+        load_pack_file(_write(tmp_path, "broken", text))
+
+
+def test_pack_id_must_match_file_name(tmp_path: Path) -> None:
+    text = BROKEN.replace("2.5", "2").replace(', "receiving.ghost"', "")
+    with pytest.raises(
+        PackError, match=r"other.toml: id: 'broken' must match the file name 'other'"
+    ):
+        load_pack_file(_write(tmp_path, "other", text))
+
+
+def test_not_toml(tmp_path: Path) -> None:
+    with pytest.raises(PackError, match=r"bad.toml: not valid TOML"):
+        load_pack_file(_write(tmp_path, "bad", "id = "))
