@@ -1,0 +1,1 @@
+"""Temporal workflows, one per module, and the pure logic they interpret."""
