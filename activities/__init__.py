@@ -1,0 +1,1 @@
+"""Temporal activities: the only places that touch the outside world or changeable data."""
