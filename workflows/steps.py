@@ -1,0 +1,96 @@
+"""Typed calls from workflow code to the activities, with their timeouts and retries.
+
+Activities are called by name so that workflow modules never import the
+database or SMTP libraries the activities use. Retry policies say which errors
+are permanent: retrying an unknown procedure or a refused mailbox cannot help.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from models.calendar import DeadlinePlan, DeadlineRequest
+    from models.notifications import Notification, NotificationResult
+    from models.pack import PolicyPack
+    from models.packs_io import LoadPack
+    from models.records import DisagreementRecord, StepRecord
+
+QUICK = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(seconds=30),
+    non_retryable_error_types=["UnknownProcedure", "InvalidPack", "InvalidCalendar"],
+)
+"""Pure computations over shipped data: fail fast on bad data, retry anything else."""
+
+DURABLE = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=5),
+)
+"""The record of truth: keep trying (a database outage must not lose a row)."""
+
+MAIL = RetryPolicy(
+    initial_interval=timedelta(seconds=5),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=10),
+    non_retryable_error_types=["PermanentSmtpError"],
+)
+"""Email: transient relay errors retry with backoff; a refusal is permanent."""
+
+
+async def load_pack(procedure: str) -> PolicyPack:
+    """The pack for ``procedure``, recorded in history."""
+    return await workflow.execute_activity(
+        "load_pack",
+        LoadPack(procedure=procedure),
+        result_type=PolicyPack,
+        start_to_close_timeout=timedelta(seconds=30),
+        retry_policy=QUICK,
+    )
+
+
+async def plan_deadline(req: DeadlineRequest) -> DeadlinePlan:
+    """A deadline computed on the partnership's calendar, recorded in history."""
+    return await workflow.execute_activity(
+        "plan_deadline",
+        req,
+        result_type=DeadlinePlan,
+        start_to_close_timeout=timedelta(seconds=30),
+        retry_policy=QUICK,
+    )
+
+
+async def open_record(rec: DisagreementRecord) -> None:
+    """Write the disagreement row (idempotent by workflow id)."""
+    await workflow.execute_activity(
+        "open_record",
+        rec,
+        start_to_close_timeout=timedelta(seconds=30),
+        retry_policy=DURABLE,
+    )
+
+
+async def record_step(step: StepRecord) -> None:
+    """Write one step of the record (idempotent by key)."""
+    await workflow.execute_activity(
+        "record_step",
+        step,
+        start_to_close_timeout=timedelta(seconds=30),
+        retry_policy=DURABLE,
+    )
+
+
+async def send_notification(n: Notification) -> NotificationResult:
+    """Send one email (idempotent by key); gives up after three days of relay trouble."""
+    return await workflow.execute_activity(
+        "send_notification",
+        n,
+        result_type=NotificationResult,
+        start_to_close_timeout=timedelta(seconds=60),
+        schedule_to_close_timeout=timedelta(days=3),
+        retry_policy=MAIL,
+    )
