@@ -152,6 +152,19 @@ class SmtpSink:
         return self.messages
 
 
+    async def wait_for_subject(self, text: str, timeout: float = 10.0) -> EmailMessage:  # noqa: ASYNC109
+        """Wait for the first message whose subject contains ``text``."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            for msg in self.messages:
+                if text in str(msg["Subject"]):
+                    return msg
+            if asyncio.get_running_loop().time() > deadline:
+                subjects = [str(m["Subject"]) for m in self.messages]
+                raise TimeoutError(f"no message with {text!r} in its subject; got {subjects}")
+            await asyncio.sleep(0.02)
+
+
 def serve_forever(host: str, port: int, maildir: Path) -> None:
     """Run the sink until interrupted (``escalation smtp-sink``)."""
     sink = SmtpSink(host, port, maildir)

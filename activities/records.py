@@ -1,0 +1,58 @@
+"""Record-keeping activities: the disagreement row and every step of its timeline.
+
+Each write is an INSERT ... ON CONFLICT DO NOTHING on a unique key derived from
+the workflow id and the step, so a retried or replayed activity never writes a
+second row. Database errors propagate: Temporal retries them, and the workflow's
+timeline does not wait for the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from models.records import DisagreementRecord, StepRecord
+from records.schema import Disagreement, Step, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def insert_ignoring_duplicates(session: AsyncSession, table: Any, values: dict[str, Any]) -> Any:
+    """An INSERT that does nothing when the unique key already exists, on either backend."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).values(**values).on_conflict_do_nothing()
+
+
+class RecordActivities:
+    """Writes the record of truth through one injected sessionmaker."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
+    @activity.defn(name="open_record")
+    async def open_record(self, rec: DisagreementRecord) -> None:
+        """Write the disagreement's row once (idempotent by workflow id)."""
+        async with self._sessionmaker() as session, session.begin():
+            await session.execute(
+                insert_ignoring_duplicates(session, Disagreement, rec.model_dump())
+            )
+        log.info("recorded disagreement %s (case %s)", rec.workflow_id, rec.case_reference)
+
+    @activity.defn(name="record_step")
+    async def record_step(self, step: StepRecord) -> None:
+        """Write one step once (idempotent by key) and keep the case's state current."""
+        values = step.model_dump(exclude={"state", "current_stage"})
+        async with self._sessionmaker() as session, session.begin():
+            result = await session.execute(insert_ignoring_duplicates(session, Step, values))
+            if step.state is not None and result.rowcount:
+                await session.execute(
+                    update(Disagreement)
+                    .where(Disagreement.workflow_id == step.workflow_id)
+                    .values(state=step.state, current_stage=step.current_stage, updated_at=utcnow())
+                )

@@ -1,0 +1,133 @@
+"""Engines, sessionmakers and schema upgrades from a database URL.
+
+One engine and one sessionmaker are built at start-up (``make_sessionmaker``)
+and injected into the activity classes; each activity call opens its own
+session. ``upgrade`` runs the Alembic migrations to head, the only way the
+schema is created or changed, for both ``sqlite+aiosqlite://`` and
+``postgresql+asyncpg://`` URLs.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+log = logging.getLogger(__name__)
+
+RECORDS_DIR = Path(__file__).resolve().parent
+ALEMBIC_INI = RECORDS_DIR / "alembic.ini"
+MIGRATIONS_DIR = RECORDS_DIR / "migrations"
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
+"""How long a SQLite writer waits for a concurrent writer's lock instead of failing."""
+
+
+def _ensure_sqlite_directory(url: str) -> None:
+    """Create the directory of a file-backed SQLite database, which SQLite will not do."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _enable_sqlite_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
+    """Make SQLite enforce foreign keys as PostgreSQL does (it is off by default)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An async engine for ``url``, with the same guarantees on SQLite as on PostgreSQL.
+
+    On SQLite the file's directory is created, foreign keys are enforced and a
+    busy timeout lets concurrent activities queue for the write lock.
+
+    Args:
+        url: A SQLAlchemy async URL (``sqlite+aiosqlite://...`` or ``postgresql+asyncpg://...``).
+        **kwargs: Passed to ``create_async_engine``.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        _ensure_sqlite_directory(url)
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_SECONDS)
+        engine = create_async_engine(url, connect_args=connect_args, **kwargs)
+        event.listen(engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(url, **kwargs)
+
+
+def sessionmaker_for(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """A sessionmaker bound to ``engine``; objects stay readable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def make_sessionmaker(url: str, **kwargs: Any) -> async_sessionmaker[AsyncSession]:
+    """Engine and sessionmaker from a URL, built once at start-up and injected.
+
+    The engine is reachable as ``sessionmaker.kw["bind"]`` for disposal.
+    """
+    return sessionmaker_for(make_engine(url, **kwargs))
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic config for ``url`` that works wherever the package is installed."""
+    config = Config(str(ALEMBIC_INI))
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # ConfigParser interpolation would choke on '%' in a password.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def _upgrade_on(connection: Connection, config: Config, revision: str) -> None:
+    """Run Alembic on an open connection (env.py picks it up from the config)."""
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+async def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database at ``url`` to ``revision`` (head by default).
+
+    Safe to call on every start: an up-to-date database is left untouched.
+    Runs inside the caller's event loop by sharing one async connection with
+    Alembic, rather than letting env.py start a loop of its own.
+    """
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade_on, alembic_config(url), revision)
+    finally:
+        await engine.dispose()
+    log.info("database schema at %s for %s", revision, make_url(url).render_as_string())
+
+
+async def current_revision(url: str) -> str | None:
+    """The revision the database at ``url`` is at, or None if it was never migrated."""
+    from alembic.runtime.migration import MigrationContext
+
+    def _read(connection: Connection) -> str | None:
+        return MigrationContext.configure(connection).get_current_revision()
+
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(_read)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,158 @@
+"""SQLAlchemy models for the disagreement, its timeline and the email outbox.
+
+Every write that can be retried carries a UNIQUE key (the workflow id for a
+disagreement, an idempotency key for a step or an email), so the database, not
+the caller, proves that a retried activity never writes twice. Alembic owns the
+DDL (``records/migrations``); these classes describe it for the queries and
+must be kept in step with the migrations.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncAttrs
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""Explicit constraint names, so migrations can name what they alter on every backend."""
+
+CaseState = Literal["open", "resolved", "closed"]
+NotificationStatus = Literal["pending", "sent", "failed", "no_recipients"]
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC datetime (the only clock the rows use)."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware timestamp that always reads back as aware UTC.
+
+    PostgreSQL stores ``timestamptz`` natively; SQLite stores text and drops the
+    offset on read. Normalising to UTC on both write and read makes the two
+    backends return the same value, and refusing naive datetimes keeps a local
+    wall-clock time from being silently stored as if it were UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert to UTC before storing; refuse naive values."""
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime refused: the record stores aware timestamps only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Attach UTC to SQLite's naive values; convert PostgreSQL's to UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+JSONType = JSON().with_variant(postgresql.JSONB(), "postgresql")
+"""JSON everywhere, JSONB on PostgreSQL (indexable, compact)."""
+
+
+class Base(AsyncAttrs, DeclarativeBase):
+    """Declarative base with the naming convention; AsyncAttrs for awaitable lazy loads."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Disagreement(Base):
+    """One disagreement: one row per workflow id, its state kept current by the steps."""
+
+    __tablename__ = "disagreements"
+    __table_args__ = (CheckConstraint("state IN ('open', 'resolved', 'closed')", name="state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workflow_id: Mapped[str] = mapped_column(String(255), unique=True)
+    case_reference: Mapped[str] = mapped_column(String(64), index=True)
+    procedure: Mapped[str] = mapped_column(String(64))
+    ladder: Mapped[str] = mapped_column(String(64))
+    partnership: Mapped[str] = mapped_column(String(255))
+    raising_agency: Mapped[str] = mapped_column(String(255))
+    receiving_agency: Mapped[str] = mapped_column(String(255))
+    nature: Mapped[str] = mapped_column(Text)
+    risk_to_child: Mapped[str] = mapped_column(Text)
+    aim: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    raised_late: Mapped[bool] = mapped_column(default=False)
+    immediate_risk: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    current_stage: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Step(Base):
+    """One step of a disagreement's timeline; ``key`` is the idempotency key."""
+
+    __tablename__ = "steps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    workflow_id: Mapped[str] = mapped_column(
+        String(255), ForeignKey("disagreements.workflow_id"), index=True
+    )
+    case_reference: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    stage_id: Mapped[str | None] = mapped_column(String(64))
+    actor: Mapped[str | None] = mapped_column(String(255))
+    text: Mapped[str | None] = mapped_column(Text)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OutboxNotification(Base):
+    """One email in the outbox; ``key`` is the idempotency key and Message-ID seed."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'sent', 'failed', 'no_recipients')", name="status"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    workflow_id: Mapped[str] = mapped_column(String(255), index=True)
+    case_reference: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(Text)
+    recipients: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    cc: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

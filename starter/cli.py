@@ -1,0 +1,222 @@
+"""The ``escalation`` command: the SDK and the local stack from a terminal.
+
+Exit codes: 0 success, 1 refused by the workflow or not found, 2 bad input.
+Errors go to stderr and name the field and the reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from temporalio.service import RPCError
+
+from models.calendar import DeadlineRequest
+from models.decisions import Confirmed, ImmediateRisk, Resolved, ShortenTimescale, Unresolved
+from packs import PackError, UnknownProcedure, load_pack
+from settings import get_settings
+from starter.sdk import EscalationClient, EscalationError, InvalidRequest
+
+EXIT_REFUSED = 1
+EXIT_BAD_INPUT = 2
+
+
+def _client_args(p: argparse.ArgumentParser) -> None:
+    s = get_settings()
+    p.add_argument("--address", default=s.temporal_address, help="Temporal frontend host:port")
+    p.add_argument("--namespace", default=s.temporal_namespace)
+    p.add_argument("--task-queue", default=s.task_queue)
+
+
+def _decision_args(p: argparse.ArgumentParser, text_flag: str, required: bool) -> None:
+    _client_args(p)
+    p.add_argument("workflow_id", help="The disagreement's workflow id")
+    p.add_argument("--by", required=True, help="Who is deciding")
+    p.add_argument(f"--{text_flag}", required=required)
+    p.add_argument("--stage", help="Refuse unless the case is at this stage")
+    p.add_argument(
+        "--signal", action="store_true", help="Send a fire-and-forget signal instead of an update"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and for --help)."""
+    parser = argparse.ArgumentParser(prog="escalation", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("start", help="Open a disagreement from a JSON start payload")
+    _client_args(p)
+    p.add_argument("file", help="JSON file with the start payload ('-' for stdin)")
+
+    for name, flag, required in (
+        ("resolve", "outcome", True),
+        ("unresolve", "reason", True),
+        ("confirm", "text", False),
+        ("immediate-risk", "reason", True),
+    ):
+        _decision_args(
+            sub.add_parser(name, help=f"Record '{name}' on a disagreement"), flag, required
+        )
+    p = sub.add_parser("shorten", help="Bring the current deadline forward")
+    _decision_args(p, "reason", True)
+    p.add_argument("--working-days", type=int)
+    p.add_argument("--due-at", help="ISO 8601 with offset")
+
+    p = sub.add_parser("status", help="Print a disagreement's status as JSON")
+    _client_args(p)
+    p.add_argument("workflow_id")
+
+    p = sub.add_parser("deadline", help="Compute a working-day deadline")
+    p.add_argument("--procedure", default="redbridge-2017")
+    p.add_argument("--from", dest="start", required=True, help="ISO time; naive = local time")
+    p.add_argument("--working-days", type=int, required=True)
+
+    sub.add_parser("worker", help="Run the worker (TEMPORAL_ADDRESS, ESCALATION_* settings)")
+
+    p = sub.add_parser("db", help="Database administration")
+    p.add_argument("action", choices=["upgrade"])
+
+    p = sub.add_parser("smtp-sink", help="Run the local SMTP sink")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8025)
+    p.add_argument("--maildir", type=Path, default=Path(".escalation/mail"))
+
+    from starter import devstack
+
+    devstack.add_arguments(sub.add_parser("dev", help="Run the whole product locally"))
+    return parser
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"escalation: {message}", file=sys.stderr)
+    return code
+
+
+def cmd_deadline(args: argparse.Namespace) -> int:
+    """Print the deadline as the first line, then how it was counted."""
+    from workdays.calendar import plan_deadline
+
+    try:
+        pack = load_pack(args.procedure)
+        start = datetime.fromisoformat(args.start)
+        plan = plan_deadline(
+            DeadlineRequest(calendar=pack.calendar, start=start, working_days=args.working_days)
+        )
+    except (UnknownProcedure, PackError) as exc:
+        return _fail(str(exc), EXIT_BAD_INPUT)
+    except ValueError as exc:
+        return _fail(f"--from / --working-days: {exc}", EXIT_BAD_INPUT)
+    print(plan.due_at.isoformat())
+    print(
+        f"{plan.working_days} working day(s) from {plan.start.isoformat()} "
+        f"(counted from {plan.effective_day.isoformat()}) on the {pack.calendar.calendar} "
+        f"calendar, close of business {pack.calendar.close_of_business:%H:%M} "
+        f"{pack.calendar.timezone}"
+    )
+    return 0
+
+
+async def _with_client(
+    args: argparse.Namespace, action: Callable[[EscalationClient], Awaitable[Any]]
+) -> int:
+    try:
+        client = await EscalationClient.connect(args.address, args.namespace, args.task_queue)
+        result = await action(client)
+    except InvalidRequest as exc:
+        for err in exc.errors:
+            print(f"escalation: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except EscalationError as exc:
+        return _fail(str(exc), EXIT_REFUSED)
+    except ValidationError as exc:
+        return _fail(str(exc), EXIT_BAD_INPUT)
+    except RPCError as exc:
+        return _fail(f"Temporal: {exc}", EXIT_REFUSED)
+    if result is not None:
+        if hasattr(result, "model_dump_json"):
+            print(result.model_dump_json(indent=2))
+        else:
+            print(result)
+    return 0
+
+
+def _decision(args: argparse.Namespace) -> Callable[[EscalationClient], Awaitable[Any]]:
+    common: dict[str, Any] = {"by": args.by, "stage": args.stage}
+    ack = not args.signal
+    wid = args.workflow_id
+    if args.command == "resolve":
+        d = Resolved(outcome=args.outcome, **common)
+        return lambda c: c.resolve(wid, d, acknowledged=ack)
+    if args.command == "unresolve":
+        u = Unresolved(reason=args.reason, **common)
+        return lambda c: c.unresolve(wid, u, acknowledged=ack)
+    if args.command == "confirm":
+        f = Confirmed(text=args.text, **common)
+        return lambda c: c.confirm(wid, f, acknowledged=ack)
+    if args.command == "immediate-risk":
+        r = ImmediateRisk(reason=args.reason, **common)
+        return lambda c: c.raise_immediate_risk(wid, r, acknowledged=ack)
+    s = ShortenTimescale(
+        reason=args.reason, working_days=args.working_days, due_at=args.due_at, **common
+    )
+    return lambda c: c.shorten(wid, s, acknowledged=ack)
+
+
+def _read_json(name: str) -> Any:
+    text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``escalation`` command."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
+    args = build_parser().parse_args(argv)
+    if args.command == "deadline":
+        return cmd_deadline(args)
+    if args.command == "worker":
+        import worker
+
+        worker.main()
+        return 0
+    if args.command == "dev":
+        from starter import devstack
+
+        return devstack.main(args)
+    if args.command == "smtp-sink":
+        from starter.smtp_sink import serve_forever
+
+        logging.getLogger().setLevel(logging.INFO)
+        serve_forever(args.host, args.port, args.maildir)
+        return 0
+    if args.command == "db":
+        from records.db import upgrade
+
+        url = get_settings().database_url
+        asyncio.run(upgrade(url))
+        print(f"database at {url.split('@')[-1]} is at the latest schema")
+        return 0
+    if args.command == "start":
+        try:
+            payload = _read_json(args.file)
+        except (OSError, json.JSONDecodeError) as exc:
+            return _fail(f"{args.file}: {exc}", EXIT_BAD_INPUT)
+        return asyncio.run(_with_client(args, lambda c: c.open(payload)))
+    if args.command == "status":
+        return asyncio.run(_with_client(args, lambda c: c.status(args.workflow_id)))
+    try:
+        action = _decision(args)
+    except ValidationError as exc:
+        return _fail(str(exc), EXIT_BAD_INPUT)
+    return asyncio.run(_with_client(args, action))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

