@@ -11,16 +11,16 @@ import logging
 import signal
 from pathlib import Path
 
-from activities.calendar import CalendarActivities
-from activities.email import EmailActivities, SmtpConfig
-from activities.records import RecordActivities
-from records.db import make_sessionmaker
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.calendar import CalendarActivities
+from activities.email import EmailActivities, SmtpConfig
 from activities.packs import PackActivities
+from activities.records import RecordActivities
 from packs import PACK_DIR
+from records.db import make_sessionmaker
 from settings import Settings, get_settings
 from starter.connect import connect
 from workflows.disagreement import DisagreementWorkflow

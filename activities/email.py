@@ -92,7 +92,9 @@ class EmailActivities:
         if not recipients:
             return NotificationResult(key=n.key, status="no_recipients")
         if status == "sent":
-            return NotificationResult(key=n.key, status="already_sent", message_id=row["message_id"])
+            return NotificationResult(
+                key=n.key, status="already_sent", message_id=row["message_id"]
+            )
         try:
             await aiosmtplib.send(
                 msg,
@@ -109,7 +111,9 @@ class EmailActivities:
             await self._mark(n.key, "failed" if permanent else "pending", error=str(exc))
             if permanent:
                 raise ApplicationError(
-                    f"mail relay refused {n.key}: {exc}", type="PermanentSmtpError", non_retryable=True
+                    f"mail relay refused {n.key}: {exc}",
+                    type="PermanentSmtpError",
+                    non_retryable=True,
                 ) from exc
             log.warning("mail relay unavailable for %s (case %s): %s", n.key, n.case_reference, exc)
             raise

@@ -9,9 +9,9 @@ timeline does not wait for the database.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
@@ -50,7 +50,7 @@ class RecordActivities:
         values = step.model_dump(exclude={"state", "current_stage"})
         async with self._sessionmaker() as session, session.begin():
             result = await session.execute(insert_ignoring_duplicates(session, Step, values))
-            if step.state is not None and result.rowcount:
+            if step.state is not None and cast("CursorResult[Any]", result).rowcount:
                 await session.execute(
                     update(Disagreement)
                     .where(Disagreement.workflow_id == step.workflow_id)

@@ -137,9 +137,7 @@ class OutboxNotification(Base):
 
     __tablename__ = "notifications"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending', 'sent', 'failed', 'no_recipients')", name="status"
-        ),
+        CheckConstraint("status IN ('pending', 'sent', 'failed', 'no_recipients')", name="status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

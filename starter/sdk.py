@@ -161,9 +161,7 @@ class EscalationClient:
 
     async def status(self, workflow_id: str) -> DisagreementStatus:
         """Query the case's current status."""
-        return await self.handle(workflow_id).query(
-            DisagreementWorkflow.status, result_type=DisagreementStatus
-        )
+        return await self.handle(workflow_id).query(DisagreementWorkflow.status)
 
     async def resolve(
         self, workflow_id: str, decision: Resolved, *, acknowledged: bool = True
@@ -207,7 +205,10 @@ class EscalationClient:
             await handle.signal(signal, decision)
             return None
         try:
-            return await handle.execute_update(update, decision, result_type=DecisionReceipt)
+            receipt: DecisionReceipt = await handle.execute_update(
+                update, decision, result_type=DecisionReceipt
+            )
+            return receipt
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
             message = cause.message if isinstance(cause, ApplicationError) else str(cause)

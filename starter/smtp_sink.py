@@ -122,7 +122,7 @@ class SmtpSink:
     def start(self) -> None:
         """Start listening (aiosmtpd runs its own loop in a thread)."""
         if self.maildir is not None:
-            self.maildir.mkdir(parents=True, exist_ok=True)
+            self.maildir.parent.mkdir(parents=True, exist_ok=True)
             self._box = mailbox.Maildir(self.maildir, create=True)
         port = self._requested_port or _free_port(self.host)
         self._controller = Controller(
@@ -150,7 +150,6 @@ class SmtpSink:
                 raise TimeoutError(f"expected {count} messages, got {len(self.received)}")
             await asyncio.sleep(0.02)
         return self.messages
-
 
     async def wait_for_subject(self, text: str, timeout: float = 10.0) -> EmailMessage:  # noqa: ASYNC109
         """Wait for the first message whose subject contains ``text``."""

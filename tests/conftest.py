@@ -14,12 +14,12 @@ from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
-from records.db import make_sessionmaker, upgrade
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starter.binaries import test_server_path
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from records.db import make_sessionmaker, upgrade
+from starter.binaries import test_server_path
 from starter.smtp_sink import SmtpSink
 
 PG_ADMIN_DSN = os.environ.get("ESCALATION_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")

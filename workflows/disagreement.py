@@ -345,9 +345,9 @@ class DisagreementWorkflow:
             inbound.reply.set_result(self._receipt(f"{kind} accepted"))
 
     def _refusal(self, kind: DecisionKind, d: Decision) -> str | None:
-        if self._ladder is None:
-            return "the case is still opening; try again in a moment"
-        return check_decision(kind, Position(self._state, self._stage_id()), self._ladder, d.stage)
+        return check_decision(
+            kind, Position(self._state, self._stage_id()), self._ladder_(), d.stage
+        )
 
     async def _resolve(self, d: Resolved, now: datetime) -> None:
         stage = self._current
@@ -464,9 +464,11 @@ class DisagreementWorkflow:
             days = min(days, d.working_days)
         new = await self._plan_from(plan.start, days, reminders=True, not_after=d.due_at)
         if new.due_at >= plan.due_at:
+            field = "due_at" if d.due_at is not None else "working_days"
             return None, (
-                f"a timescale can only be shortened: the new deadline {new.due_at.isoformat()} "
-                f"is not earlier than the current {plan.due_at.isoformat()}"
+                f"{field}: a timescale can only be shortened; the new deadline "
+                f"{new.due_at.isoformat()} is not earlier than the current deadline "
+                f"{plan.due_at.isoformat()}"
             )
         if new.due_at <= workflow.now():
             return None, (
@@ -631,6 +633,9 @@ class DisagreementWorkflow:
         self._inbox.append(_Inbound(kind, decision))
 
     def _validate(self, kind: DecisionKind, d: Decision) -> None:
+        if self._ladder is None:
+            # Still opening (pack and deadlines loading): accept now, judge when applied.
+            return
         if (error := self._refusal(kind, d)) is not None:
             raise ApplicationError(error, type="DecisionRefused")
 

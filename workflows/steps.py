@@ -44,24 +44,26 @@ MAIL = RetryPolicy(
 
 async def load_pack(procedure: str) -> PolicyPack:
     """The pack for ``procedure``, recorded in history."""
-    return await workflow.execute_activity(
+    pack: PolicyPack = await workflow.execute_activity(
         "load_pack",
         LoadPack(procedure=procedure),
         result_type=PolicyPack,
         start_to_close_timeout=timedelta(seconds=30),
         retry_policy=QUICK,
     )
+    return pack
 
 
 async def plan_deadline(req: DeadlineRequest) -> DeadlinePlan:
     """A deadline computed on the partnership's calendar, recorded in history."""
-    return await workflow.execute_activity(
+    plan: DeadlinePlan = await workflow.execute_activity(
         "plan_deadline",
         req,
         result_type=DeadlinePlan,
         start_to_close_timeout=timedelta(seconds=30),
         retry_policy=QUICK,
     )
+    return plan
 
 
 async def open_record(rec: DisagreementRecord) -> None:
@@ -86,7 +88,7 @@ async def record_step(step: StepRecord) -> None:
 
 async def send_notification(n: Notification) -> NotificationResult:
     """Send one email (idempotent by key); gives up after three days of relay trouble."""
-    return await workflow.execute_activity(
+    result: NotificationResult = await workflow.execute_activity(
         "send_notification",
         n,
         result_type=NotificationResult,
@@ -94,3 +96,4 @@ async def send_notification(n: Notification) -> NotificationResult:
         schedule_to_close_timeout=timedelta(days=3),
         retry_policy=MAIL,
     )
+    return result

@@ -1,1 +1,1 @@
-"""Alembic migrations for the escalation record (hand-written, applied by ``records.db.upgrade``)."""
+"""Alembic migrations for the escalation record (hand-written; see ``records.db.upgrade``)."""

@@ -16,7 +16,15 @@ ROOT = Path(__file__).parents[2]
 
 def test_deadline_prints_the_deadline_first(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(
-        ["deadline", "--procedure", "redbridge-2017", "--from", "2026-12-21T10:00", "--working-days", "5"]
+        [
+            "deadline",
+            "--procedure",
+            "redbridge-2017",
+            "--from",
+            "2026-12-21T10:00",
+            "--working-days",
+            "5",
+        ]
     )
     out = capsys.readouterr().out.splitlines()
     assert code == 0
@@ -30,13 +38,18 @@ def test_deadline_in_summer_time_and_same_day(capsys: pytest.CaptureFixture[str]
 
 
 def test_deadline_bad_input_names_the_problem(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["deadline", "--procedure", "nowhere", "--from", "2026-12-21", "--working-days", "1"]) == 2
+    assert (
+        main(["deadline", "--procedure", "nowhere", "--from", "2026-12-21", "--working-days", "1"])
+        == 2
+    )
     assert "procedure: unknown procedure 'nowhere'" in capsys.readouterr().err
     assert main(["deadline", "--from", "21/12/2026", "--working-days", "1"]) == 2
     assert "--from" in capsys.readouterr().err
 
 
-def test_start_with_unreadable_file_is_bad_input(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_start_with_unreadable_file_is_bad_input(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     assert main(["start", str(bad)]) == 2
@@ -45,7 +58,16 @@ def test_start_with_unreadable_file_is_bad_input(capsys: pytest.CaptureFixture[s
 
 def test_console_script_is_installed() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "starter.cli", "deadline", "--from", "2026-12-24T16:00", "--working-days", "1"],
+        [
+            sys.executable,
+            "-m",
+            "starter.cli",
+            "deadline",
+            "--from",
+            "2026-12-24T16:00",
+            "--working-days",
+            "1",
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from activities.email import SmtpConfig
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
+from activities.email import SmtpConfig
 from models.status import DisagreementStatus
 from starter.sdk import EscalationClient
 from starter.smtp_sink import SmtpSink
@@ -52,7 +52,7 @@ def start_payload(raised_at: datetime, **overrides: Any) -> dict[str, Any]:
 
 def email_of(role: str) -> str:
     """The example's email address for a role."""
-    return next(p["email"] for p in EXAMPLE["people"] if p["role"] == role)
+    return str(next(p["email"] for p in EXAMPLE["people"] if p["role"] == role))
 
 
 async def jump_to(env: WorkflowEnvironment, when: datetime) -> None:

@@ -84,7 +84,9 @@ async def test_unresolved_climbs_at_once_and_the_top_cannot_go_higher(env, db, m
             "2030-06-12T12:00:00+01:00",
             "2030-06-13T18:30:00+01:00",
         ]
-        assert [s.text for s in status.stages[:3]] == [f"no agreement at stage {i}" for i in (1, 2, 3)]
+        assert [s.text for s in status.stages[:3]] == [
+            f"no agreement at stage {i}" for i in (1, 2, 3)
+        ]
         await mail.wait_for_subject("] Stage 4")
         chair_mail = [m for m in mail.messages if "] Stage 4" in m["Subject"]]
         assert len(chair_mail) == 1

@@ -15,7 +15,8 @@ async def test_rows_written_once_for_a_resolved_case(env, any_db, mail) -> None:
         wid = await h.client.open(payload)
         await h.sleep_until(at("2030-06-11T10:00:00+01:00"))
         await h.client.resolve(
-            wid, Resolved(by="B. Social Worker", outcome="S47 opened", outstanding="Review in 4 weeks")
+            wid,
+            Resolved(by="B. Social Worker", outcome="S47 opened", outstanding="Review in 4 weeks"),
         )
         await h.client.confirm(wid, Confirmed(by="B. Social Worker", text="Letter of 11 June"))
         final = await h.client.handle(wid).result()
@@ -27,13 +28,21 @@ async def test_rows_written_once_for_a_resolved_case(env, any_db, mail) -> None:
             "WHERE workflow_id = :w",
             w=wid,
         )
-        assert [tuple(r) for r in rows] == [(payload["case_reference"], "redbridge-2017", "closed", True)]
+        assert [tuple(r) for r in rows] == [
+            (payload["case_reference"], "redbridge-2017", "closed", True)
+        ]
         steps = await h.rows(
-            "SELECT kind, stage_id, actor, text FROM steps WHERE workflow_id = :w ORDER BY key", w=wid
+            "SELECT kind, stage_id, actor, text FROM steps WHERE workflow_id = :w ORDER BY key",
+            w=wid,
         )
         assert [tuple(s) for s in steps] == [
             ("opened", None, payload["raising_agency"], payload["nature"]),
-            ("stage_entered", "practitioners", None, "Stage 1: practitioner and decision maker: 5 working day(s)"),
+            (
+                "stage_entered",
+                "practitioners",
+                None,
+                "Stage 1: practitioner and decision maker: 5 working day(s)",
+            ),
             ("decision", "practitioners", "B. Social Worker", "S47 opened"),
             ("stage_left", "practitioners", "B. Social Worker", "S47 opened"),
             ("confirmation_due", "practitioners", "receiving.practitioner", None),

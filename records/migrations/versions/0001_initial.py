@@ -56,9 +56,7 @@ def upgrade() -> None:
             "state IN ('open', 'resolved', 'closed')", name=op.f("ck_disagreements_state")
         ),
     )
-    op.create_index(
-        op.f("ix_disagreements_case_reference"), "disagreements", ["case_reference"]
-    )
+    op.create_index(op.f("ix_disagreements_case_reference"), "disagreements", ["case_reference"])
 
     op.create_table(
         "steps",
@@ -109,9 +107,7 @@ def upgrade() -> None:
         ),
     )
     op.create_index(op.f("ix_notifications_workflow_id"), "notifications", ["workflow_id"])
-    op.create_index(
-        op.f("ix_notifications_case_reference"), "notifications", ["case_reference"]
-    )
+    op.create_index(op.f("ix_notifications_case_reference"), "notifications", ["case_reference"])
 
 
 def downgrade() -> None:

@@ -1,0 +1,36 @@
+# The two commands README promises: `make dev` runs the product, `make test` runs every check.
+# Both create the virtualenv and install the project on first use.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+
+.PHONY: dev test lint typecheck pytest install histories clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(BIN)/.installed
+
+dev: $(BIN)/.installed
+	$(BIN)/escalation dev
+
+test: lint typecheck pytest
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy
+
+pytest: $(BIN)/.installed
+	$(BIN)/pytest -q -p no:cacheprovider
+
+histories: $(BIN)/.installed
+	$(BIN)/python scripts/save_histories.py
+
+clean:
+	rm -rf $(VENV) .escalation .mypy_cache .pytest_cache .ruff_cache

