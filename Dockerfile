@@ -1,0 +1,18 @@
+# The worker image: the product without its test dependencies, run as a non-root user.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+RUN useradd --create-home --uid 10001 escalation
+COPY pyproject.toml README.md ./
+COPY models ./models
+COPY workflows ./workflows
+COPY activities ./activities
+COPY starter ./starter
+COPY packs ./packs
+COPY workdays ./workdays
+COPY records ./records
+COPY worker.py settings.py ./
+RUN pip install --no-cache-dir .
+USER escalation
+CMD ["python", "worker.py"]
