@@ -8,6 +8,7 @@ richer client never breaks an older worker.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -70,6 +71,20 @@ class ShortenTimescale(Decision):
         if (self.working_days is None) == (self.due_at is None):
             raise ValueError("give exactly one of working_days or due_at")
         return self
+
+
+class ConferenceReconvened(Decision):
+    """The adjourned child protection conference has met again.
+
+    ``unanimous`` closes the disagreement; ``majority`` closes it unless the
+    minority dissents, in which case the minority climbs the pack's dissent
+    ladder; ``still_divided`` goes up the ladder.
+    """
+
+    outcome: Literal["unanimous", "majority", "still_divided"]
+    text: NonEmptyText = Field(description="The conference's decision as minuted.")
+    minority_dissents: bool = False
+    minority: str | None = Field(default=None, description="Which agency is in the minority.")
 
 
 class DecisionReceipt(BaseModel):

@@ -52,6 +52,32 @@ class StageSpec(BaseModel):
     on_deadline: Literal["escalate", "notify_and_wait"] = "escalate"
     overdue_notify: list[RoleRef] = Field(default_factory=list)
     guidance: str | None = Field(default=None, description="What the seed asks of this stage.")
+    kind: Literal["discussion", "conference_adjournment"] = Field(
+        default="discussion",
+        description=(
+            "discussion: the holders talk and answer resolved/unresolved. "
+            "conference_adjournment: an equally divided child protection conference is adjourned "
+            "(at most 15 working days) and the stage waits for 'conference_reconvened'."
+        ),
+    )
+    interim_position: str | None = Field(
+        default=None,
+        description="For an adjournment: the child's position meanwhile (e.g. on a CP plan).",
+    )
+    on_majority_dissent: Identifier | None = Field(
+        default=None,
+        description=(
+            "For an adjournment: the ladder the minority climbs when the reconvened conference "
+            "reaches a majority view and the minority dissents."
+        ),
+    )
+    learning_notify: list[RoleRef] = Field(
+        default_factory=list,
+        description=(
+            "A resolution at this stage records a learning item and tells these roles "
+            "(e.g. the pathway lead officer group)."
+        ),
+    )
 
 
 class LadderSpec(BaseModel):
@@ -86,6 +112,53 @@ class LadderSpec(BaseModel):
         raise KeyError(stage_id)
 
 
+class ConferenceReports(BaseModel):
+    """When agencies' reports are due before a child protection conference."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    initial_working_days_before: int = Field(ge=0, le=30)
+    review_working_days_before: int = Field(ge=0, le=30)
+
+
+class ReasonCode(BaseModel):
+    """One of a practice alert procedure's closed list of reasons."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: Identifier
+    title: NonEmptyText
+
+
+class AlertStageSpec(BaseModel):
+    """One level a practice alert goes to when the level below does not respond in time."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Identifier
+    title: NonEmptyText
+    holders: list[RoleRef] = Field(min_length=1)
+    copied: list[RoleRef] = Field(default_factory=list)
+    timescale_working_days: int = Field(ge=0, le=60)
+
+
+class PracticeAlertSpec(BaseModel):
+    """A practice alert procedure (Rutland): raised by a chair, answered level by level."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: NonEmptyText
+    raised_by: list[RoleRef] = Field(
+        min_length=1, description="Roles that may raise an alert; only the raiser finalises it."
+    )
+    reason_codes: list[ReasonCode] = Field(min_length=1)
+    stages: list[AlertStageSpec] = Field(min_length=1)
+    serious_start_stages: list[Identifier] = Field(
+        default_factory=list,
+        description="Stages the raiser may start at in serious or urgent cases.",
+    )
+
+
 class PackDecision(BaseModel):
     """A place where the seed is ambiguous and what the pack decided, with why."""
 
@@ -116,6 +189,8 @@ class PolicyPack(BaseModel):
     roles: list[RoleSpec] = Field(min_length=1)
     ladders: list[LadderSpec] = Field(min_length=1)
     default_ladder: Identifier
+    conference_reports: ConferenceReports | None = None
+    practice_alerts: PracticeAlertSpec | None = None
     decisions: list[PackDecision] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from models.common import CaseReference, Identifier, NonEmptyText, Person
+
+
+class ConferenceInfo(BaseModel):
+    """A child protection conference the disagreement concerns, when one is booked."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["initial", "review"]
+    at: datetime = Field(description="When the conference sits; naive means procedure local time.")
+
 
 DisagreementSuffix = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
 
@@ -52,6 +62,11 @@ class StartDisagreement(BaseModel):
         ge=0,
         le=60,
         description="A shorter timescale that protects the child; each stage uses the lesser.",
+    )
+
+    conference: ConferenceInfo | None = Field(
+        default=None,
+        description="The conference concerned, if any: its reports' deadline is tracked.",
     )
 
     @model_validator(mode="after")
