@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import logging
 import sys
@@ -27,6 +28,17 @@ from starter.sdk import EscalationClient, EscalationError, InvalidRequest
 
 EXIT_REFUSED = 1
 EXIT_BAD_INPUT = 2
+
+EXTENSIONS: tuple[str, ...] = ()
+"""Modules that add subcommands, one area each (packs, contacts, records, ...).
+
+Each has ``add_commands(sub)`` to declare its subparsers and ``run(args)``,
+which returns an exit code for its own commands and None for the others.
+"""
+
+
+def _extensions() -> list[Any]:
+    return [importlib.import_module(name) for name in EXTENSIONS]
 
 
 def _client_args(p: argparse.ArgumentParser) -> None:
@@ -92,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     from starter import devstack
 
     devstack.add_arguments(sub.add_parser("dev", help="Run the whole product locally"))
+    for extension in _extensions():
+        extension.add_commands(sub)
     return parser
 
 
@@ -179,6 +193,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``escalation`` command."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
     args = build_parser().parse_args(argv)
+    for extension in _extensions():
+        if (code := extension.run(args)) is not None:
+            return int(code)
     if args.command == "deadline":
         return cmd_deadline(args)
     if args.command == "worker":
