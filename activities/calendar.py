@@ -37,6 +37,10 @@ class CalendarActivities:
     async def plan_deadline(self, req: DeadlineRequest) -> DeadlinePlan:
         """Compute the deadline, cap and reminders asked for in ``req``.
 
+        ``req.direction`` says whether the deadline runs after ``req.start`` (a stage's
+        timescale) or before it (reports due N working days before a conference); both
+        rules are defined once, in :mod:`workdays.calendar`.
+
         Raises:
             ApplicationError: ``type="InvalidCalendar"``, non-retryable, naming the field,
                 for an unknown time zone or calendar: retrying cannot fix a setting.

@@ -28,10 +28,14 @@ class CalendarSpec(BaseModel):
 
 
 class DeadlineRequest(BaseModel):
-    """Ask for the deadline ``working_days`` working days after ``start``.
+    """Ask for the deadline ``working_days`` working days after (or before) ``start``.
 
     ``start`` may be naive, in which case it is local time in the calendar's zone.
     ``not_after`` caps the answer (a shorter timescale that protects the child).
+    ``direction="before"`` asks for a deadline ahead of an event, such as reports due
+    N working days before a child protection conference: close of business on the
+    N-th working day before ``start``'s effective day. Its only reminder is the
+    morning of that day (``last_day`` at opening time).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -41,6 +45,7 @@ class DeadlineRequest(BaseModel):
     working_days: int = Field(ge=0, le=366)
     not_after: AwareDatetime | None = None
     reminders: bool = False
+    direction: Literal["after", "before"] = "after"
 
 
 class Reminder(BaseModel):

@@ -14,6 +14,10 @@ The rules, in one place:
   the previous deadline passed gets exactly its own N working days.
 * *N working days from an event* ends at close of business on the N-th working day after
   the effective day; N = 0 is close of business on the effective day.
+* *N working days before an event* (reports due before a child protection conference)
+  ends at close of business on the N-th working day before the event's effective day;
+  N = 0 is close of business on the effective day itself. A conference on Tuesday with
+  reports due 2 working days before: Friday 17:00 (Monday being a working day).
 * Naive datetimes are local time in the calendar's zone; aware ones are converted to it.
   Every datetime returned is aware, in that zone, with the offset in force on that date.
 """
@@ -113,6 +117,25 @@ class WorkingCalendar:
             d += _ONE_DAY
         return d
 
+    def previous_working_day(self, d: date) -> date:
+        """The last working day strictly before ``d`` (whether or not ``d`` is one)."""
+        d -= _ONE_DAY
+        while not self.is_working_day(d):
+            d -= _ONE_DAY
+        return d
+
+    def subtract_working_days(self, d: date, n: int) -> date:
+        """The N-th working day before ``d``; ``d`` itself for N = 0.
+
+        Raises:
+            ValueError: If ``n`` is negative.
+        """
+        if n < 0:
+            raise ValueError(f"working days must not be negative, got {n}")
+        for _ in range(n):
+            d = self.previous_working_day(d)
+        return d
+
     def add_working_days(self, d: date, n: int) -> date:
         """The N-th working day after ``d``; ``d`` itself for N = 0.
 
@@ -165,6 +188,15 @@ class WorkingCalendar:
         (25 and 28 Dec are bank holidays).
         """
         return self.close_of_business(self.add_working_days(self.effective_day(start), n))
+
+    def deadline_before(self, event: datetime, n: int) -> datetime:
+        """Close of business on the N-th working day before ``event``'s effective day.
+
+        Example: reports due 2 working days before an initial conference sitting on
+        Tuesday 5 May 2026 at 10:00 → Thursday 30 April 2026 17:00 (4 May is a bank
+        holiday, so the working days before are Friday 1 May and Thursday 30 April).
+        """
+        return self.close_of_business(self.subtract_working_days(self.effective_day(event), n))
 
     def working_days_between(self, a: datetime, b: datetime) -> int:
         """How many working days ``b`` is after ``a``, by effective day.
@@ -302,16 +334,27 @@ def plan_deadline(req: DeadlineRequest, *, source: HolidaySource = bank_holidays
         try:
             start = calendar.localize(req.start)
             effective = calendar.effective_day(start)
-            due = calendar.deadline(start, req.working_days)
+            if req.direction == "before":
+                due = calendar.deadline_before(start, req.working_days)
+            else:
+                due = calendar.deadline(start, req.working_days)
             break
         except CalendarRangeError as exc:
-            if exc.day.year < first:  # pragma: no cover - effective days never go backwards
-                raise
-            last = exc.day.year + 2
+            # Widen towards the missing year: forwards for deadlines, backwards for
+            # "N working days before" an event.
+            if exc.day.year < first:
+                first = exc.day.year - 2
+            else:
+                last = exc.day.year + 2
     capped = req.not_after is not None and _utc(req.not_after) < _utc(due)
     if req.not_after is not None and capped:
         due = calendar.localize(req.not_after)
-    reminders = calendar.reminders(start, due, req.working_days) if req.reminders else []
+    reminders: list[Reminder] = []
+    if req.reminders and req.direction == "before":
+        # The morning the reports are due: the one reminder a "before" deadline has.
+        reminders = [Reminder(kind="last_day", at=calendar.at(due.date(), req.calendar.opens_at))]
+    elif req.reminders:
+        reminders = calendar.reminders(start, due, req.working_days)
     return DeadlinePlan(
         start=start,
         effective_day=effective,
