@@ -154,3 +154,66 @@ class OutboxNotification(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+AlertState = Literal["open", "awaiting_finalisation", "finalised"]
+
+
+class PracticeAlertRow(Base):
+    """One practice alert (Rutland): one row per alert workflow, kept current by its steps.
+
+    The quarterly report counts these rows, groups them by ``reason_code`` (the
+    themes) and reads ``alert_steps`` for whether each stage's timescale was met.
+    """
+
+    __tablename__ = "practice_alerts"
+    __table_args__ = (
+        CheckConstraint("state IN ('open', 'awaiting_finalisation', 'finalised')", name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workflow_id: Mapped[str] = mapped_column(String(255), unique=True)
+    case_reference: Mapped[str] = mapped_column(String(64), index=True)
+    procedure: Mapped[str] = mapped_column(String(64))
+    reason_code: Mapped[str] = mapped_column(String(64), index=True)
+    reason_title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)
+    agreed_action: Mapped[str] = mapped_column(Text)
+    raised_by: Mapped[str] = mapped_column(String(255))
+    raised_by_email: Mapped[str] = mapped_column(String(254))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    start_stage: Mapped[str] = mapped_column(String(64))
+    serious_or_urgent: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(String(32), default="open", server_default="open")
+    current_stage: Mapped[str | None] = mapped_column(String(64))
+    finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finalised_by: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AlertStep(Base):
+    """One step of a practice alert (stage entered, response, missed deadline, finalisation...).
+
+    ``key`` (workflow id + step) is the idempotency key. ``in_time`` is set on
+    responses and missed deadlines (false), so "timescales met" is one query.
+    The column is ``actor`` rather than ``by`` (an SQL keyword), as in ``steps``.
+    """
+
+    __tablename__ = "alert_steps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    workflow_id: Mapped[str] = mapped_column(
+        String(255), ForeignKey("practice_alerts.workflow_id"), index=True
+    )
+    case_reference: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    stage_id: Mapped[str | None] = mapped_column(String(64))
+    actor: Mapped[str | None] = mapped_column(String(255))
+    text: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    in_time: Mapped[bool | None] = mapped_column()
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
