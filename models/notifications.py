@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from models.common import Person
+from models.common import Person, RoleRef
 
 NotificationKind = Literal[
     "stage_entered",
@@ -22,6 +22,11 @@ NotificationKind = Literal[
     "closed",
     "immediate_risk",
     "deadline_changed",
+    "conference_adjourned",
+    "adjournment_breached",
+    "learning_item",
+    "conference_reports_due",
+    "delivery_failed",
 ]
 
 
@@ -41,6 +46,29 @@ class Notification(BaseModel):
     timezone: str = "Europe/London"
     to: list[Person]
     cc: list[Person] = Field(default_factory=list)
+    unfilled_to: list[RoleRef] = Field(
+        default_factory=list,
+        description=(
+            "Roles to tell whom the start payload did not name; the email activity looks "
+            "them up in the contact directory by partnership (and agency for a side's role)."
+        ),
+    )
+    unfilled_cc: list[RoleRef] = Field(
+        default_factory=list, description="As unfilled_to, for the copy list."
+    )
+    raising_agency: str | None = Field(
+        default=None, description="Agency of the raising side (directory look-ups)."
+    )
+    receiving_agency: str | None = Field(
+        default=None, description="Agency of the receiving side (directory look-ups)."
+    )
+    business_manager: Person | None = Field(
+        default=None,
+        description=(
+            "Who is told when this email is permanently refused; default: the partnership's "
+            "business manager in the notification or the contact directory."
+        ),
+    )
 
 
 class NotificationResult(BaseModel):

@@ -26,6 +26,11 @@ StepKind = Literal[
     "immediate_risk",
     "rejected_input",
     "closed",
+    "interim_position",
+    "adjournment_breached",
+    "conference_reconvened",
+    "learning_item",
+    "conference_reports_due",
 ]
 
 
