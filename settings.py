@@ -20,6 +20,28 @@ class TemporalSettings(BaseSettings):
     temporal_address: str = Field(default="localhost:7233", alias="TEMPORAL_ADDRESS")
     temporal_namespace: str = Field(default="default", alias="TEMPORAL_NAMESPACE")
     task_queue: str = Field(default="escalation", alias="ESCALATION_TASK_QUEUE")
+    # Connecting to a real cluster (the same variable names as the `temporal` CLI).
+    temporal_api_key: SecretStr | None = Field(default=None, alias="TEMPORAL_API_KEY")
+    temporal_tls: bool | None = Field(
+        default=None,
+        alias="TEMPORAL_TLS",
+        description="Force TLS on/off; unset means on when a certificate or API key is given.",
+    )
+    temporal_tls_client_cert_path: str | None = Field(
+        default=None, alias="TEMPORAL_TLS_CLIENT_CERT_PATH"
+    )
+    temporal_tls_client_key_path: str | None = Field(
+        default=None, alias="TEMPORAL_TLS_CLIENT_KEY_PATH"
+    )
+    temporal_tls_server_ca_cert_path: str | None = Field(
+        default=None, alias="TEMPORAL_TLS_SERVER_CA_CERT_PATH"
+    )
+    temporal_tls_server_name: str | None = Field(default=None, alias="TEMPORAL_TLS_SERVER_NAME")
+    codec_keys: SecretStr | None = Field(
+        default=None,
+        alias="ESCALATION_CODEC_KEYS",
+        description="'kid1:base64key,kid2:...': payload encryption; the first key encrypts.",
+    )
 
 
 class Settings(TemporalSettings):
@@ -39,6 +61,13 @@ class Settings(TemporalSettings):
     smtp_use_tls: bool = False
     smtp_timeout_seconds: float = 30.0
     mail_from: str = "escalations@localhost"
+    # The codec endpoint for the Web UI (`escalation codec-server`).
+    codec_token: SecretStr | None = None
+    codec_cors_origins: str = "http://localhost:8233,http://localhost:8080"
+    # The decision page for managers (`escalation web`) and its signed links.
+    link_secret: SecretStr | None = None
+    web_base_url: str = "http://localhost:8088"
+    link_valid_days: int = Field(default=14, ge=1, le=90)
 
 
 @lru_cache(maxsize=1)

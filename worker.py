@@ -22,7 +22,7 @@ from activities.records import RecordActivities
 from packs import PACK_DIR
 from records.db import make_sessionmaker
 from settings import Settings, get_settings
-from starter.connect import connect
+from starter.connect import ConnectionOptions, connect
 from workflows.disagreement import DisagreementWorkflow
 
 log = logging.getLogger("escalation.worker")
@@ -61,7 +61,8 @@ def create_worker(
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Connect, build the worker and run it until ``stop`` is set (or forever)."""
-    client = await connect(settings.temporal_address, settings.temporal_namespace)
+    # Namespace, TLS / API key and the payload codec, all from the settings.
+    client = await connect(options=ConnectionOptions.from_settings(settings))
     sessionmaker = make_sessionmaker(settings.database_url)
     worker = create_worker(
         client,

@@ -1,17 +1,152 @@
 """One place that knows how to connect to Temporal with the right data converter.
 
 Worker, SDK, CLI and tests all connect through here so that every payload is
-JSON via pydantic, readable by clients in any language.
+JSON via pydantic, readable by clients in any language, and, when
+``ESCALATION_CODEC_KEYS`` is set, encrypted by the AES-GCM payload codec before
+it leaves the process. Connection options for a real cluster (namespace, mTLS
+client certificate and key, server CA, API key) come from the same environment
+variables the ``temporal`` CLI reads.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
+from temporalio.service import TLSConfig
+
+from codec.aes import EncryptionCodec
+from settings import TemporalSettings
 
 
-async def connect(address: str = "localhost:7233", namespace: str = "default") -> Client:
-    """Connect a Temporal client that speaks pydantic JSON."""
-    return await Client.connect(
-        address, namespace=namespace, data_converter=pydantic_data_converter
+class ConnectionConfigError(ValueError):
+    """A connection option is unusable; the message names the variable and why."""
+
+
+@dataclass(frozen=True)
+class ConnectionOptions:
+    """Everything needed to reach a Temporal namespace.
+
+    ``tls`` None means: on when a client certificate, a CA or an API key is
+    configured, off otherwise (the local dev server).
+    """
+
+    address: str = "localhost:7233"
+    namespace: str = "default"
+    api_key: str | None = None
+    tls: bool | None = None
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    server_ca: Path | None = None
+    server_name: str | None = None
+    codec_keys: str | None = None
+
+    @classmethod
+    def from_settings(cls, s: TemporalSettings) -> ConnectionOptions:
+        """The options the environment configures."""
+
+        def path(value: str | None) -> Path | None:
+            return Path(value) if value else None
+
+        return cls(
+            address=s.temporal_address,
+            namespace=s.temporal_namespace,
+            api_key=s.temporal_api_key.get_secret_value() if s.temporal_api_key else None,
+            tls=s.temporal_tls,
+            client_cert=path(s.temporal_tls_client_cert_path),
+            client_key=path(s.temporal_tls_client_key_path),
+            server_ca=path(s.temporal_tls_server_ca_cert_path),
+            server_name=s.temporal_tls_server_name or None,
+            codec_keys=s.codec_keys.get_secret_value() if s.codec_keys else None,
+        )
+
+
+def _read(path: Path | None, variable: str) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ConnectionConfigError(f"{variable}: cannot read {path}: {exc.strerror}") from None
+
+
+def tls_config(opts: ConnectionOptions) -> bool | TLSConfig | None:
+    """The ``tls`` argument of ``Client.connect`` for these options.
+
+    Raises:
+        ConnectionConfigError: half a client key pair, an unreadable file, or
+            certificates configured while TLS is forced off.
+    """
+    if (opts.client_cert is None) != (opts.client_key is None):
+        raise ConnectionConfigError(
+            "TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH: "
+            "mTLS needs both the client certificate and its key"
+        )
+    wants_config = any(v is not None for v in (opts.client_cert, opts.server_ca, opts.server_name))
+    if opts.tls is False:
+        if wants_config:
+            raise ConnectionConfigError(
+                "TEMPORAL_TLS: TLS is turned off but TLS certificates are configured"
+            )
+        return False
+    if wants_config:
+        return TLSConfig(
+            client_cert=_read(opts.client_cert, "TEMPORAL_TLS_CLIENT_CERT_PATH"),
+            client_private_key=_read(opts.client_key, "TEMPORAL_TLS_CLIENT_KEY_PATH"),
+            server_root_ca_cert=_read(opts.server_ca, "TEMPORAL_TLS_SERVER_CA_CERT_PATH"),
+            domain=opts.server_name,
+        )
+    # True forces TLS with the system roots; None lets the SDK turn it on for an API key.
+    return opts.tls
+
+
+def data_converter(codec_keys: str | None) -> DataConverter:
+    """pydantic JSON, encrypted with the AES-GCM codec when keys are configured."""
+    if not codec_keys:
+        return pydantic_data_converter
+    return dataclasses.replace(
+        pydantic_data_converter, payload_codec=EncryptionCodec.from_spec(codec_keys)
     )
+
+
+def connect_kwargs(opts: ConnectionOptions) -> dict[str, Any]:
+    """The keyword arguments of ``Client.connect`` (pure apart from reading cert files)."""
+    return {
+        "target_host": opts.address,
+        "namespace": opts.namespace,
+        "api_key": opts.api_key,
+        "tls": tls_config(opts),
+        "data_converter": data_converter(opts.codec_keys),
+    }
+
+
+def options_from_env(address: str | None = None, namespace: str | None = None) -> ConnectionOptions:
+    """The environment's options, with ``address`` / ``namespace`` overriding when given."""
+    opts = ConnectionOptions.from_settings(TemporalSettings())
+    return dataclasses.replace(
+        opts,
+        address=address if address is not None else opts.address,
+        namespace=namespace if namespace is not None else opts.namespace,
+    )
+
+
+async def connect(
+    address: str | None = None,
+    namespace: str | None = None,
+    *,
+    options: ConnectionOptions | None = None,
+) -> Client:
+    """Connect a Temporal client that speaks pydantic JSON (encrypted when configured).
+
+    Args:
+        address: host:port; default ``TEMPORAL_ADDRESS``.
+        namespace: default ``TEMPORAL_NAMESPACE``.
+        options: Explicit options; when given, the environment is not read.
+    """
+    opts = options if options is not None else options_from_env(address, namespace)
+    return await Client.connect(**connect_kwargs(opts))

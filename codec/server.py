@@ -1,0 +1,115 @@
+"""The remote codec endpoint the Temporal Web UI calls to show payloads decrypted.
+
+Implements the UI's Remote Codec Endpoint protocol: ``POST /decode`` and
+``POST /encode`` with ``{"payloads": [...]}`` (payloads in protobuf JSON form),
+answering the same shape. Browsers call it cross-origin from the UI, so it
+answers CORS preflights for the configured UI origins only. Every call must
+carry ``Authorization: Bearer <ESCALATION_CODEC_TOKEN>``: only admins given the
+token see case data; everyone else sees ciphertext.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from aiohttp import web
+from google.protobuf import json_format
+from temporalio.api.common.v1 import Payloads
+from temporalio.converter import PayloadCodec
+
+log = logging.getLogger("escalation.codec")
+
+ALLOWED_HEADERS = "Authorization, Content-Type, X-Namespace"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _cors_headers(request: web.Request, origins: Sequence[str]) -> dict[str, str]:
+    origin = request.headers.get("Origin")
+    if origin is None or origin not in origins:
+        return {}
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Credentials": "true",
+        "Access-Control-Allow-Methods": "POST, OPTIONS",
+        "Access-Control-Allow-Headers": ALLOWED_HEADERS,
+        "Access-Control-Max-Age": "600",
+        "Vary": "Origin",
+    }
+
+
+def create_app(
+    codec: PayloadCodec, token: str, cors_origins: Sequence[str] = ()
+) -> web.Application:
+    """The aiohttp application.
+
+    Args:
+        codec: The payload codec (the same keys as the workers).
+        token: The bearer token an admin's browser must present.
+        cors_origins: Web UI origins allowed to call cross-origin, e.g.
+            ``http://localhost:8080``.
+    """
+    if not token:
+        raise ValueError("ESCALATION_CODEC_TOKEN: a codec endpoint needs a bearer token")
+    origins = tuple(cors_origins)
+    expected = f"Bearer {token}".encode()
+
+    @web.middleware
+    async def cors_and_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
+        cors = _cors_headers(request, origins)
+        if request.method == "OPTIONS":
+            # Preflight: browsers send it without credentials; it reveals nothing.
+            return web.Response(status=204 if cors else 403, headers=cors)
+        if request.path in ("/encode", "/decode"):
+            given = request.headers.get("Authorization", "").encode()
+            if not hmac.compare_digest(given, expected):
+                log.warning("codec %s refused: missing or wrong bearer token", request.path)
+                return web.json_response(
+                    {"error": "Authorization: a valid bearer token is required"},
+                    status=401,
+                    headers=cors,
+                )
+        response = await handler(request)
+        response.headers.update(cors)
+        return response
+
+    async def transform(request: web.Request, encode: bool) -> web.Response:
+        try:
+            body = await request.json()
+            payloads = json_format.ParseDict(body, Payloads())
+        except (ValueError, json_format.ParseError) as exc:
+            return web.json_response({"error": f"payloads: {exc}"}, status=400)
+        try:
+            if encode:
+                result = await codec.encode(payloads.payloads)
+            else:
+                result = await codec.decode(payloads.payloads)
+        except ValueError as exc:
+            return web.json_response({"error": str(exc)}, status=422)
+        return web.json_response(json_format.MessageToDict(Payloads(payloads=result)))
+
+    async def encode(request: web.Request) -> web.Response:
+        return await transform(request, encode=True)
+
+    async def decode(request: web.Request) -> web.Response:
+        return await transform(request, encode=False)
+
+    async def health(_: web.Request) -> web.Response:
+        return web.Response(text="ok\n")
+
+    app = web.Application(middlewares=[cors_and_auth])
+    app.router.add_post("/encode", encode)
+    app.router.add_post("/decode", decode)
+    app.router.add_get("/health", health)
+    return app
+
+
+def serve(
+    codec: PayloadCodec, token: str, cors_origins: Sequence[str], host: str, port: int
+) -> None:
+    """Run the endpoint until interrupted (``escalation codec-server``)."""
+    app = create_app(codec, token, cors_origins)
+    log.info("codec endpoint on http://%s:%d (CORS: %s)", host, port, ", ".join(cors_origins))
+    web.run_app(app, host=host, port=port, print=None)

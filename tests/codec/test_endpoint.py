@@ -1,0 +1,105 @@
+"""The Web UI's remote codec endpoint over real HTTP: protocol, CORS and authorisation."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from codec.aes import EncryptionCodec
+from codec.server import create_app
+
+KEYS = "k1:" + base64.b64encode(bytes(range(32))).decode()
+TOKEN = "s3cret-admin-token"
+UI = "http://localhost:8080"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+PLAIN = {
+    "payloads": [
+        {
+            "metadata": {"encoding": base64.b64encode(b"json/plain").decode()},
+            "data": base64.b64encode(b'{"by":"B. Social Worker","outcome":"agreed"}').decode(),
+        }
+    ]
+}
+
+
+@pytest.fixture(scope="module")
+async def url() -> AsyncIterator[str]:
+    runner = web.AppRunner(create_app(EncryptionCodec.from_spec(KEYS), TOKEN, [UI]))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+async def test_encode_then_decode_round_trips(url: str) -> None:
+    async with aiohttp.ClientSession(headers=AUTH) as http:
+        async with http.post(f"{url}/encode", json=PLAIN) as r:
+            assert r.status == 200
+            sealed = await r.json()
+        [p] = sealed["payloads"]
+        assert base64.b64decode(p["metadata"]["encoding"]) == b"binary/encrypted"
+        assert base64.b64decode(p["metadata"]["encryption-key-id"]) == b"k1"
+        assert b"Social Worker" not in base64.b64decode(p["data"])
+        async with http.post(f"{url}/decode", json=sealed) as r:
+            assert r.status == 200
+            assert await r.json() == PLAIN
+
+
+@pytest.mark.parametrize("header", [None, "Bearer wrong", f"Basic {TOKEN}", f"Bearer {TOKEN}x"])
+async def test_without_the_token_nothing_is_decoded(url: str, header: str | None) -> None:
+    headers = {"Authorization": header} if header else {}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{url}/decode", json=PLAIN, headers=headers) as r:
+            assert r.status == 401
+            assert await r.json() == {"error": "Authorization: a valid bearer token is required"}
+
+
+async def test_cors_preflight_only_for_the_ui_origin(url: str) -> None:
+    preflight = {"Access-Control-Request-Method": "POST"}
+    async with aiohttp.ClientSession() as http:
+        async with http.options(f"{url}/decode", headers={**preflight, "Origin": UI}) as r:
+            assert r.status == 204
+            assert r.headers["Access-Control-Allow-Origin"] == UI
+            assert "X-Namespace" in r.headers["Access-Control-Allow-Headers"]
+            assert "Authorization" in r.headers["Access-Control-Allow-Headers"]
+        async with http.options(
+            f"{url}/decode", headers={**preflight, "Origin": "http://evil.example"}
+        ) as r:
+            assert r.status == 403
+            assert "Access-Control-Allow-Origin" not in r.headers
+
+
+async def test_bad_bodies_and_foreign_keys_are_refused_with_the_reason(url: str) -> None:
+    foreign = {
+        "payloads": [
+            {
+                "metadata": {
+                    "encoding": base64.b64encode(b"binary/encrypted").decode(),
+                    "encryption-key-id": base64.b64encode(b"k0").decode(),
+                },
+                "data": base64.b64encode(b"x" * 40).decode(),
+            }
+        ]
+    }
+    async with aiohttp.ClientSession(headers=AUTH) as http:
+        async with http.post(f"{url}/decode", data=b"not json") as r:
+            assert r.status == 400
+            assert (await r.json())["error"].startswith("payloads:")
+        async with http.post(f"{url}/decode", json=foreign) as r:
+            assert r.status == 422
+            assert "key id 'k0'" in (await r.json())["error"]
+        async with http.get(f"{url}/health") as r:
+            assert r.status == 200
+
+
+def test_a_codec_endpoint_without_a_token_refuses_to_start() -> None:
+    with pytest.raises(ValueError, match="ESCALATION_CODEC_TOKEN"):
+        create_app(EncryptionCodec.from_spec(KEYS), "", [UI])
