@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from models.records import DisagreementRecord, StepRecord
+from records.derive import derived_rows
 from records.schema import Disagreement, Step, utcnow
 
 log = logging.getLogger(__name__)
@@ -46,11 +47,27 @@ class RecordActivities:
 
     @activity.defn(name="record_step")
     async def record_step(self, step: StepRecord) -> None:
-        """Write one step once (idempotent by key) and keep the case's state current."""
+        """Write one step once (idempotent by key) and keep the case's state current.
+
+        A decision, a written confirmation or a learning item also gets its typed
+        row, under the step's key and in the same transaction: both or neither.
+        """
         values = step.model_dump(exclude={"state", "current_stage"})
         async with self._sessionmaker() as session, session.begin():
             result = await session.execute(insert_ignoring_duplicates(session, Step, values))
-            if step.state is not None and cast("CursorResult[Any]", result).rowcount:
+            if not cast("CursorResult[Any]", result).rowcount:
+                return  # written by an earlier attempt, with everything below
+            due = None
+            if step.kind == "confirmed":
+                due = await session.scalar(
+                    select(Step.due_at)
+                    .where(Step.workflow_id == step.workflow_id, Step.kind == "confirmation_due")
+                    .order_by(Step.key.desc())
+                    .limit(1)
+                )
+            for table, row in derived_rows(step, due):
+                await session.execute(insert_ignoring_duplicates(session, table, row))
+            if step.state is not None:
                 await session.execute(
                     update(Disagreement)
                     .where(Disagreement.workflow_id == step.workflow_id)

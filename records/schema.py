@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
@@ -217,3 +218,89 @@ class AlertStep(Base):
     in_time: Mapped[bool | None] = mapped_column()
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DecisionRow(Base):
+    """A decision somebody made (resolved, unresolved, reconvened, immediate risk, shortened).
+
+    Written by ``record_step`` in the same transaction as its step, with the step's
+    key, so the two can never disagree and a retry writes neither twice.
+    """
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    workflow_id: Mapped[str] = mapped_column(
+        String(255), ForeignKey("disagreements.workflow_id"), index=True
+    )
+    case_reference: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    stage_id: Mapped[str | None] = mapped_column(String(64))
+    actor: Mapped[str | None] = mapped_column(String(255))
+    text: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ConfirmationRow(Base):
+    """A written confirmation of an outcome, with the deadline it answered and whether late."""
+
+    __tablename__ = "confirmations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    workflow_id: Mapped[str] = mapped_column(
+        String(255), ForeignKey("disagreements.workflow_id"), index=True
+    )
+    case_reference: Mapped[str] = mapped_column(String(64), index=True)
+    stage_id: Mapped[str | None] = mapped_column(String(64))
+    actor: Mapped[str | None] = mapped_column(String(255))
+    text: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    late: Mapped[bool] = mapped_column(default=False)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LearningItemRow(Base):
+    """A resolution the procedure wants learnt from, and who was to be told of it."""
+
+    __tablename__ = "learning_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    workflow_id: Mapped[str] = mapped_column(
+        String(255), ForeignKey("disagreements.workflow_id"), index=True
+    )
+    case_reference: Mapped[str] = mapped_column(String(64), index=True)
+    stage_id: Mapped[str | None] = mapped_column(String(64))
+    actor: Mapped[str | None] = mapped_column(String(255))
+    outcome: Mapped[str | None] = mapped_column(Text)
+    notify: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Contact(Base):
+    """Who holds a role: partnership, agency ('' for partnership-wide roles), role → person.
+
+    ``agency`` is never NULL so the unique key also holds for partnership-wide
+    roles (NULLs are never equal to each other in a UNIQUE constraint).
+    """
+
+    __tablename__ = "contacts"
+    __table_args__ = (
+        UniqueConstraint(
+            "partnership", "agency", "role", name="uq_contacts_partnership_agency_role"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    partnership: Mapped[str] = mapped_column(String(255))
+    agency: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    role: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(254))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,142 @@
+"""Migrations from an empty database to head and back, on SQLite and PostgreSQL.
+
+Proves the hand-written DDL of 0001 and 0003 and ``records.schema`` describe the
+same tables (Alembic's autogenerate comparison finds nothing to change), the
+constraint names, and that head downgrades to empty and upgrades again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+
+from records.db import alembic_config, current_revision, make_engine, upgrade
+from records.schema import Base
+from tests.conftest import PG_ADMIN_DSN
+
+MINE = {
+    "disagreements",
+    "steps",
+    "notifications",
+    "decisions",
+    "confirmations",
+    "learning_items",
+    "contacts",
+}
+NEW_IN_0003 = {"decisions", "confirmations", "learning_items", "contacts"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A brand-new, never-migrated database on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = f"escalation_mig_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    yield f"{base}/{name}"
+    admin = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def _names(diff: Any) -> set[str]:
+    found: set[str] = set()
+    for item in diff if isinstance(diff, list) else [diff]:
+        for part in item:
+            for candidate in (
+                getattr(part, "name", None),
+                getattr(getattr(part, "table", None), "name", None),
+                part,
+            ):
+                if isinstance(candidate, str):
+                    found.add(candidate)
+    return found
+
+
+def _inspect(connection: Connection) -> dict[str, Any]:
+    insp = inspect(connection)
+    tables = set(insp.get_table_names())
+    diffs = compare_metadata(
+        MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata
+    )
+    return {
+        "tables": tables,
+        "diffs": [d for d in diffs if _names(d) & MINE],
+        "uniques": {
+            t: sorted(u["name"] for u in insp.get_unique_constraints(t))
+            for t in NEW_IN_0003 & tables
+        },
+        "fks": {t: [fk["name"] for fk in insp.get_foreign_keys(t)] for t in NEW_IN_0003 & tables},
+    }
+
+
+async def _state(url: str) -> dict[str, Any]:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(_inspect)
+    finally:
+        await engine.dispose()
+
+
+async def _downgrade(url: str, revision: str) -> None:
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as connection:
+
+            def _down(sync: Connection) -> None:
+                config = alembic_config(url)
+                config.attributes["connection"] = sync
+                command.downgrade(config, revision)
+
+            await connection.run_sync(_down)
+    finally:
+        await engine.dispose()
+
+
+async def test_head_from_empty_matches_schema_down_and_up_again(empty_url: str) -> None:
+    assert await current_revision(empty_url) is None
+    await upgrade(empty_url)
+    assert await current_revision(empty_url) == "0003"
+    state = await _state(empty_url)
+    assert MINE <= state["tables"]
+    assert state["diffs"] == []
+    assert state["uniques"] == {
+        "decisions": ["uq_decisions_key"],
+        "confirmations": ["uq_confirmations_key"],
+        "learning_items": ["uq_learning_items_key"],
+        "contacts": ["uq_contacts_partnership_agency_role"],
+    }
+    assert state["fks"] == {
+        t: [f"fk_{t}_workflow_id_disagreements"]
+        for t in ("decisions", "confirmations", "learning_items")
+    } | {"contacts": []}
+
+    await _downgrade(empty_url, "0002")
+    assert await current_revision(empty_url) == "0002"
+    assert not NEW_IN_0003 & (await _state(empty_url))["tables"]
+    await _downgrade(empty_url, "base")
+    assert await current_revision(empty_url) is None
+    assert not MINE & (await _state(empty_url))["tables"]
+
+    await upgrade(empty_url)
+    assert await current_revision(empty_url) == "0003"
+    assert (await _state(empty_url))["diffs"] == []
