@@ -6,11 +6,24 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from models.start import ConferenceInfo
+
 CaseState = Literal["open", "resolved", "closed"]
 """open: a stage is working on it; resolved: outcome agreed, written confirmation
 pending; closed: confirmed and finished."""
 
-StageOutcome = Literal["resolved", "unresolved", "timeout", "immediate_risk"]
+StageOutcome = Literal[
+    "resolved",
+    "unresolved",
+    "timeout",
+    "immediate_risk",
+    "still_divided",
+    "minority_dissent",
+    "adjournment_breached",
+]
+"""How a stage was left. The last three are an adjourned conference's: reconvened still
+divided (up the ladder), reconvened with a majority the minority disputes (the minority's
+ladder), and not reconvened by its deadline (a breach, up the ladder)."""
 
 
 class StageStatus(BaseModel):
@@ -18,7 +31,11 @@ class StageStatus(BaseModel):
 
     stage_id: str
     title: str
-    index: int
+    index: int = Field(description="Position in its ladder (0-based).")
+    ladder_id: str | None = Field(
+        default=None, description="The ladder the stage belongs to (a case may switch ladders)."
+    )
+    kind: str = Field(default="discussion", description="discussion or conference_adjournment.")
     holders: list[str] = Field(description="Who holds the stage: role titles and names.")
     entered_at: AwareDatetime
     due_at: AwareDatetime
@@ -52,6 +69,18 @@ class DeadlineChange(BaseModel):
     reason: str
 
 
+class LearningItem(BaseModel):
+    """A resolution the pack wants learnt from (e.g. one reaching Principal Officer level)."""
+
+    at: AwareDatetime
+    stage_id: str
+    stage_title: str
+    ladder_id: str
+    outcome: str
+    by: str
+    notified: list[str] = Field(description="Roles told of it, by title.")
+
+
 class DisagreementStatus(BaseModel):
     """The answer to the ``status`` query."""
 
@@ -80,5 +109,23 @@ class DisagreementStatus(BaseModel):
     confirmed_at: AwareDatetime | None = None
     confirmation_late: bool = False
     deadline_changes: list[DeadlineChange] = Field(default_factory=list)
+    conference: ConferenceInfo | None = Field(
+        default=None, description="The child protection conference the case concerns."
+    )
+    conference_reports_due_at: AwareDatetime | None = Field(
+        default=None,
+        description="When agencies' reports are due before that conference (pack's rule).",
+    )
+    interim_position: str | None = Field(
+        default=None, description="The child's position while the conference is adjourned."
+    )
+    reconvene_due_at: AwareDatetime | None = Field(
+        default=None, description="When the adjourned conference must have reconvened."
+    )
+    adjournment_breached: bool = Field(
+        default=False, description="The adjourned conference did not reconvene in time."
+    )
+    conference_outcome: Literal["unanimous", "majority", "still_divided"] | None = None
+    learning_items: list[LearningItem] = Field(default_factory=list)
     rejected_inputs: list[RejectedInput] = Field(default_factory=list)
     notification_failures: list[str] = Field(default_factory=list)

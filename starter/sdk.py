@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 from models.decisions import (
+    ConferenceReconvened,
     Confirmed,
     Decision,
     DecisionReceipt,
@@ -31,7 +33,7 @@ from models.decisions import (
 )
 from models.start import StartDisagreement
 from models.status import DisagreementStatus
-from packs import PackError, UnknownProcedure, load_pack
+from packs import PACK_DIR, PackError, UnknownProcedure, load_pack
 from starter.connect import connect
 from workflows.disagreement import DisagreementWorkflow
 from workflows.ladder import raised_at_error, validate_start
@@ -72,10 +74,15 @@ def parse_start(data: StartDisagreement | dict[str, Any]) -> StartDisagreement:
         raise InvalidRequest(_field_errors(exc)) from exc
 
 
-def check_start(req: StartDisagreement, now: datetime | None = None) -> StartDisagreement:
-    """Check a parsed request against its procedure; give it a suffix if it has none."""
+def check_start(
+    req: StartDisagreement, now: datetime | None = None, pack_dir: Path = PACK_DIR
+) -> StartDisagreement:
+    """Check a parsed request against its procedure; give it a suffix if it has none.
+
+    ``pack_dir`` must be the directory the workers load packs from (tests use their own).
+    """
     try:
-        pack = load_pack(req.procedure)
+        pack = load_pack(req.procedure, pack_dir)
     except UnknownProcedure as exc:
         raise InvalidRequest([str(exc)]) from exc
     except PackError as exc:
@@ -103,16 +110,19 @@ class EscalationClient:
         client: Client,
         task_queue: str = "escalation",
         clock: Callable[[], Awaitable[datetime]] | None = None,
+        pack_dir: Path = PACK_DIR,
     ) -> None:
         """Args:
         client: A client connected with the pydantic data converter.
         task_queue: Where the workers listen.
         clock: What "now" is when checking ``raised_at`` (tests pass the
             time-skipping server's clock); the local clock by default.
+        pack_dir: Where the workers' packs are, to check a request before starting.
         """
         self.client = client
         self.task_queue = task_queue
         self._clock = clock
+        self._pack_dir = pack_dir
 
     @classmethod
     async def connect(
@@ -135,7 +145,7 @@ class EscalationClient:
         """
         if now is None and self._clock is not None:
             now = await self._clock()
-        req = check_start(parse_start(request), now)
+        req = check_start(parse_start(request), now, self._pack_dir)
         assert req.disagreement_id is not None
         workflow_id = workflow_id_for(req.case_reference, req.disagreement_id)
         try:
@@ -195,6 +205,14 @@ class EscalationClient:
         """Bring the current deadline forward to protect the child."""
         return await self._decide(
             workflow_id, "shorten_timescale", "timescale_shortened", decision, acknowledged
+        )
+
+    async def reconvene(
+        self, workflow_id: str, decision: ConferenceReconvened, *, acknowledged: bool = True
+    ) -> DecisionReceipt | None:
+        """Record the outcome of an adjourned conference that has reconvened."""
+        return await self._decide(
+            workflow_id, "reconvene_conference", "conference_reconvened", decision, acknowledged
         )
 
     async def _decide(

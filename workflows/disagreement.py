@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal, cast, get_args
 
 from temporalio import workflow
 from temporalio.common import RawValue
@@ -23,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
 
     from models.calendar import DeadlinePlan, DeadlineRequest, Reminder
     from models.decisions import (
+        ConferenceReconvened,
         Confirmed,
         Decision,
         DecisionReceipt,
@@ -39,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
         CaseState,
         DeadlineChange,
         DisagreementStatus,
+        LearningItem,
         RejectedInput,
         StageOutcome,
         StageStatus,
@@ -48,13 +51,22 @@ with workflow.unsafe.imports_passed_through():
         DecisionKind,
         Position,
         check_decision,
+        check_reconvened,
+        dissent_ladder,
         immediate_risk_target,
+        is_adjournment,
         next_stage,
         raised_at_error,
         stage_working_days,
         validate_start,
     )
-    from workflows.text import local_text, stage_number, truncate
+    from workflows.text import (
+        interim_position,
+        local_text,
+        reports_lines,
+        stage_number,
+        truncate,
+    )
 
 DECISION_MODELS: dict[DecisionKind, type[Decision]] = {
     "resolved": Resolved,
@@ -62,7 +74,27 @@ DECISION_MODELS: dict[DecisionKind, type[Decision]] = {
     "confirmed": Confirmed,
     "immediate_risk": ImmediateRisk,
     "shorten_timescale": ShortenTimescale,
+    "conference_reconvened": ConferenceReconvened,
 }
+
+# workflow.patched ids: code paths a case started on older code must not take on replay.
+PATCH_ADJOURNMENT = "conference-adjournment-loop"
+PATCH_REPORTS = "conference-report-deadlines"
+PATCH_LEARNING = "learning-items"
+
+
+def _step_kind(wanted: str, fallback: StepKind) -> StepKind:
+    """``wanted`` if the record schema knows it yet, else ``fallback`` (the row says which).
+
+    The record kinds are owned by the records schema; until it lists the conference and
+    learning kinds the row goes under the nearest existing kind with ``data["step"]``.
+    """
+    return cast(StepKind, wanted) if wanted in get_args(StepKind) else fallback
+
+
+def _mail_kind(wanted: str, fallback: NotificationKind) -> NotificationKind:
+    """``wanted`` if the notification schema knows it yet, else ``fallback``."""
+    return cast(NotificationKind, wanted) if wanted in get_args(NotificationKind) else fallback
 
 
 @dataclass
@@ -107,6 +139,14 @@ class DisagreementWorkflow:
         self._recording = True
         self._sends: list[asyncio.Task[None]] = []
         self._seq = 0
+        self._adjourned = False
+        self._interim: str | None = None
+        self._reconvene_due: datetime | None = None
+        self._breached = False
+        self._conference_outcome: ConferenceReconvened | None = None
+        self._reports: DeadlinePlan | None = None
+        self._reports_reminder: datetime | None = None
+        self._learning: list[LearningItem] = []
 
     # ------------------------------------------------------------------ run
 
@@ -134,12 +174,24 @@ class DisagreementWorkflow:
             due = await self._plan_from(req.disagreement_arose_at, pack.raise_within_working_days)
             self._raise_due_at = due.due_at
             self._raised_late = raised.start > due.due_at
+        reports = pack.conference_reports
+        if req.conference is not None and reports is not None and workflow.patched(PATCH_REPORTS):
+            before = (
+                reports.initial_working_days_before
+                if req.conference.kind == "initial"
+                else reports.review_working_days_before
+            )
+            self._reports = await self._plan_from(
+                req.conference.at, before, reminders=True, direction="before"
+            )
         self._records.insert(0, self._disagreement_record())
         recorder = asyncio.create_task(self._recorder())
         self._record("opened", actor=req.raising_agency, text=req.nature)
         if req.immediate_risk:
             self._record("immediate_risk", stage_id=first.id, text="immediate risk at start")
         await self._enter(first, raised.start)
+        if self._reports is not None:
+            self._announce_reports()
         await self._climb()
         await self._await_confirmation()
         self._finish()
@@ -188,10 +240,15 @@ class DisagreementWorkflow:
         times = [r.at for r in self._reminders]
         if self._plan is not None and not self._overdue_sent:
             times.append(self._plan.due_at)
+        if self._reports_reminder is not None:
+            times.append(self._reports_reminder)
         return min(times) if times else None
 
     async def _on_time(self, now: datetime) -> None:
         """Fire what is due: reminders, then the stage deadline."""
+        if self._reports_reminder is not None and self._reports_reminder <= now:
+            self._reports_reminder = None
+            self._remind_reports()
         stage, plan = self._current, self._plan
         assert stage is not None and plan is not None
         for reminder in [r for r in self._reminders if r.at <= now]:
@@ -199,6 +256,9 @@ class DisagreementWorkflow:
             if reminder.at < plan.due_at:
                 self._remind(stage, plan, reminder)
         if now < plan.due_at or self._overdue_sent:
+            return
+        if self._adjourned:
+            await self._breach(stage, plan)
             return
         if stage.on_deadline == "notify_and_wait" or next_stage(self._ladder_(), stage.id) is None:
             self._overdue(stage, plan)
@@ -214,6 +274,7 @@ class DisagreementWorkflow:
 
     async def _enter(self, stage: StageSpec, start: datetime) -> None:
         pack, ladder = self._pack_(), self._ladder_()
+        adjourned = is_adjournment(stage) and workflow.patched(PATCH_ADJOURNMENT)
         days = stage_working_days(pack, stage, self._child_cap)
         plan = await self._plan_from(start, days, reminders=True)
         first_contact = None
@@ -223,12 +284,15 @@ class DisagreementWorkflow:
             ).due_at
         index = ladder.index_of(stage.id)
         self._current, self._plan, self._overdue_sent = stage, plan, False
+        self._adjourned = adjourned
         self._reminders = [r for r in plan.reminders if r.at > workflow.now()]
         self._stages.append(
             StageStatus(
                 stage_id=stage.id,
                 title=stage.title,
                 index=index,
+                ladder_id=ladder.id,
+                kind=stage.kind,
                 holders=[self._holder_text(role) for role in stage.holders],
                 entered_at=plan.start,
                 due_at=plan.due_at,
@@ -243,7 +307,11 @@ class DisagreementWorkflow:
             due_at=plan.due_at,
             text=f"{stage.title}: {days} working day(s)",
             state="open",
+            data={"ladder": ladder.id},
         )
+        if adjourned:
+            self._adjourn(stage, plan, index)
+            return
         lines = [
             f"The disagreement about case {self._req.case_reference} is now at "
             f"{stage_number(index, len(ladder.stages))}: {stage.title}.",
@@ -280,13 +348,19 @@ class DisagreementWorkflow:
 
     def _remind(self, stage: StageSpec, plan: DeadlinePlan, reminder: Reminder) -> None:
         what = "half the time has passed" if reminder.kind == "halfway" else "today is the last day"
+        awaited = "A decision is still awaited."
+        if self._adjourned:
+            awaited = (
+                f"The adjourned conference must reconvene by {local_text(plan.due_at)}; "
+                "send 'conference_reconvened' with its outcome when it has."
+            )
         self._record("reminder", stage_id=stage.id, due_at=plan.due_at, text=reminder.kind)
         self._notify(
             "reminder",
             f"Reminder: {stage.title} due {local_text(plan.due_at)}",
             stage.holders,
             [],
-            [f"Reminder for {stage.title}: {what}.", "A decision is still awaited."],
+            [f"Reminder for {stage.title}: {what}.", awaited],
             due_at=plan.due_at,
         )
 
@@ -303,6 +377,222 @@ class DisagreementWorkflow:
                 f"{stage.title} has passed its deadline without a decision.",
                 "This is the last stage of the procedure; the case keeps waiting for a decision.",
             ],
+            due_at=plan.due_at,
+        )
+
+    # ------------------------------------------------- adjourned conference
+
+    def _adjourn(self, stage: StageSpec, plan: DeadlinePlan, index: int) -> None:
+        """An equally divided conference is adjourned: record the child's interim position
+        and tell each agency and its line manager (holders and copied) to re-evaluate."""
+        conference = self._req.conference
+        self._interim = interim_position(
+            conference.kind if conference else None, stage.interim_position
+        )
+        self._reconvene_due = plan.due_at
+        self._record(
+            _step_kind("interim_position", "decision"),
+            stage_id=stage.id,
+            text=self._interim,
+            due_at=plan.due_at,
+            data={"step": "interim_position"},
+        )
+        ladder = self._ladder_()
+        lines = [
+            f"The child protection conference about case {self._req.case_reference} was "
+            f"equally divided and is adjourned ({stage_number(index, len(ladder.stages))}: "
+            f"{stage.title}). It must reconvene by {local_text(plan.due_at)}.",
+            f"Interim position: {self._interim}",
+            "Each agency: inform your line manager and re-evaluate your evidence, analysis and "
+            "professional judgement before the conference reconvenes. Line managers: attempt "
+            "to resolve the disagreement and keep a clear written record, including written "
+            "confirmation between the parties of the disagreement and how outstanding issues "
+            "will be pursued.",
+            "Agencies and line managers: "
+            + "; ".join(self._holder_text(r) for r in [*stage.holders, *stage.copied])
+            + ".",
+            f"Nature of the disagreement: {self._req.nature}",
+            f"Risk to the child: {self._req.risk_to_child}",
+        ]
+        if stage.guidance:
+            lines.append(stage.guidance)
+        lines.append(
+            "When the conference has reconvened, send 'conference_reconvened' with its outcome "
+            "(unanimous, majority or still_divided) and the decision as minuted."
+        )
+        self._notify(
+            _mail_kind("conference_adjourned", "stage_entered"),
+            f"{stage.title}: conference adjourned, reconvene by {local_text(plan.due_at)}",
+            stage.holders,
+            stage.copied,
+            lines,
+            due_at=plan.due_at,
+        )
+
+    async def _breach(self, stage: StageSpec, plan: DeadlinePlan) -> None:
+        """No reconvened conference by the deadline: record the breach, tell everyone, go up."""
+        self._breached = True
+        above = next_stage(self._ladder_(), stage.id)
+        escalate = above is not None and stage.on_deadline == "escalate"
+        self._record(
+            _step_kind("adjournment_breached", "deadline_passed"),
+            stage_id=stage.id,
+            due_at=plan.due_at,
+            text="the adjourned conference did not reconvene by its deadline",
+            data={"step": "adjournment_breached"},
+        )
+        after = (
+            f"The case goes up to {above.title} now."
+            if escalate and above is not None
+            else "There is no higher level: the case keeps waiting for the conference."
+        )
+        self._notify(
+            _mail_kind("adjournment_breached", "overdue"),
+            f"Breach: {stage.title} did not reconvene by {local_text(plan.due_at)}",
+            stage.holders,
+            stage.copied,
+            [
+                f"The adjourned child protection conference did not reconvene within its "
+                f"{self._stages[-1].timescale_working_days} working days. This breach has been "
+                "recorded.",
+                f"Interim position: {self._interim}",
+                after,
+            ],
+            due_at=plan.due_at,
+        )
+        if not escalate or above is None:
+            self._overdue_sent = True
+            self._stages[-1].overdue_notified_at = workflow.now()
+            return
+        self._leave("adjournment_breached", None, "not reconvened by the deadline", plan.due_at)
+        await self._enter(above, plan.due_at)
+
+    async def _reconvened(self, d: ConferenceReconvened, now: datetime) -> None:
+        """Apply the reconvened conference's outcome.
+
+        Agreement (unanimous, or a majority nobody disputes) closes the case at once,
+        with the conference's decision as the outcome and no written-confirmation step:
+        the decision is minuted in the conference record that goes to every agency, and
+        the seeds ask for written confirmation between the parties during the
+        adjournment, not after the conference has decided. A disputed majority sends the
+        minority up the pack's dissent ladder; still divided goes up this ladder.
+        """
+        stage = self._current
+        assert stage is not None
+        ladder = self._ladder_()
+        self._conference_outcome = d
+        dissent = dissent_ladder(self._pack_(), stage) if d.minority_dissents else None
+        self._record(
+            _step_kind("conference_reconvened", "decision"),
+            stage_id=stage.id,
+            actor=d.by,
+            text=d.text,
+            data={
+                "step": "conference_reconvened",
+                "decision": "conference_reconvened",
+                "outcome": d.outcome,
+                "minority_dissents": str(d.minority_dissents).lower(),
+                "minority": d.minority or "",
+                "ladder": dissent.id if dissent else ladder.id,
+            },
+        )
+        if d.outcome == "still_divided":
+            above = next_stage(ladder, stage.id)
+            assert above is not None
+            self._leave("still_divided", d.by, d.text, now)
+            await self._enter(above, now)
+            return
+        if dissent is not None:
+            self._leave("minority_dissent", d.by, d.text, now)
+            self._ladder = dissent
+            await self._enter(dissent.stages[0], now)
+            return
+        outcome = d.text
+        if d.minority_dissents:
+            outcome += " (the minority dissents; this procedure has no dissent ladder)"
+        self._outcome = Resolved(by=d.by, outcome=outcome, stage=stage.id)
+        self._resolved_at = now
+        self._leave("resolved", d.by, outcome, now)
+        self._plan, self._adjourned = None, False
+        self._learn(stage, outcome, d.by, now)
+        self._state = "closed"
+
+    # ------------------------------------------------- learning and reports
+
+    def _learn(self, stage: StageSpec, outcome: str, by: str, now: datetime) -> None:
+        """A resolution at a stage the pack learns from: record it and tell those roles."""
+        if not stage.learning_notify or not workflow.patched(PATCH_LEARNING):
+            return
+        pack = self._pack_()
+        item = LearningItem(
+            at=now,
+            stage_id=stage.id,
+            stage_title=stage.title,
+            ladder_id=self._ladder_().id,
+            outcome=outcome,
+            by=by,
+            notified=[pack.role_title(r) for r in stage.learning_notify],
+        )
+        self._learning.append(item)
+        self._record(
+            _step_kind("learning_item", "decision"),
+            stage_id=stage.id,
+            actor=by,
+            text=outcome,
+            data={"step": "learning_item", "notify": ", ".join(stage.learning_notify)},
+        )
+        self._notify(
+            _mail_kind("learning_item", "resolved"),
+            f"Learning item: resolved at {stage.title}",
+            stage.learning_notify,
+            [],
+            [
+                f"A disagreement about case {self._req.case_reference} was resolved at "
+                f"{stage.title}. The procedure asks for the learning from it.",
+                f"Agreed outcome: {outcome}",
+                f"Nature of the disagreement: {self._req.nature}",
+                f"Raised by {self._req.raising_agency} with {self._req.receiving_agency}.",
+            ],
+        )
+
+    def _announce_reports(self) -> None:
+        """Tell the first stage's holders when the conference reports are due."""
+        plan, conference, stage = self._reports, self._req.conference, self._current
+        assert plan is not None and conference is not None and stage is not None
+        self._reports_reminder = next((r.at for r in plan.reminders if r.at > workflow.now()), None)
+        self._record(
+            _step_kind("conference_reports_due", "decision"),
+            stage_id=stage.id,
+            due_at=plan.due_at,
+            text=f"{conference.kind} conference at {plan.start.isoformat()}",
+            data={"step": "conference_reports_due", "working_days_before": str(plan.working_days)},
+        )
+        self._notify(
+            _mail_kind("conference_reports_due", "reminder"),
+            f"Conference reports due by {local_text(plan.due_at)}",
+            stage.holders,
+            stage.copied,
+            reports_lines(conference.kind, plan.start, plan.due_at, plan.working_days),
+            due_at=plan.due_at,
+        )
+
+    def _remind_reports(self) -> None:
+        """The morning the reports are due, if the case is still open."""
+        plan, conference, stage = self._reports, self._req.conference, self._current
+        assert plan is not None and conference is not None and stage is not None
+        self._record(
+            "reminder",
+            stage_id=stage.id,
+            due_at=plan.due_at,
+            text="conference_reports",
+            data={"step": "conference_reports_reminder"},
+        )
+        self._notify(
+            "reminder",
+            f"Reminder: conference reports due today by {local_text(plan.due_at)}",
+            stage.holders,
+            [],
+            reports_lines(conference.kind, plan.start, plan.due_at, plan.working_days),
             due_at=plan.due_at,
         )
 
@@ -341,13 +631,18 @@ class DisagreementWorkflow:
             await self._declare_risk(d, now)
         elif isinstance(d, ShortenTimescale) and change is not None:
             self._apply_shortening(d, change, now)
+        elif isinstance(d, ConferenceReconvened):
+            await self._reconvened(d, now)
         if inbound.reply is not None:
             inbound.reply.set_result(self._receipt(f"{kind} accepted"))
 
     def _refusal(self, kind: DecisionKind, d: Decision) -> str | None:
-        return check_decision(
+        error = check_decision(
             kind, Position(self._state, self._stage_id()), self._ladder_(), d.stage
         )
+        if error is None and isinstance(d, ConferenceReconvened):
+            error = check_reconvened(d, self._ladder_(), self._stage_id() or "")
+        return error
 
     async def _resolve(self, d: Resolved, now: datetime) -> None:
         stage = self._current
@@ -362,6 +657,7 @@ class DisagreementWorkflow:
         )
         self._leave("resolved", d.by, d.outcome, now)
         self._plan = None
+        self._learn(stage, d.outcome, d.by, now)
         if not stage.requires_confirmation:
             self._state = "closed"
             return
@@ -483,6 +779,8 @@ class DisagreementWorkflow:
         if d.working_days is not None:
             self._child_cap = min(self._child_cap or d.working_days, d.working_days)
         self._plan = new
+        if self._adjourned:
+            self._reconvene_due = new.due_at
         self._reminders = [r for r in new.reminders if r.at > now]
         entry = self._stages[-1]
         entry.due_at, entry.capped = new.due_at, True
@@ -562,6 +860,20 @@ class DisagreementWorkflow:
     def shorten_signal(self, payload: RawValue) -> None:
         """Fire-and-forget shortening ({"by", "reason", "working_days" | "due_at"})."""
         self._receive("shorten_timescale", payload)
+
+    @workflow.signal(name="conference_reconvened")
+    def conference_reconvened_signal(self, payload: RawValue) -> None:
+        """Fire-and-forget reconvened conference ({"by", "outcome", "text", ...})."""
+        self._receive("conference_reconvened", payload)
+
+    @workflow.update(name="reconvene_conference")
+    async def reconvene_conference(self, d: ConferenceReconvened) -> DecisionReceipt:
+        """Acknowledged reconvened conference; refused unless a conference is adjourned."""
+        return await self._submit("conference_reconvened", d)
+
+    @reconvene_conference.validator
+    def _validate_reconvene(self, d: ConferenceReconvened) -> None:
+        self._validate("conference_reconvened", d)
 
     @workflow.update(name="resolve")
     async def resolve(self, d: Resolved) -> DecisionReceipt:
@@ -666,6 +978,7 @@ class DisagreementWorkflow:
         *,
         reminders: bool = False,
         not_after: datetime | None = None,
+        direction: Literal["after", "before"] = "after",
     ) -> DeadlinePlan:
         calendar = (pack or self._pack_()).calendar
         return await steps.plan_deadline(
@@ -675,6 +988,7 @@ class DisagreementWorkflow:
                 working_days=days,
                 reminders=reminders,
                 not_after=not_after,
+                direction=direction,
             )
         )
 
@@ -847,6 +1161,15 @@ class DisagreementWorkflow:
             confirmed_at=self._confirmed_at,
             confirmation_late=self._confirmation_late,
             deadline_changes=list(self._changes),
+            conference=req.conference,
+            conference_reports_due_at=self._reports.due_at if self._reports else None,
+            interim_position=self._interim,
+            reconvene_due_at=self._reconvene_due,
+            adjournment_breached=self._breached,
+            conference_outcome=(
+                self._conference_outcome.outcome if self._conference_outcome else None
+            ),
+            learning_items=[item.model_copy() for item in self._learning],
             rejected_inputs=list(self._rejected),
             notification_failures=list(self._failures),
         )

@@ -10,10 +10,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from models.decisions import ConferenceReconvened
 from models.pack import LadderSpec, PolicyPack, StageSpec
 from models.start import StartDisagreement
 
-DecisionKind = Literal["resolved", "unresolved", "confirmed", "immediate_risk", "shorten_timescale"]
+DecisionKind = Literal[
+    "resolved",
+    "unresolved",
+    "confirmed",
+    "immediate_risk",
+    "shorten_timescale",
+    "conference_reconvened",
+]
+
+ADJOURNMENT = "conference_adjournment"
+"""The stage kind of an equally divided child protection conference, adjourned."""
+
+ADJOURNMENT_MAX_WORKING_DAYS = 15
+"""Both North Lincolnshire seeds: adjourned "for a brief period – not exceeding 15 working days"."""
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 """How far ahead of the server clock ``raised_at`` may be (clock skew between systems)."""
@@ -49,9 +63,42 @@ def immediate_risk_target(ladder: LadderSpec, stage_id: str | None) -> StageSpec
 
 
 def stage_working_days(pack: PolicyPack, stage: StageSpec, child_cap: int | None) -> int:
-    """The stage's timescale: the pack's figure or the child's shorter one, whichever is less."""
+    """The stage's timescale: the pack's figure or the child's shorter one, whichever is less.
+
+    An adjourned conference never waits longer than 15 working days, whatever the
+    pack's default timescale says: the seeds make that the outer limit.
+    """
     days = pack.timescale(stage)
+    if stage.kind == ADJOURNMENT:
+        days = min(days, ADJOURNMENT_MAX_WORKING_DAYS)
     return days if child_cap is None else min(days, child_cap)
+
+
+def is_adjournment(stage: StageSpec | None) -> bool:
+    """Whether the stage is an adjourned conference waiting to reconvene."""
+    return stage is not None and stage.kind == ADJOURNMENT
+
+
+def dissent_ladder(pack: PolicyPack, stage: StageSpec) -> LadderSpec | None:
+    """The ladder a dissenting minority climbs from this adjournment, if the pack names one."""
+    if stage.on_majority_dissent is None:
+        return None
+    try:
+        return pack.ladder(stage.on_majority_dissent)
+    except KeyError:
+        return None
+
+
+def check_reconvened(d: ConferenceReconvened, ladder: LadderSpec, stage_id: str) -> str | None:
+    """Why a reconvened conference's outcome cannot be applied at ``stage_id``, or None."""
+    if d.outcome == "still_divided" and next_stage(ladder, stage_id) is None:
+        return (
+            f"outcome: stage '{stage_id}' is the last stage of ladder '{ladder.id}': there is no "
+            "higher level to take a still divided conference to"
+        )
+    if d.outcome != "majority" and d.minority_dissents:
+        return "minority_dissents: only a majority view has a dissenting minority"
+    return None
 
 
 def check_decision(
@@ -75,6 +122,19 @@ def check_decision(
         return "the case is resolved and awaits written confirmation; send 'confirmed'"
     if stage_named is not None and stage_named != position.stage_id:
         return f"stage: the case is at stage '{position.stage_id}', not '{stage_named}'"
+    stage = _stage(ladder, position.stage_id)
+    if kind == "conference_reconvened" and not is_adjournment(stage):
+        return (
+            f"stage: the case is at stage '{position.stage_id}', which is not an adjourned "
+            "conference; 'conference_reconvened' applies only while a child protection "
+            "conference is adjourned (send 'resolved' or 'unresolved')"
+        )
+    if kind in ("resolved", "unresolved") and is_adjournment(stage):
+        return (
+            f"stage: the case is at stage '{position.stage_id}', an adjourned child protection "
+            "conference; send 'conference_reconvened' with the reconvened conference's outcome "
+            "(unanimous, majority or still_divided)"
+        )
     if kind == "unresolved" and position.stage_id is not None:
         if next_stage(ladder, position.stage_id) is None:
             return (
@@ -82,6 +142,15 @@ def check_decision(
                 "only a resolution closes the case"
             )
     return None
+
+
+def _stage(ladder: LadderSpec, stage_id: str | None) -> StageSpec | None:
+    if stage_id is None:
+        return None
+    try:
+        return ladder.stages[ladder.index_of(stage_id)]
+    except KeyError:
+        return None
 
 
 def validate_start(req: StartDisagreement, pack: PolicyPack) -> list[str]:

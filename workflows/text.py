@@ -25,3 +25,36 @@ def stage_number(index: int, total: int) -> str:
 def truncate(text: str, limit: int = 500) -> str:
     """Keep rejected payloads readable and small in history and the record."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def interim_position(conference_kind: str | None, pack_text: str | None) -> str:
+    """The child's position while an equally divided conference is adjourned.
+
+    Both North Lincolnshire seeds: the child keeps the child protection plan, or after an
+    initial conference is made subject of one pending the reconvened meeting. When the
+    start payload names the conference, the sentence says which; otherwise the pack's
+    wording (or the general rule) is used.
+    """
+    if conference_kind == "initial":
+        return (
+            "Initial conference equally divided: the child is made subject of a child "
+            "protection plan pending the reconvened conference."
+        )
+    if conference_kind == "review":
+        return (
+            "Review conference equally divided: the child continues to have a child "
+            "protection plan pending the reconvened conference."
+        )
+    return pack_text or (
+        "The child continues to have (or, after an initial conference, is made subject of) "
+        "a child protection plan pending the reconvened conference."
+    )
+
+
+def reports_lines(kind: str, conference_at: datetime, due_at: datetime, days: int) -> list[str]:
+    """Body of the 'conference reports due' email and its reminder."""
+    return [
+        f"Reports for the {kind} child protection conference on {local_text(conference_at)} "
+        f"are due {days} working day(s) before it: by {local_text(due_at)}.",
+        "Share your agency's report with the conference chair and the family in time.",
+    ]

@@ -1,0 +1,300 @@
+"""The adjourned-conference loop on the time-skipping server, with the test-only pack.
+
+An equally divided child protection conference is adjourned for at most 15 working
+days (tests/fixtures/packs/conference-test.toml, ladder ``equally_divided``). Raised
+Monday 19 April 2027 10:00 BST, the conference must reconvene by Tuesday 11 May 2027
+17:00 BST: the Early May bank holiday (3 May) is not a working day.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from models.decisions import ConferenceReconvened, Confirmed, Resolved, Unresolved
+from starter.sdk import DecisionRefused
+from tests.fixtures.harness import email_of, mails, payload, running_packs, steps
+from tests.workflows.support import at, jump_to, minute
+from workflows.ladder import check_reconvened
+from workflows.text import interim_position
+
+RAISED = at("2027-04-19T10:00:00+01:00")
+RECONVENE_BY = at("2027-05-11T17:00:00+01:00")
+RECONVENED = at("2027-04-26T11:00:00+01:00")
+INITIAL = {"kind": "initial", "at": "2027-04-16T10:00:00+01:00"}
+TEXT = "Child to remain subject of a child protection plan under neglect"
+
+
+async def test_adjournment_records_interim_position_and_tells_agencies(env, db, mail) -> None:
+    await jump_to(env, RAISED + timedelta(minutes=1))
+    async with running_packs(env, db, mail) as h:
+        wid = await h.client.open(payload(RAISED, ladder="equally_divided", conference=INITIAL))
+        await h.sleep_until(RAISED + timedelta(minutes=5))
+        status = await h.status(wid)
+        assert status.current_stage == "adjourned"
+        assert status.interim_position == interim_position("initial", None)
+        assert "made subject of a child protection plan" in (status.interim_position or "")
+        assert status.reconvene_due_at == RECONVENE_BY
+        stage = status.stages[0]
+        assert (stage.kind, stage.ladder_id, stage.due_at, stage.timescale_working_days) == (
+            "conference_adjournment",
+            "equally_divided",
+            RECONVENE_BY,
+            15,
+        )
+        first = (await mails(mail, "conference adjourned"))[0]
+        assert "conference adjourned, reconvene by Tuesday 11 May 2027, 17:00" in first["Subject"]
+        assert email_of("raising.practitioner") in first["To"]
+        assert email_of("receiving.practitioner") in first["To"]
+        assert email_of("raising.line_manager") in first["Cc"]
+        assert email_of("receiving.line_manager") in first["Cc"]
+        body = first.get_body(("plain",)).get_content()
+        assert "Interim position: Initial conference equally divided" in body
+        assert "re-evaluate your evidence" in body
+
+        # The halfway and last-day reminders run to the reconvene deadline.
+        await h.sleep_until(at("2027-05-11T09:01:00+01:00"))
+        reminders = await steps(h, wid, "reminder")
+        assert [(minute(r.at), r.text) for r in reminders] == [
+            (at("2027-04-29T09:30:00+01:00"), "halfway"),
+            (at("2027-05-11T09:00:00+01:00"), "last_day"),
+        ]
+        assert len(await mails(mail, "Reminder: Stage 1: conference adjourned", 2)) == 2
+        interim = await steps(h, wid, "interim_position")
+        assert [(r.text, r.due_at) for r in interim] == [(status.interim_position, RECONVENE_BY)]
+
+
+@pytest.mark.parametrize("acknowledged", [True, False], ids=["update", "signal"])
+@pytest.mark.parametrize(
+    ("outcome", "dissents"),
+    [("unanimous", False), ("majority", False)],
+    ids=["unanimous", "majority-no-dissent"],
+)
+async def test_agreement_closes_with_the_conference_decision(
+    env, db, mail, outcome: str, dissents: bool, acknowledged: bool
+) -> None:
+    await jump_to(env, RAISED + timedelta(minutes=1))
+    async with running_packs(env, db, mail) as h:
+        wid = await h.client.open(payload(RAISED, ladder="equally_divided"))
+        await h.sleep_until(RECONVENED)
+        decision = ConferenceReconvened(
+            by="Conference chair", outcome=outcome, text=TEXT, minority_dissents=dissents
+        )
+        receipt = await h.client.reconvene(wid, decision, acknowledged=acknowledged)
+        if acknowledged:
+            assert receipt is not None and receipt.state == "closed"
+        result = await h.client.handle(wid).result()
+        assert result.state == "closed"
+        assert result.outcome == TEXT
+        assert result.conference_outcome == outcome
+        assert result.confirmation_due_at is None  # the minuted decision is the written record
+        assert minute(result.resolved_at) == RECONVENED
+        assert [(s.stage_id, s.outcome) for s in result.stages] == [("adjourned", "resolved")]
+        assert result.interim_position is not None and not result.adjournment_breached
+        assert len(await mails(mail, "Disagreement closed")) == 1
+        kinds = await h.step_kinds(wid)
+        assert kinds[-1] == "closed"
+        reconvened = await steps(h, wid, "conference_reconvened")
+        assert [(r.actor, r.text, r.data["outcome"]) for r in reconvened] == [
+            ("Conference chair", TEXT, outcome)
+        ]
+
+
+async def test_majority_with_dissent_walks_the_minority_ladder(env, db, mail) -> None:
+    await jump_to(env, RAISED + timedelta(minutes=1))
+    async with running_packs(env, db, mail) as h:
+        wid = await h.client.open(payload(RAISED, ladder="equally_divided"))
+        await h.sleep_until(RECONVENED)
+        receipt = await h.client.reconvene(
+            wid,
+            ConferenceReconvened(
+                by="Conference chair",
+                outcome="majority",
+                text="Plan discontinued by majority",
+                minority_dissents=True,
+                minority="Community health",
+            ),
+        )
+        assert receipt is not None
+        assert (receipt.state, receipt.stage) == ("open", "line_managers")
+        assert receipt.due_at == at("2027-05-04T17:00:00+01:00")
+        status = await h.status(wid)
+        assert status.ladder == "majority_view"
+        assert status.conference_outcome == "majority"
+        assert status.outcome is None
+        entered = await mails(mail, "Stage 1: line manager to IRS manager: action needed")
+        assert len(entered) == 1
+        assert email_of("partnership.irs_manager") in entered[0]["To"]
+
+        # Silence up the minority's ladder: each stage counted from the last deadline.
+        await h.sleep_until(at("2027-05-12T09:00:00+01:00"))
+        status = await h.status(wid)
+        assert [
+            (s.ladder_id, s.stage_id, minute(s.entered_at), s.due_at, s.outcome)
+            for s in status.stages
+        ] == [
+            (
+                "equally_divided",
+                "adjourned",
+                at("2027-04-19T10:00:00+01:00"),
+                RECONVENE_BY,
+                "minority_dissent",
+            ),
+            (
+                "majority_view",
+                "line_managers",
+                RECONVENED,
+                at("2027-05-04T17:00:00+01:00"),
+                "timeout",
+            ),
+            (
+                "majority_view",
+                "principal_officer",
+                at("2027-05-04T17:00:00+01:00"),
+                at("2027-05-11T17:00:00+01:00"),
+                None,
+            ),
+        ]
+        assert status.stages[0].text == "Plan discontinued by majority"
+        assert status.stages[-1].overdue_notified_at is not None
+        assert len(await mails(mail, "Overdue: Stage 2: Principal Officer review")) == 1
+
+        # The minority ladder's last stage resolves it, with written confirmation.
+        await h.client.resolve(wid, Resolved(by="F. Principal Officer", outcome="Plan reinstated"))
+        await h.client.confirm(wid, Confirmed(by="F. Principal Officer", text="Letter"))
+        result = await h.client.handle(wid).result()
+        assert (result.state, result.outcome) == ("closed", "Plan reinstated")
+        entered_rows = await steps(h, wid, "stage_entered")
+        assert [r.data["ladder"] for r in entered_rows] == [
+            "equally_divided",
+            "majority_view",
+            "majority_view",
+        ]
+
+
+async def test_still_divided_goes_up_the_same_ladder_now(env, db, mail) -> None:
+    await jump_to(env, RAISED + timedelta(minutes=1))
+    async with running_packs(env, db, mail) as h:
+        wid = await h.client.open(payload(RAISED, ladder="equally_divided"))
+        await h.sleep_until(RECONVENED)
+        await h.client.reconvene(
+            wid,
+            ConferenceReconvened(by="Chair", outcome="still_divided", text="No consensus"),
+            acknowledged=False,
+        )
+        await h.sleep_until(RECONVENED + timedelta(minutes=1))
+        status = await h.status(wid)
+        assert status.ladder == "equally_divided"
+        assert status.current_stage == "principal_officer"
+        assert [(s.stage_id, s.outcome) for s in status.stages] == [
+            ("adjourned", "still_divided"),
+            ("principal_officer", None),
+        ]
+        po = status.stages[-1]
+        assert (minute(po.entered_at), po.due_at) == (RECONVENED, at("2027-05-04T17:00:00+01:00"))
+        assert status.conference_outcome == "still_divided"
+        assert not status.adjournment_breached
+        # A reconvened conference is no longer expected: no breach at the old deadline.
+        await h.sleep_until(RECONVENE_BY + timedelta(hours=1))
+        status = await h.status(wid)
+        assert not status.adjournment_breached
+
+
+async def test_silence_past_the_15th_working_day_is_a_breach(env, db, mail) -> None:
+    await jump_to(env, RAISED + timedelta(minutes=1))
+    async with running_packs(env, db, mail) as h:
+        wid = await h.client.open(
+            payload(RAISED, ladder="equally_divided", conference={**INITIAL, "kind": "review"})
+        )
+        await h.sleep_until(RECONVENE_BY - timedelta(minutes=1))
+        status = await h.status(wid)
+        assert (status.current_stage, status.adjournment_breached) == ("adjourned", False)
+        await h.sleep_until(RECONVENE_BY + timedelta(minutes=1))
+        status = await h.status(wid)
+        assert status.adjournment_breached
+        assert "continues to have a child protection plan" in (status.interim_position or "")
+        assert [(s.stage_id, s.outcome, s.left_at) for s in status.stages] == [
+            ("adjourned", "adjournment_breached", RECONVENE_BY),
+            ("principal_officer", None, None),
+        ]
+        po = status.stages[-1]
+        assert (po.entered_at, po.due_at) == (RECONVENE_BY, at("2027-05-18T17:00:00+01:00"))
+        breach = await mails(mail, "Breach:")
+        assert len(breach) == 1
+        assert "did not reconvene by Tuesday 11 May 2027, 17:00" in breach[0]["Subject"]
+        assert email_of("receiving.practitioner") in breach[0]["To"]
+        assert email_of("receiving.line_manager") in breach[0]["Cc"]
+        rows = await steps(h, wid, "adjournment_breached")
+        assert [(minute(r.at), r.due_at) for r in rows] == [(RECONVENE_BY, RECONVENE_BY)]
+        kinds = await h.step_kinds(wid)
+        assert kinds.count("stage_entered") == 2
+
+
+async def test_decisions_that_do_not_fit_the_stage_are_refused(env, db, mail) -> None:
+    await jump_to(env, RAISED + timedelta(minutes=1))
+    async with running_packs(env, db, mail) as h:
+        talk = await h.client.open(payload(RAISED))
+        adjourned = await h.client.open(
+            payload(RAISED, ladder="equally_divided", disagreement_id="c2")
+        )
+        await h.sleep_until(RAISED + timedelta(minutes=2))
+        reconvened = ConferenceReconvened(by="Chair", outcome="unanimous", text=TEXT)
+
+        with pytest.raises(DecisionRefused) as caught:
+            await h.client.reconvene(talk, reconvened)
+        assert str(caught.value) == (
+            "stage: the case is at stage 'practitioners', which is not an adjourned conference; "
+            "'conference_reconvened' applies only while a child protection conference is "
+            "adjourned (send 'resolved' or 'unresolved')"
+        )
+        await h.client.reconvene(talk, reconvened, acknowledged=False)
+
+        with pytest.raises(DecisionRefused) as caught:
+            await h.client.resolve(adjourned, Resolved(by="Chair", outcome="Agreed"))
+        assert str(caught.value) == (
+            "stage: the case is at stage 'adjourned', an adjourned child protection conference; "
+            "send 'conference_reconvened' with the reconvened conference's outcome "
+            "(unanimous, majority or still_divided)"
+        )
+        await h.client.unresolve(adjourned, Unresolved(by="Chair", reason="x"), acknowledged=False)
+        with pytest.raises(DecisionRefused, match="minority_dissents: only a majority"):
+            await h.client.reconvene(
+                adjourned, reconvened.model_copy(update={"minority_dissents": True})
+            )
+        await h.client.handle(adjourned).signal(
+            "conference_reconvened", {"by": "Chair", "outcome": "adjourned again", "text": "x"}
+        )
+
+        await h.sleep_until(RAISED + timedelta(minutes=5))
+        s1, s2 = await h.status(talk), await h.status(adjourned)
+        assert [(r.name, r.error.split(";")[0]) for r in s1.rejected_inputs] == [
+            (
+                "conference_reconvened",
+                "stage: the case is at stage 'practitioners', which is not an adjourned conference",
+            )
+        ]
+        assert [r.name for r in s2.rejected_inputs] == ["unresolved", "conference_reconvened"]
+        assert "send 'conference_reconvened'" in s2.rejected_inputs[0].error
+        assert s2.rejected_inputs[1].error.startswith("outcome: Input should be")
+        assert (s1.current_stage, s2.current_stage) == ("practitioners", "adjourned")
+        assert len(s2.stages) == 1
+
+
+def test_still_divided_at_the_top_has_nowhere_to_go() -> None:
+    from models.pack import LadderSpec, StageSpec
+
+    top = StageSpec(
+        id="adjourned",
+        title="Adjourned",
+        holders=["raising.practitioner"],
+        kind="conference_adjournment",
+    )
+    ladder = LadderSpec(id="only", title="Only", stages=[top])
+    divided = ConferenceReconvened(by="Chair", outcome="still_divided", text="No consensus")
+    assert check_reconvened(divided, ladder, "adjourned") == (
+        "outcome: stage 'adjourned' is the last stage of ladder 'only': there is no higher "
+        "level to take a still divided conference to"
+    )
+    agreed = divided.model_copy(update={"outcome": "unanimous"})
+    assert check_reconvened(agreed, ladder, "adjourned") is None
