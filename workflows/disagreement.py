@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, cast, get_args
+from typing import Literal
 
 from temporalio import workflow
 from temporalio.common import RawValue
@@ -81,20 +81,6 @@ DECISION_MODELS: dict[DecisionKind, type[Decision]] = {
 PATCH_ADJOURNMENT = "conference-adjournment-loop"
 PATCH_REPORTS = "conference-report-deadlines"
 PATCH_LEARNING = "learning-items"
-
-
-def _step_kind(wanted: str, fallback: StepKind) -> StepKind:
-    """``wanted`` if the record schema knows it yet, else ``fallback`` (the row says which).
-
-    The record kinds are owned by the records schema; until it lists the conference and
-    learning kinds the row goes under the nearest existing kind with ``data["step"]``.
-    """
-    return cast(StepKind, wanted) if wanted in get_args(StepKind) else fallback
-
-
-def _mail_kind(wanted: str, fallback: NotificationKind) -> NotificationKind:
-    """``wanted`` if the notification schema knows it yet, else ``fallback``."""
-    return cast(NotificationKind, wanted) if wanted in get_args(NotificationKind) else fallback
 
 
 @dataclass
@@ -391,11 +377,10 @@ class DisagreementWorkflow:
         )
         self._reconvene_due = plan.due_at
         self._record(
-            _step_kind("interim_position", "decision"),
+            "interim_position",
             stage_id=stage.id,
             text=self._interim,
             due_at=plan.due_at,
-            data={"step": "interim_position"},
         )
         ladder = self._ladder_()
         lines = [
@@ -421,7 +406,7 @@ class DisagreementWorkflow:
             "(unanimous, majority or still_divided) and the decision as minuted."
         )
         self._notify(
-            _mail_kind("conference_adjourned", "stage_entered"),
+            "conference_adjourned",
             f"{stage.title}: conference adjourned, reconvene by {local_text(plan.due_at)}",
             stage.holders,
             stage.copied,
@@ -435,11 +420,10 @@ class DisagreementWorkflow:
         above = next_stage(self._ladder_(), stage.id)
         escalate = above is not None and stage.on_deadline == "escalate"
         self._record(
-            _step_kind("adjournment_breached", "deadline_passed"),
+            "adjournment_breached",
             stage_id=stage.id,
             due_at=plan.due_at,
             text="the adjourned conference did not reconvene by its deadline",
-            data={"step": "adjournment_breached"},
         )
         after = (
             f"The case goes up to {above.title} now."
@@ -447,7 +431,7 @@ class DisagreementWorkflow:
             else "There is no higher level: the case keeps waiting for the conference."
         )
         self._notify(
-            _mail_kind("adjournment_breached", "overdue"),
+            "adjournment_breached",
             f"Breach: {stage.title} did not reconvene by {local_text(plan.due_at)}",
             stage.holders,
             stage.copied,
@@ -483,12 +467,11 @@ class DisagreementWorkflow:
         self._conference_outcome = d
         dissent = dissent_ladder(self._pack_(), stage) if d.minority_dissents else None
         self._record(
-            _step_kind("conference_reconvened", "decision"),
+            "conference_reconvened",
             stage_id=stage.id,
             actor=d.by,
             text=d.text,
             data={
-                "step": "conference_reconvened",
                 "decision": "conference_reconvened",
                 "outcome": d.outcome,
                 "minority_dissents": str(d.minority_dissents).lower(),
@@ -535,14 +518,14 @@ class DisagreementWorkflow:
         )
         self._learning.append(item)
         self._record(
-            _step_kind("learning_item", "decision"),
+            "learning_item",
             stage_id=stage.id,
             actor=by,
             text=outcome,
-            data={"step": "learning_item", "notify": ", ".join(stage.learning_notify)},
+            data={"notify": ", ".join(stage.learning_notify)},
         )
         self._notify(
-            _mail_kind("learning_item", "resolved"),
+            "learning_item",
             f"Learning item: resolved at {stage.title}",
             stage.learning_notify,
             [],
@@ -561,14 +544,14 @@ class DisagreementWorkflow:
         assert plan is not None and conference is not None and stage is not None
         self._reports_reminder = next((r.at for r in plan.reminders if r.at > workflow.now()), None)
         self._record(
-            _step_kind("conference_reports_due", "decision"),
+            "conference_reports_due",
             stage_id=stage.id,
             due_at=plan.due_at,
             text=f"{conference.kind} conference at {plan.start.isoformat()}",
-            data={"step": "conference_reports_due", "working_days_before": str(plan.working_days)},
+            data={"working_days_before": str(plan.working_days)},
         )
         self._notify(
-            _mail_kind("conference_reports_due", "reminder"),
+            "conference_reports_due",
             f"Conference reports due by {local_text(plan.due_at)}",
             stage.holders,
             stage.copied,
@@ -1057,6 +1040,11 @@ class DisagreementWorkflow:
         missing = [r for r in dict.fromkeys(to_roles) if self._req.person(r) is None]
         if missing:
             self._failures.append(f"{kind}: nobody named for {', '.join(missing)}")
+        # Roles with nobody named go by reference: the email activity looks them up in the
+        # partnership's contact directory (by agency for a side's role).
+        unfilled_cc = [
+            r for r in dict.fromkeys(cc_roles) if r not in to_roles and self._req.person(r) is None
+        ]
         stage = self._current
         n = Notification(
             key=self._next_key("mail"),
@@ -1072,6 +1060,11 @@ class DisagreementWorkflow:
             timezone=pack.calendar.timezone,
             to=to,
             cc=cc,
+            unfilled_to=missing,
+            unfilled_cc=unfilled_cc,
+            raising_agency=self._req.raising_agency,
+            receiving_agency=self._req.receiving_agency,
+            business_manager=self._req.person("partnership.business_manager"),
         )
         self._sends.append(asyncio.create_task(self._send(n)))
 
