@@ -1,0 +1,101 @@
+"""``escalation contacts import``, ``escalation record`` and ``escalation report``.
+
+The record and the report read the database only: Temporal's history may have
+been deleted by the time somebody asks for a case's file or a quarter's figures.
+Exit codes follow ``starter.cli``: 0 ok, 1 not found, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from sqlalchemy.exc import DBAPIError
+
+from records.contacts import parse_contacts, upsert_contacts
+from records.db import make_sessionmaker
+from settings import get_settings
+
+EXIT_NOT_FOUND = 1
+EXIT_BAD_INPUT = 2
+
+
+def _db_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--database-url",
+        default=None,
+        help="SQLAlchemy async URL (default: ESCALATION_DATABASE_URL)",
+    )
+
+
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Declare the contacts, record and report subcommands."""
+    p = sub.add_parser("contacts", help="The contact directory")
+    actions = p.add_subparsers(dest="contacts_action", required=True)
+    imp = actions.add_parser(
+        "import", help="Load or update contacts from a CSV (partnership,agency,role,name,email)"
+    )
+    imp.add_argument("file", type=Path)
+    _db_arg(imp)
+
+    p = sub.add_parser("record", help="Export the written record of a case's disagreements")
+    p.add_argument("case_reference")
+    p.add_argument("--format", choices=["md", "html"], default="md")
+    p.add_argument("--out", type=Path, help="Write to this file instead of stdout")
+    _db_arg(p)
+
+    p = sub.add_parser("report", help="Quarterly figures: disagreements and practice alerts")
+    p.add_argument("--quarter", required=True, help="e.g. 2026Q4")
+    p.add_argument("--procedure", help="Only this procedure (pack id)")
+    p.add_argument("--format", choices=["text", "html"], default="text")
+    p.add_argument("--out", type=Path, help="Write to this file instead of stdout")
+    _db_arg(p)
+
+
+def _err(message: str) -> None:
+    print(f"escalation: {message}", file=sys.stderr)
+
+
+def _url(args: argparse.Namespace) -> str:
+    return str(args.database_url or get_settings().database_url)
+
+
+def read_text(path: Path) -> str | None:
+    """A file's text (a BOM from a spreadsheet export dropped), or None after saying why."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        _err(f"{path}: {exc}")
+        return None
+
+
+async def import_contacts(url: str, path: Path, text: str) -> int:
+    """Import CSV text: every bad row reported on stderr, nothing imported if any is bad."""
+    parsed = parse_contacts(text)
+    if parsed.errors:
+        for error in parsed.errors:
+            _err(f"{path}: {error}")
+        _err(f"{path}: nothing imported ({len(parsed.errors)} error(s))")
+        return EXIT_BAD_INPUT
+    sessionmaker = make_sessionmaker(url)
+    try:
+        added, updated = await upsert_contacts(sessionmaker, parsed.entries)
+    except DBAPIError as exc:
+        _err(f"database: {exc.orig} (has `escalation db upgrade` been run?)")
+        return EXIT_NOT_FOUND
+    finally:
+        await sessionmaker.kw["bind"].dispose()
+    print(f"{path}: {added} contact(s) added, {updated} updated")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int | None:
+    """Run one of this module's commands; None for anybody else's."""
+    if args.command == "contacts":
+        text = read_text(args.file)
+        if text is None:
+            return EXIT_BAD_INPUT
+        return asyncio.run(import_contacts(_url(args), args.file, text))
+    return None
