@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.alerts import AlertActivities
 from activities.calendar import CalendarActivities
 from activities.email import EmailActivities, SmtpConfig
 from activities.packs import PackActivities
@@ -24,10 +25,11 @@ from records.db import make_sessionmaker
 from settings import Settings, get_settings
 from starter.connect import ConnectionOptions, connect
 from workflows.disagreement import DisagreementWorkflow
+from workflows.practice_alert import PracticeAlertWorkflow
 
 log = logging.getLogger("escalation.worker")
 
-WORKFLOWS = [DisagreementWorkflow]
+WORKFLOWS = [DisagreementWorkflow, PracticeAlertWorkflow]
 
 
 def create_worker(
@@ -44,6 +46,7 @@ def create_worker(
     packs = PackActivities(pack_dir)
     records = RecordActivities(sessionmaker)
     email = EmailActivities(sessionmaker, smtp)
+    alerts = AlertActivities(sessionmaker)
     return Worker(
         client,
         task_queue=task_queue,
@@ -54,6 +57,8 @@ def create_worker(
             records.open_record,
             records.record_step,
             email.send_notification,
+            alerts.open_practice_alert,
+            alerts.record_alert_step,
         ],
         max_cached_workflows=max_cached_workflows,
     )

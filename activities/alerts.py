@@ -1,0 +1,60 @@
+"""Record-keeping activities for practice alerts: the alert row and each of its steps.
+
+Each write is an INSERT ... ON CONFLICT DO NOTHING on a unique key (the workflow
+id for the alert, workflow id + step for a step), so a retried or replayed
+activity never writes twice, on SQLite as on PostgreSQL. The alert's state,
+current stage and finalisation are kept current by the step that changed them,
+and only when that step was newly written. Database errors propagate: Temporal
+retries them.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from activities.records import insert_ignoring_duplicates
+from models.alerts import AlertRecord, AlertStepRecord
+from records.schema import AlertStep, PracticeAlertRow, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class AlertActivities:
+    """Writes practice alerts' records through one injected sessionmaker."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
+    @activity.defn(name="open_practice_alert")
+    async def open_practice_alert(self, rec: AlertRecord) -> None:
+        """Write the alert's row once (idempotent by workflow id)."""
+        async with self._sessionmaker() as session, session.begin():
+            await session.execute(
+                insert_ignoring_duplicates(session, PracticeAlertRow, rec.model_dump())
+            )
+        log.info("recorded practice alert %s (case %s)", rec.workflow_id, rec.case_reference)
+
+    @activity.defn(name="record_alert_step")
+    async def record_alert_step(self, step: AlertStepRecord) -> None:
+        """Write one step once (idempotent by key) and keep the alert's state current."""
+        values = step.model_dump(exclude={"state", "current_stage"})
+        async with self._sessionmaker() as session, session.begin():
+            result = await session.execute(insert_ignoring_duplicates(session, AlertStep, values))
+            if step.state is None or not cast("CursorResult[Any]", result).rowcount:
+                return
+            changes: dict[str, Any] = {"state": step.state, "updated_at": utcnow()}
+            if step.current_stage is not None:
+                changes["current_stage"] = step.current_stage
+            if step.state == "finalised":
+                changes["finalised_at"] = step.at
+                changes["finalised_by"] = step.actor
+            await session.execute(
+                update(PracticeAlertRow)
+                .where(PracticeAlertRow.workflow_id == step.workflow_id)
+                .values(**changes)
+            )

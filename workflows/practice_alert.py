@@ -1,0 +1,746 @@
+"""One practice alert (Rutland), from the chair raising it to the chair finalising it.
+
+The workflow interprets the pack's ``practice_alerts`` section: enter the stage,
+tell its managers, wait for a response or the deadline; a stage that does not
+respond in time passes the alert up by itself (the last stage, CAFCASS, instead
+tells the raiser and keeps waiting). A response goes on the alert's single case
+note and hands the alert back to the raising chair, who finalises it or, not
+satisfied, sends it up a stage. Decisions arrive as signals (fire-and-forget) or
+updates (acknowledged) through one inbox, applied one at a time. Deadlines come
+from the calendar activity; rows and emails are written by activities beside the
+timeline, so a slow database or relay never delays an escalation.
+
+Emails reuse the outbox's notification kinds: ``stage_entered`` (the alert is at
+a stage), ``reminder``, ``overdue`` (the last stage missed its deadline),
+``resolved`` (a stage responded; the chair decides) and ``closed`` (finalised).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RawValue
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from pydantic import ValidationError
+
+    from models.alerts import (
+        AlertDecision,
+        AlertReceipt,
+        AlertRecord,
+        AlertResponse,
+        AlertStageStatus,
+        AlertState,
+        AlertStepKind,
+        AlertStepRecord,
+        CaseNoteEntry,
+        Finalise,
+        NotSatisfied,
+        PracticeAlertStatus,
+        StageOutcome,
+        StartPracticeAlert,
+    )
+    from models.calendar import DeadlinePlan, DeadlineRequest, Reminder
+    from models.common import Person
+    from models.notifications import Notification, NotificationKind
+    from models.pack import AlertStageSpec, PolicyPack, PracticeAlertSpec
+    from models.status import RejectedInput
+    from workflows import steps
+    from workflows.alert_rules import (
+        AlertDecisionKind,
+        check_decision,
+        first_stage,
+        next_stage,
+        reason_title,
+        stage_index,
+        validate_start,
+    )
+    from workflows.ladder import raised_at_error
+    from workflows.text import local_text, stage_number, truncate
+
+MODELS: dict[AlertDecisionKind, type[AlertDecision]] = {
+    "respond": AlertResponse,
+    "finalise": Finalise,
+    "not_satisfied": NotSatisfied,
+}
+
+WORKFLOW_ID_PREFIX = "alert"
+
+
+def alert_workflow_id(case_reference: str, alert_id: str) -> str:
+    """The workflow id of an alert: pseudonymous case reference plus the alert's suffix."""
+    return f"{WORKFLOW_ID_PREFIX}-{case_reference}-{alert_id}"
+
+
+@dataclass
+class _Inbound:
+    """A decision waiting to be applied; ``reply`` is set for updates."""
+
+    kind: AlertDecisionKind
+    decision: AlertDecision
+    reply: asyncio.Future[AlertReceipt] | None = None
+
+
+@workflow.defn(name="PracticeAlert")
+class PracticeAlertWorkflow:
+    """A practice alert going up its stages until the raising chair finalises it."""
+
+    @workflow.init
+    def __init__(self, req: StartPracticeAlert) -> None:
+        self._req = req
+        self._pack: PolicyPack | None = None
+        self._spec: PracticeAlertSpec | None = None
+        self._state: AlertState = "open"
+        self._raised_at: datetime | None = None
+        self._current: AlertStageSpec | None = None
+        self._plan: DeadlinePlan | None = None
+        self._reminders: list[Reminder] = []
+        self._overdue_sent = False
+        self._stages: list[AlertStageStatus] = []
+        self._note: list[CaseNoteEntry] = []
+        self._finalised_at: datetime | None = None
+        self._finalised_by: str | None = None
+        self._inbox: list[_Inbound] = []
+        self._rejected: list[RejectedInput] = []
+        self._failures: list[str] = []
+        self._records: list[AlertRecord | AlertStepRecord] = []
+        self._recording = True
+        self._sends: list[asyncio.Task[None]] = []
+        self._seq = 0
+
+    # ------------------------------------------------------------------ run
+
+    @workflow.run
+    async def run(self, req: StartPracticeAlert) -> PracticeAlertStatus:
+        """Raise the alert, wait on each stage, finish when the chair finalises it."""
+        pack = await steps.load_pack(req.procedure)
+        errors = validate_start(req, pack)
+        raised = await self._plan_from(req.raised_at, 0, pack)
+        if (err := raised_at_error(raised.start, workflow.now())) is not None:
+            errors.append(err)
+        spec = pack.practice_alerts
+        if errors or spec is None:
+            # Nothing has been written or sent yet: fail the start cleanly.
+            raise ApplicationError(
+                "invalid start request: " + "; ".join(errors),
+                type="InvalidStartRequest",
+                non_retryable=True,
+            )
+        self._pack, self._spec, self._raised_at = pack, spec, raised.start
+        first = first_stage(spec, req)
+        self._records.insert(0, self._alert_record(first))
+        recorder = asyncio.create_task(self._recorder())
+        self._add_note("alert", first.id, req.raised_by.name, self._alert_text(), raised.start)
+        self._record(
+            "raised",
+            stage_id=first.id,
+            actor=req.raised_by.name,
+            text=req.description,
+            data={
+                "reason_code": req.reason_code,
+                "serious_or_urgent": str(req.serious_or_urgent).lower(),
+            },
+        )
+        await self._enter(first, raised.start, because=None)
+        while self._state != "finalised":
+            await self._wait_until(self._next_wake())
+            if self._inbox:
+                await self._apply(self._inbox.pop(0))
+            else:
+                await self._on_time(workflow.now())
+        await self._drain()
+        self._recording = False
+        await asyncio.gather(*self._sends)
+        await recorder
+        return self._status()
+
+    async def _wait_until(self, wake: datetime | None) -> None:
+        """Sleep until ``wake`` (a durable timer) or until a decision arrives."""
+        if wake is None:
+            await workflow.wait_condition(lambda: bool(self._inbox))
+            return
+        delay = wake - workflow.now()
+        if delay <= timedelta(0):
+            return
+        try:
+            await workflow.wait_condition(lambda: bool(self._inbox), timeout=delay)
+        except TimeoutError:
+            pass
+
+    def _next_wake(self) -> datetime | None:
+        if self._state != "open":
+            return None
+        times = [r.at for r in self._reminders]
+        if self._plan is not None and not self._overdue_sent:
+            times.append(self._plan.due_at)
+        return min(times) if times else None
+
+    async def _drain(self) -> None:
+        """Refuse decisions still queued when the alert was finalised, then let handlers end."""
+        while True:
+            await workflow.wait_condition(
+                lambda: bool(self._inbox) or workflow.all_handlers_finished()
+            )
+            if not self._inbox:
+                return
+            await self._apply(self._inbox.pop(0))
+
+    async def _on_time(self, now: datetime) -> None:
+        """Fire what is due: reminders, then the stage deadline."""
+        stage, plan = self._current_(), self._plan_()
+        for reminder in [r for r in self._reminders if r.at <= now]:
+            self._reminders.remove(reminder)
+            if reminder.at < plan.due_at:
+                self._remind(stage, plan, reminder)
+        if now < plan.due_at or self._overdue_sent:
+            return
+        above = next_stage(self._spec_(), stage.id)
+        if above is None:
+            self._overdue(stage, plan)
+            return
+        self._record(
+            "deadline_missed",
+            stage_id=stage.id,
+            due_at=plan.due_at,
+            in_time=False,
+            text=f"{stage.title} did not respond by the deadline",
+        )
+        self._leave("timeout", plan.due_at)
+        # Entered at exactly the missed deadline: each stage gets its full working days.
+        await self._enter(above, plan.due_at, because="no response by the deadline")
+
+    # -------------------------------------------------------------- stages
+
+    async def _enter(self, stage: AlertStageSpec, start: datetime, because: str | None) -> None:
+        spec, req = self._spec_(), self._req
+        plan = await self._plan_from(start, stage.timescale_working_days, reminders=True)
+        index = stage_index(spec, stage.id)
+        self._current, self._plan, self._overdue_sent = stage, plan, False
+        self._state = "open"
+        self._reminders = [r for r in plan.reminders if r.at > workflow.now()]
+        self._stages.append(
+            AlertStageStatus(
+                stage_id=stage.id,
+                title=stage.title,
+                index=index,
+                holders=[self._holder_text(r) for r in stage.holders],
+                entered_at=plan.start,
+                due_at=plan.due_at,
+                timescale_working_days=stage.timescale_working_days,
+            )
+        )
+        self._record(
+            "stage_entered",
+            stage_id=stage.id,
+            due_at=plan.due_at,
+            text=f"{stage.title}: {stage.timescale_working_days} working day(s)"
+            + (f" ({because})" if because else ""),
+            state="open",
+        )
+        above = next_stage(spec, stage.id)
+        where = stage_number(index, len(spec.stages))
+        opening = (
+            f"A practice alert has been raised on case {req.case_reference} and is at {where}: "
+            f"{stage.title}."
+            if because is None
+            else f"The practice alert on case {req.case_reference} has gone up to {where}: "
+            f"{stage.title} ({because})."
+        )
+        self._notify(
+            "stage_entered",
+            f"Practice alert at {stage.title}: respond by {local_text(plan.due_at)}",
+            self._people(stage.holders),
+            [*self._people(stage.copied), req.raised_by],
+            [
+                opening,
+                "Who must respond: " + "; ".join(self._holder_text(r) for r in stage.holders) + ".",
+                *self._alert_lines(),
+                f"Respond on the alert's case note within {stage.timescale_working_days} working "
+                f"days, by {local_text(plan.due_at)}.",
+                f"Without a response by then the alert goes to {above.title}."
+                if above
+                else "This is the last stage: the raising chair is told if no response arrives.",
+            ],
+            due_at=plan.due_at,
+        )
+
+    def _leave(self, outcome: StageOutcome, at: datetime) -> None:
+        entry = self._stages[-1]
+        entry.left_at, entry.outcome = at, outcome
+        self._reminders = []
+
+    def _remind(self, stage: AlertStageSpec, plan: DeadlinePlan, reminder: Reminder) -> None:
+        what = "half the time has passed" if reminder.kind == "halfway" else "today is the last day"
+        self._record("reminder", stage_id=stage.id, due_at=plan.due_at, text=reminder.kind)
+        self._notify(
+            "reminder",
+            f"Reminder: practice alert response due {local_text(plan.due_at)}",
+            self._people(stage.holders),
+            [],
+            [
+                f"Reminder for {stage.title}: {what}. A response to the practice alert on case "
+                f"{self._req.case_reference} is still awaited.",
+                *self._alert_lines(),
+            ],
+            due_at=plan.due_at,
+        )
+
+    def _overdue(self, stage: AlertStageSpec, plan: DeadlinePlan) -> None:
+        self._overdue_sent = True
+        self._stages[-1].overdue_notified_at = workflow.now()
+        self._record(
+            "overdue",
+            stage_id=stage.id,
+            due_at=plan.due_at,
+            in_time=False,
+            text=f"{stage.title} did not respond by the deadline; the raiser was told",
+        )
+        self._notify(
+            "overdue",
+            f"Overdue: practice alert at {stage.title} was due {local_text(plan.due_at)}",
+            [self._req.raised_by],
+            self._people(stage.holders),
+            [
+                f"{stage.title} has not responded to the practice alert on case "
+                f"{self._req.case_reference} by its deadline.",
+                "This is the last stage; the alert keeps waiting for a response.",
+                *self._alert_lines(),
+            ],
+            due_at=plan.due_at,
+        )
+
+    # ------------------------------------------------------------ decisions
+
+    async def _apply(self, inbound: _Inbound) -> None:
+        """Apply one decision, or refuse it with the reason (never fail the workflow)."""
+        kind, d = inbound.kind, inbound.decision
+        error = self._refusal(kind, d)
+        if error is not None:
+            self._reject(kind, d.model_dump_json(), error)
+            if inbound.reply is not None:
+                inbound.reply.set_exception(ApplicationError(error, type="DecisionRefused"))
+            return
+        now = workflow.now()
+        if isinstance(d, AlertResponse):
+            self._respond(d, now)
+            message = "response added to the case note; the raising chair decides next"
+        elif isinstance(d, Finalise):
+            self._finalise(d, now)
+            message = "the alert is finalised"
+        else:
+            assert isinstance(d, NotSatisfied)
+            await self._not_satisfied(d, now)
+            message = f"the alert has gone up to {self._current_().title}"
+        if inbound.reply is not None:
+            inbound.reply.set_result(self._receipt(message))
+
+    def _refusal(self, kind: AlertDecisionKind, d: AlertDecision) -> str | None:
+        return check_decision(
+            kind,
+            self._state,
+            self._current_().id,
+            spec=self._spec_(),
+            by=d.by,
+            raiser_email=self._req.raised_by.email,
+            has_response=any(e.kind == "response" for e in self._note),
+            stage_named=d.stage if isinstance(d, AlertResponse) else None,
+        )
+
+    def _respond(self, d: AlertResponse, now: datetime) -> None:
+        stage, plan = self._current_(), self._plan_()
+        in_time = now <= plan.due_at
+        entry = self._stages[-1]
+        if entry.responded_at is None:
+            entry.responded_at, entry.response_in_time = now, in_time
+        self._add_note("response", stage.id, d.by, d.text, now, in_time)
+        self._state, self._reminders = "awaiting_finalisation", []
+        self._record(
+            "response",
+            stage_id=stage.id,
+            actor=d.by,
+            text=d.text,
+            due_at=plan.due_at,
+            in_time=in_time,
+            state="awaiting_finalisation",
+        )
+        self._notify(
+            "resolved",
+            f"Practice alert response from {stage.title}: finalise or escalate",
+            [self._req.raised_by],
+            self._people(stage.holders),
+            [
+                f"{d.by} responded to the practice alert on case {self._req.case_reference} "
+                f"at {stage.title} ({'within' if in_time else 'after'} the deadline "
+                f"{local_text(plan.due_at)}): {d.text}",
+                "If you are satisfied, finalise the alert's case note ('finalised'); if not, "
+                "send 'not_satisfied' with the reason and the alert goes up a stage.",
+            ],
+        )
+
+    def _finalise(self, d: Finalise, now: datetime) -> None:
+        stage, raiser = self._current_(), self._req.raised_by
+        self._leave("finalised", now)
+        self._state, self._finalised_at, self._finalised_by = "finalised", now, raiser.name
+        self._add_note("finalised", stage.id, raiser.name, d.text, now)
+        self._record(
+            "finalised", stage_id=stage.id, actor=raiser.name, text=d.text, state="finalised"
+        )
+        spec = self._spec_()
+        involved = [r for s in self._stages for r in spec.stages[s.index].holders]
+        self._notify(
+            "closed",
+            "Practice alert finalised",
+            [raiser],
+            self._people(involved),
+            [
+                f"{raiser.name} finalised the practice alert on case {self._req.case_reference} "
+                f"at {stage.title}: {d.text}",
+                "The case note is complete; place it on the child's file.",
+            ],
+        )
+
+    async def _not_satisfied(self, d: NotSatisfied, now: datetime) -> None:
+        stage = self._current_()
+        above = next_stage(self._spec_(), stage.id)
+        assert above is not None
+        raiser = self._req.raised_by.name
+        self._add_note("not_satisfied", stage.id, raiser, d.reason, now)
+        self._record("not_satisfied", stage_id=stage.id, actor=raiser, text=d.reason)
+        self._leave("not_satisfied", now)
+        await self._enter(above, now, because=f"the raising chair is not satisfied: {d.reason}")
+
+    # ------------------------------------------------------- handlers (in)
+
+    @workflow.signal(name="alert_response")
+    def response_signal(self, payload: RawValue) -> None:
+        """Fire-and-forget response ({"by", "text", "stage"?}); malformed ones are recorded."""
+        self._receive("respond", payload)
+
+    @workflow.signal(name="finalised")
+    def finalised_signal(self, payload: RawValue) -> None:
+        """Fire-and-forget finalisation ({"by": the raiser's email, "text"})."""
+        self._receive("finalise", payload)
+
+    @workflow.signal(name="not_satisfied")
+    def not_satisfied_signal(self, payload: RawValue) -> None:
+        """Fire-and-forget 'not satisfied' ({"by": the raiser's email, "reason"})."""
+        self._receive("not_satisfied", payload)
+
+    @workflow.update(name="respond")
+    async def respond(self, d: AlertResponse) -> AlertReceipt:
+        """Acknowledged response: the answer says whether the workflow accepted it."""
+        return await self._submit("respond", d)
+
+    @respond.validator
+    def _validate_respond(self, d: AlertResponse) -> None:
+        self._validate("respond", d)
+
+    @workflow.update(name="finalise")
+    async def finalise(self, d: Finalise) -> AlertReceipt:
+        """Acknowledged finalisation; refused to anyone but the raiser, or before a response."""
+        return await self._submit("finalise", d)
+
+    @finalise.validator
+    def _validate_finalise(self, d: Finalise) -> None:
+        self._validate("finalise", d)
+
+    @workflow.update(name="escalate")
+    async def escalate(self, d: NotSatisfied) -> AlertReceipt:
+        """Acknowledged 'not satisfied': the alert goes up a stage now."""
+        return await self._submit("not_satisfied", d)
+
+    @escalate.validator
+    def _validate_escalate(self, d: NotSatisfied) -> None:
+        self._validate("not_satisfied", d)
+
+    @workflow.query(name="status")
+    def status(self) -> PracticeAlertStatus:
+        """The alert as it stands: stages, deadlines, the case note and refused inputs."""
+        return self._status()
+
+    def _receive(self, kind: AlertDecisionKind, payload: RawValue) -> None:
+        model = MODELS[kind]
+        try:
+            decision = workflow.payload_converter().from_payload(payload.payload, model)
+            if not isinstance(decision, model):
+                raise TypeError(f"expected a JSON object for {kind}")
+        except (ValidationError, TypeError, ValueError, RuntimeError) as exc:
+            raw = payload.payload.data.decode("utf-8", errors="replace")
+            self._reject(kind, raw, _explain(exc))
+            return
+        self._inbox.append(_Inbound(kind, decision))
+
+    def _validate(self, kind: AlertDecisionKind, d: AlertDecision) -> None:
+        if self._current is None:
+            # Still opening (pack and deadlines loading): accept now, judge when applied.
+            return
+        if (error := self._refusal(kind, d)) is not None:
+            raise ApplicationError(error, type="DecisionRefused")
+
+    async def _submit(self, kind: AlertDecisionKind, d: AlertDecision) -> AlertReceipt:
+        reply: asyncio.Future[AlertReceipt] = asyncio.get_running_loop().create_future()
+        self._inbox.append(_Inbound(kind, d, reply))
+        return await reply
+
+    def _reject(self, name: str, payload: str, error: str) -> None:
+        workflow.logger.warning("refused %s: %s", name, error)
+        self._rejected.append(
+            RejectedInput(at=workflow.now(), name=name, error=error, payload=truncate(payload))
+        )
+        self._record(
+            "rejected_input",
+            stage_id=self._current.id if self._current else None,
+            text=f"{name}: {error}",
+            data={"payload": truncate(payload)},
+        )
+
+    # ------------------------------------------------------ side effects
+
+    async def _plan_from(
+        self,
+        start: datetime,
+        days: int,
+        pack: PolicyPack | None = None,
+        *,
+        reminders: bool = False,
+    ) -> DeadlinePlan:
+        calendar = (pack or self._pack_()).calendar
+        return await steps.plan_deadline(
+            DeadlineRequest(calendar=calendar, start=start, working_days=days, reminders=reminders)
+        )
+
+    def _next_key(self, prefix: str) -> str:
+        # Workflow id, not run id: a retried or replayed step maps to the same row or email.
+        self._seq += 1
+        return f"{workflow.info().workflow_id}/{prefix}-{self._seq:04d}"
+
+    def _add_note(
+        self,
+        kind: str,
+        stage: str | None,
+        by: str,
+        text: str,
+        at: datetime,
+        in_time: bool | None = None,
+    ) -> None:
+        entry = CaseNoteEntry.model_validate(
+            {"kind": kind, "stage": stage, "by": by, "text": text, "at": at, "in_time": in_time}
+        )
+        self._note.append(entry)
+
+    def _record(
+        self,
+        kind: AlertStepKind,
+        *,
+        stage_id: str | None = None,
+        actor: str | None = None,
+        text: str | None = None,
+        due_at: datetime | None = None,
+        in_time: bool | None = None,
+        state: AlertState | None = None,
+        data: dict[str, str] | None = None,
+    ) -> None:
+        """Queue a row; the recorder writes rows in order beside the timeline."""
+        self._records.append(
+            AlertStepRecord(
+                key=self._next_key("step"),
+                workflow_id=workflow.info().workflow_id,
+                case_reference=self._req.case_reference,
+                kind=kind,
+                at=workflow.now(),
+                stage_id=stage_id,
+                actor=actor,
+                text=text,
+                due_at=due_at,
+                in_time=in_time,
+                data=data or {},
+                state=state,
+                current_stage=self._current.id if state and self._current else None,
+            )
+        )
+
+    async def _recorder(self) -> None:
+        while True:
+            await workflow.wait_condition(lambda: bool(self._records) or not self._recording)
+            if not self._records:
+                return
+            item = self._records.pop(0)
+            if isinstance(item, AlertRecord):
+                await open_alert_record(item)
+            else:
+                await record_alert_step(item)
+
+    def _notify(
+        self,
+        kind: NotificationKind,
+        headline: str,
+        to: list[Person],
+        cc: list[Person],
+        lines: list[str],
+        due_at: datetime | None = None,
+    ) -> None:
+        """Send an email beside the timeline; a failure is recorded, never fatal."""
+        pack, spec = self._pack_(), self._spec_()
+        to = list({p.email.casefold(): p for p in to}.values())
+        seen = {p.email.casefold() for p in to}
+        cc = [
+            p
+            for p in {p.email.casefold(): p for p in cc}.values()
+            if p.email.casefold() not in seen
+        ]
+        n = Notification(
+            key=self._next_key("mail"),
+            workflow_id=workflow.info().workflow_id,
+            case_reference=self._req.case_reference,
+            kind=kind,
+            procedure_title=spec.title,
+            partnership=pack.partnership,
+            stage_title=self._current.title if self._current else None,
+            headline=headline,
+            lines=lines,
+            due_at=due_at,
+            timezone=pack.calendar.timezone,
+            to=to,
+            cc=cc,
+        )
+        self._sends.append(asyncio.create_task(self._send(n)))
+
+    async def _send(self, n: Notification) -> None:
+        try:
+            await steps.send_notification(n)
+        except ActivityError as exc:
+            cause = exc.cause.message if isinstance(exc.cause, ApplicationError) else str(exc)
+            self._failures.append(f"{n.kind} ({n.key}): {cause}")
+
+    # ------------------------------------------------------------- views
+
+    def _pack_(self) -> PolicyPack:
+        assert self._pack is not None, "pack not loaded yet"
+        return self._pack
+
+    def _spec_(self) -> PracticeAlertSpec:
+        assert self._spec is not None, "pack not loaded yet"
+        return self._spec
+
+    def _current_(self) -> AlertStageSpec:
+        assert self._current is not None, "no stage entered yet"
+        return self._current
+
+    def _plan_(self) -> DeadlinePlan:
+        assert self._plan is not None, "no stage entered yet"
+        return self._plan
+
+    def _people(self, roles: list[str]) -> list[Person]:
+        return [p for r in dict.fromkeys(roles) if (p := self._req.person(r)) is not None]
+
+    def _holder_text(self, role: str) -> str:
+        title = self._pack_().role_title(role)
+        person = self._req.person(role)
+        return f"{title} ({person.name})" if person else title
+
+    def _reason_title(self) -> str:
+        spec = self._spec
+        title = reason_title(spec, self._req.reason_code) if spec else None
+        return title or self._req.reason_code
+
+    def _alert_text(self) -> str:
+        req = self._req
+        return (
+            f"Reason {req.reason_code}: {self._reason_title()}. {req.description} "
+            f"Agreed action: {req.agreed_action}"
+        )
+
+    def _alert_lines(self) -> list[str]:
+        req = self._req
+        return [
+            f"Case reference: {req.case_reference}.",
+            f"Reason code {req.reason_code}: {self._reason_title()}.",
+            f"Description: {req.description}",
+            f"Agreed action: {req.agreed_action}",
+        ]
+
+    def _alert_record(self, first: AlertStageSpec) -> AlertRecord:
+        req, pack = self._req, self._pack_()
+        assert self._raised_at is not None
+        return AlertRecord(
+            workflow_id=workflow.info().workflow_id,
+            case_reference=req.case_reference,
+            procedure=pack.id,
+            reason_code=req.reason_code,
+            reason_title=self._reason_title(),
+            description=req.description,
+            agreed_action=req.agreed_action,
+            raised_by=req.raised_by.name,
+            raised_by_email=req.raised_by.email,
+            raised_at=self._raised_at,
+            start_stage=first.id,
+            serious_or_urgent=req.serious_or_urgent,
+            current_stage=first.id,
+        )
+
+    def _receipt(self, message: str) -> AlertReceipt:
+        due = self._plan.due_at if self._state == "open" and self._plan else None
+        stage = self._current.id if self._current else None
+        return AlertReceipt(state=self._state, stage=stage, message=message, due_at=due)
+
+    def _status(self) -> PracticeAlertStatus:
+        req, current = self._req, self._current
+        wid = workflow.info().workflow_id
+        prefix = f"{WORKFLOW_ID_PREFIX}-{req.case_reference}-"
+        live = self._state != "finalised"
+        return PracticeAlertStatus(
+            workflow_id=wid,
+            alert_id=wid[len(prefix) :] if wid.startswith(prefix) else wid,
+            case_reference=req.case_reference,
+            procedure=req.procedure,
+            title=self._spec.title if self._spec else req.procedure,
+            reason_code=req.reason_code,
+            reason_title=self._reason_title(),
+            state=self._state,
+            current_stage=current.id if current and live else None,
+            current_stage_title=current.title if current and live else None,
+            due_at=self._plan.due_at if self._plan and self._state == "open" else None,
+            serious_or_urgent=req.serious_or_urgent,
+            start_stage=self._stages[0].stage_id if self._stages else req.start_stage,
+            raised_by=req.raised_by.name,
+            raised_at=self._raised_at,
+            stages=[s.model_copy() for s in self._stages],
+            case_note=[e.model_copy() for e in self._note],
+            finalised_at=self._finalised_at,
+            finalised_by=self._finalised_by,
+            rejected_inputs=list(self._rejected),
+            notification_failures=list(self._failures),
+        )
+
+
+async def open_alert_record(rec: AlertRecord) -> None:
+    """Write the alert's row (idempotent by workflow id)."""
+    await workflow.execute_activity(
+        "open_practice_alert",
+        rec,
+        start_to_close_timeout=timedelta(seconds=30),
+        retry_policy=steps.DURABLE,
+    )
+
+
+async def record_alert_step(step: AlertStepRecord) -> None:
+    """Write one step of the alert (idempotent by key)."""
+    await workflow.execute_activity(
+        "record_alert_step",
+        step,
+        start_to_close_timeout=timedelta(seconds=30),
+        retry_policy=steps.DURABLE,
+    )
+
+
+def _explain(exc: Exception) -> str:
+    """A short, field-naming explanation of why a payload was refused."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'payload'}: {e['msg']}" for e in exc.errors()
+        )
+    return str(exc) or type(exc).__name__
