@@ -298,3 +298,67 @@ def test_still_divided_at_the_top_has_nowhere_to_go() -> None:
     )
     agreed = divided.model_copy(update={"outcome": "unanimous"})
     assert check_reconvened(agreed, ladder, "adjourned") is None
+
+
+@pytest.mark.parametrize(
+    ("conference", "due", "morning", "resolve_first"),
+    [
+        # Initial: 2 working days before Tuesday 4 May; Monday 3 May is a bank holiday.
+        (
+            {"kind": "initial", "at": "2027-05-04T10:00:00+01:00"},
+            "2027-04-29T17:00:00+01:00",
+            "2027-04-29T09:00:00+01:00",
+            False,
+        ),
+        # Review: 5 working days before Thursday 6 May, across the same bank holiday.
+        (
+            {"kind": "review", "at": "2027-05-06T14:00:00+01:00"},
+            "2027-04-28T17:00:00+01:00",
+            "2027-04-28T09:00:00+01:00",
+            False,
+        ),
+        # No reminder once the case is no longer open (resolved, awaiting confirmation).
+        (
+            {"kind": "review", "at": "2027-05-06T14:00:00+01:00"},
+            "2027-04-28T17:00:00+01:00",
+            None,
+            True,
+        ),
+    ],
+    ids=["initial", "review", "review-resolved-first"],
+)
+async def test_conference_reports_deadline(
+    env, db, mail, conference: dict[str, str], due: str, morning: str | None, resolve_first: bool
+) -> None:
+    await jump_to(env, RAISED + timedelta(minutes=1))
+    async with running_packs(env, db, mail) as h:
+        wid = await h.client.open(payload(RAISED, conference=conference))
+        await h.sleep_until(RAISED + timedelta(minutes=5))
+        status = await h.status(wid)
+        assert status.conference_reports_due_at == at(due)
+        assert status.conference is not None and status.conference.kind == conference["kind"]
+        told = await mails(mail, "Conference reports due by")
+        assert len(told) == 1
+        assert email_of("raising.practitioner") in told[0]["To"]
+        assert email_of("receiving.practitioner") in told[0]["To"]
+        body = told[0].get_body(("plain",)).get_content()
+        assert f"{conference['kind']} child protection conference" in body
+        recorded = await steps(h, wid, "conference_reports_due")
+        assert [(r.due_at, r.data["working_days_before"]) for r in recorded] == [
+            (at(due), "2" if conference["kind"] == "initial" else "5")
+        ]
+        if resolve_first:
+            await h.client.resolve(wid, Resolved(by="B. Social Worker", outcome="Agreed"))
+        await h.sleep_until(at(due) + timedelta(hours=1))
+        reminders = [r for r in await steps(h, wid, "reminder") if r.text == "conference_reports"]
+        if morning is None:
+            assert reminders == []
+            assert await mails(mail, "conference reports due today", 0) == []
+            return
+        # The case climbed to the Principal Officer at 26 April 17:00: they are reminded.
+        assert [(minute(r.at), r.due_at) for r in reminders] == [(at(morning), at(due))]
+        reminded = await mails(mail, "Reminder: conference reports due today")
+        assert len(reminded) == 1
+        assert [a.addr_spec for a in reminded[0]["To"].addresses] == [
+            email_of("partnership.principal_officer")
+        ]
