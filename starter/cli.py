@@ -21,7 +21,14 @@ from pydantic import ValidationError
 from temporalio.service import RPCError
 
 from models.calendar import DeadlineRequest
-from models.decisions import Confirmed, ImmediateRisk, Resolved, ShortenTimescale, Unresolved
+from models.decisions import (
+    ConferenceReconvened,
+    Confirmed,
+    ImmediateRisk,
+    Resolved,
+    ShortenTimescale,
+    Unresolved,
+)
 from packs import PackError, UnknownProcedure, load_pack
 from settings import get_settings
 from starter.sdk import EscalationClient, EscalationError, InvalidRequest
@@ -77,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
         _decision_args(
             sub.add_parser(name, help=f"Record '{name}' on a disagreement"), flag, required
         )
+    p = sub.add_parser("reconvene", help="Record the outcome of an adjourned conference")
+    _decision_args(p, "text", True)
+    p.add_argument("--outcome", required=True, choices=["unanimous", "majority", "still_divided"])
+    p.add_argument("--minority-dissents", action="store_true", help="The minority disputes it")
+    p.add_argument("--minority", help="Which agency is in the minority")
     p = sub.add_parser("shorten", help="Bring the current deadline forward")
     _decision_args(p, "reason", True)
     p.add_argument("--working-days", type=int)
@@ -175,6 +187,15 @@ def _decision(args: argparse.Namespace) -> Callable[[EscalationClient], Awaitabl
     if args.command == "confirm":
         f = Confirmed(text=args.text, **common)
         return lambda c: c.confirm(wid, f, acknowledged=ack)
+    if args.command == "reconvene":
+        c = ConferenceReconvened(
+            outcome=args.outcome,
+            text=args.text,
+            minority_dissents=args.minority_dissents,
+            minority=args.minority,
+            **common,
+        )
+        return lambda cl: cl.reconvene(wid, c, acknowledged=ack)
     if args.command == "immediate-risk":
         r = ImmediateRisk(reason=args.reason, **common)
         return lambda c: c.raise_immediate_risk(wid, r, acknowledged=ack)

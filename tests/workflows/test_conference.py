@@ -362,3 +362,32 @@ async def test_conference_reports_deadline(
         assert [a.addr_spec for a in reminded[0]["To"].addresses] == [
             email_of("partnership.principal_officer")
         ]
+
+
+def test_cli_reconvene_builds_the_decision() -> None:
+    from starter.cli import _decision, build_parser, main
+
+    args = build_parser().parse_args(
+        [
+            "reconvene",
+            "disagreement-CR-1-c1",
+            "--by",
+            "Conference chair",
+            "--outcome",
+            "majority",
+            "--text",
+            TEXT,
+            "--minority-dissents",
+            "--minority",
+            "Community health",
+        ]
+    )
+    assert callable(_decision(args))
+    assert (args.outcome, args.minority_dissents, args.minority) == (
+        "majority",
+        True,
+        "Community health",
+    )
+    with pytest.raises(SystemExit) as bad:
+        main(["reconvene", "wid", "--by", "x", "--text", "t", "--outcome", "adjourned"])
+    assert bad.value.code == 2
