@@ -21,6 +21,7 @@ from temporalio.testing import WorkflowEnvironment
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models.decisions import (
+    ConferenceReconvened,
     Confirmed,
     ImmediateRisk,
     Resolved,
@@ -30,6 +31,8 @@ from models.decisions import (
 from records.db import make_sessionmaker, upgrade
 from starter.binaries import test_server_path
 from starter.smtp_sink import SmtpSink
+from tests.fixtures.harness import payload as conference_payload
+from tests.fixtures.harness import running_packs
 from tests.workflows.support import Harness, at, jump_to, running, start_payload
 
 OUT = Path(__file__).resolve().parents[1] / "tests" / "histories"
@@ -83,6 +86,40 @@ async def confirmed(h: Harness) -> str:
     return wid
 
 
+async def conference_adjourned(h: Harness) -> str:
+    """Adjourned (test pack), report deadline tracked, past the halfway reminder."""
+    wid = await h.client.open(
+        conference_payload(
+            RAISED,
+            ladder="equally_divided",
+            case_reference="CR-HIST-0101",
+            conference={"kind": "initial", "at": "2030-06-24T10:00:00+01:00"},
+        )
+    )
+    await h.sleep_until(at("2030-06-21T10:00:00+01:00"))
+    return wid
+
+
+async def conference_majority_dissent(h: Harness) -> str:
+    """Reconvened with a disputed majority: the minority's ladder, past its first deadline."""
+    wid = await h.client.open(
+        conference_payload(RAISED, ladder="equally_divided", case_reference="CR-HIST-0102")
+    )
+    await h.sleep_until(at("2030-06-17T11:00:00+01:00"))
+    await h.client.reconvene(
+        wid,
+        ConferenceReconvened(
+            by="Conference chair",
+            outcome="majority",
+            text="Plan discontinued",
+            minority_dissents=True,
+            minority="Community health",
+        ),
+    )
+    await h.sleep_until(at("2030-06-25T10:00:00+01:00"))
+    return wid
+
+
 SCENARIOS: dict[str, Callable[[Harness], Awaitable[str]]] = {
     "started": started,
     "mid-ladder": mid_ladder,
@@ -90,10 +127,24 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[str]]] = {
     "risk-and-shortened": risk_and_shortened,
     "completed": completed,
     "confirmed": confirmed,
+    "conference-adjourned": conference_adjourned,
+    "conference-majority-dissent": conference_majority_dissent,
 }
 
+TEST_PACK_SCENARIOS = {"conference-adjourned", "conference-majority-dissent"}
+"""Scenarios run on the test-only packs in tests/fixtures/packs/ (file prefix conference-test)."""
 
-async def main() -> None:
+
+async def main(names: list[str]) -> None:
+    """Run the named scenarios (all when none are named) and write their histories.
+
+    Name only new scenarios when adding histories: existing files are what running cases
+    looked like on older code, and must not be rewritten.
+    """
+    unknown = sorted(set(names) - set(SCENARIOS))
+    if unknown:
+        known = ", ".join(SCENARIOS)
+        raise SystemExit(f"unknown scenario(s): {', '.join(unknown)}; known: {known}")
     OUT.mkdir(parents=True, exist_ok=True)
     sink = SmtpSink()
     sink.start()
@@ -103,18 +154,23 @@ async def main() -> None:
             await upgrade(url)
             db = make_sessionmaker(url)
             for name, scenario in SCENARIOS.items():
+                if names and name not in names:
+                    continue
+                on_test_packs = name in TEST_PACK_SCENARIOS
                 env = await WorkflowEnvironment.start_time_skipping(
                     data_converter=pydantic_data_converter,
                     test_server_existing_path=str(test_server_path()),
                 )
                 try:
                     await jump_to(env, RAISED)
-                    async with running(env, db, sink) as h:
+                    harness = running_packs if on_test_packs else running
+                    async with harness(env, db, sink) as h:
                         wid = await scenario(h)
                         history = await h.client.handle(wid).fetch_history()
                 finally:
                     await env.shutdown()
-                path = OUT / f"redbridge-2017-{name}.json"
+                prefix = "conference-test" if on_test_packs else "redbridge-2017"
+                path = OUT / f"{prefix}-{name.removeprefix('conference-')}.json"
                 path.write_text(history.to_json(), encoding="utf-8")
                 print(f"{path.relative_to(OUT.parents[1])}: {len(history.events)} events")
     finally:
@@ -122,4 +178,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1:]))
