@@ -620,9 +620,8 @@ class DisagreementWorkflow:
             inbound.reply.set_result(self._receipt(f"{kind} accepted"))
 
     def _refusal(self, kind: DecisionKind, d: Decision) -> str | None:
-        error = check_decision(
-            kind, Position(self._state, self._stage_id()), self._ladder_(), d.stage
-        )
+        position = Position(self._state, self._stage_id(), adjourned=self._adjourned)
+        error = check_decision(kind, position, self._ladder_(), d.stage)
         if error is None and isinstance(d, ConferenceReconvened):
             error = check_reconvened(d, self._ladder_(), self._stage_id() or "")
         return error

@@ -39,6 +39,9 @@ class Position:
 
     state: str
     stage_id: str | None
+    adjourned: bool = False
+    """The current stage is an adjourned conference waiting for ``conference_reconvened``
+    (a conference_adjournment stage entered on code that runs the conference loop)."""
 
 
 def next_stage(ladder: LadderSpec, stage_id: str) -> StageSpec | None:
@@ -122,14 +125,13 @@ def check_decision(
         return "the case is resolved and awaits written confirmation; send 'confirmed'"
     if stage_named is not None and stage_named != position.stage_id:
         return f"stage: the case is at stage '{position.stage_id}', not '{stage_named}'"
-    stage = _stage(ladder, position.stage_id)
-    if kind == "conference_reconvened" and not is_adjournment(stage):
+    if kind == "conference_reconvened" and not position.adjourned:
         return (
             f"stage: the case is at stage '{position.stage_id}', which is not an adjourned "
             "conference; 'conference_reconvened' applies only while a child protection "
             "conference is adjourned (send 'resolved' or 'unresolved')"
         )
-    if kind in ("resolved", "unresolved") and is_adjournment(stage):
+    if kind in ("resolved", "unresolved") and position.adjourned:
         return (
             f"stage: the case is at stage '{position.stage_id}', an adjourned child protection "
             "conference; send 'conference_reconvened' with the reconvened conference's outcome "
@@ -142,15 +144,6 @@ def check_decision(
                 "only a resolution closes the case"
             )
     return None
-
-
-def _stage(ladder: LadderSpec, stage_id: str | None) -> StageSpec | None:
-    if stage_id is None:
-        return None
-    try:
-        return ladder.stages[ladder.index_of(stage_id)]
-    except KeyError:
-        return None
 
 
 def validate_start(req: StartDisagreement, pack: PolicyPack) -> list[str]:

@@ -391,3 +391,30 @@ def test_cli_reconvene_builds_the_decision() -> None:
     with pytest.raises(SystemExit) as bad:
         main(["reconvene", "wid", "--by", "x", "--text", "t", "--outcome", "adjourned"])
     assert bad.value.code == 2
+
+
+@pytest.mark.parametrize(
+    ("kind", "adjourned", "refused"),
+    [
+        ("conference_reconvened", True, False),
+        ("conference_reconvened", False, True),
+        ("resolved", True, True),
+        ("unresolved", True, True),
+        ("resolved", False, False),
+        ("shorten_timescale", True, False),
+        ("immediate_risk", True, False),
+    ],
+)
+def test_which_decisions_an_adjourned_stage_takes(
+    kind: str, adjourned: bool, refused: bool
+) -> None:
+    from models.pack import LadderSpec, StageSpec
+    from workflows.ladder import Position, check_decision
+
+    stages = [
+        StageSpec(id="adjourned", title="A", holders=["raising.practitioner"]),
+        StageSpec(id="above", title="B", holders=["raising.practitioner"]),
+    ]
+    ladder = LadderSpec(id="l", title="L", stages=stages)
+    error = check_decision(kind, Position("open", "adjourned", adjourned), ladder, None)  # type: ignore[arg-type]
+    assert (error is not None) == refused
