@@ -15,19 +15,23 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import WorkflowFailureError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.email import SmtpConfig
-from models.alerts import AlertResponse, Finalise, PracticeAlertStatus
+from models.alerts import AlertResponse, Finalise, NotSatisfied, PracticeAlertStatus
 from records.schema import AlertStep
 from starter.alerts_sdk import PracticeAlertClient
-from starter.sdk import DecisionRefused
+from starter.sdk import DecisionRefused, InvalidRequest
 from starter.smtp_sink import SmtpSink
 from tests.workflows.support import at, jump_to, minute
 from worker import create_worker
@@ -226,7 +230,7 @@ async def test_response_in_time_then_finalised_by_the_raiser_only(env, any_db, m
     assert "Reason code 4: Statutory visit not undertaken within required timescale." in body
     assert f"Description: {payload['description']}" in body
     assert f"Agreed action: {payload['agreed_action']}" in body
-    assert "Deadline: Monday 17 June 2030, 17:00 BST." in body
+    assert "Deadline: Monday 17 June 2030, 17:00 BST" in body
     assert addresses(mail.messages[1], "To") == [RAISER]
     assert addresses(mail.messages[1], "Cc") == [TEAM_MANAGER]
     assert addresses(mail.messages[2], "To") == [RAISER]
@@ -235,3 +239,209 @@ async def test_response_in_time_then_finalised_by_the_raiser_only(env, any_db, m
         "SELECT kind, status FROM notifications WHERE workflow_id = :w ORDER BY key", w=wid
     )
     assert sent == [("stage_entered", "sent"), ("resolved", "sent"), ("closed", "sent")]
+
+
+SILENCE_RAISED = "2027-12-13T10:00:00+00:00"  # Monday, far enough ahead of the real clock
+# 27 and 28 Dec 2027 (substitutes for Christmas and Boxing Day) and 3 Jan 2028 are bank holidays.
+SILENCE = [
+    ("team_manager", "2027-12-13T10:00:00+00:00", "2027-12-20T17:00:00+00:00"),
+    ("service_manager", "2027-12-20T17:00:00+00:00", "2027-12-29T17:00:00+00:00"),
+    ("head_of_service", "2027-12-29T17:00:00+00:00", "2028-01-06T17:00:00+00:00"),
+    ("director", "2028-01-06T17:00:00+00:00", "2028-01-13T17:00:00+00:00"),
+    ("lscb_chair", "2028-01-13T17:00:00+00:00", "2028-01-20T17:00:00+00:00"),
+    ("cafcass", "2028-01-20T17:00:00+00:00", "2028-01-27T17:00:00+00:00"),
+]
+
+
+async def test_silence_goes_up_all_six_stages_then_tells_the_raiser(env, db, mail) -> None:
+    await jump_to(env, at(SILENCE_RAISED) + timedelta(minutes=1))
+    async with alerts_running(env, db, mail) as h:
+        payload = alert_payload(SILENCE_RAISED)
+        wid = await h.client.raise_alert(payload)
+        await jump_to(env, at("2028-01-28T09:00:00+00:00"))
+        status = await h.status(wid)
+
+        assert status.state == "open" and status.current_stage == "cafcass"
+        assert [
+            (s.stage_id, s.entered_at.isoformat(), s.due_at.isoformat()) for s in status.stages
+        ] == SILENCE
+        assert [s.outcome for s in status.stages] == ["timeout"] * 5 + [None]
+        assert [s.left_at for s in status.stages[:5]] == [s.due_at for s in status.stages[:5]]
+        cafcass = status.stages[-1]
+        assert minute(cafcass.overdue_notified_at) == at("2028-01-27T17:00:00+00:00")
+
+        case = payload["case_reference"]
+        entered = [m for m in mail.messages if "] Practice alert at " in m["Subject"]]
+        assert [m["Subject"].removeprefix(f"[{case}] Practice alert at ") for m in entered] == [
+            "Stage 1: Team Manager: respond by Monday 20 December 2027, 17:00 (UTC+00:00)",
+            "Stage 2: Service Manager: respond by Wednesday 29 December 2027, 17:00 (UTC+00:00)",
+            "Stage 3: Head of Service: respond by Thursday 6 January 2028, 17:00 (UTC+00:00)",
+            "Stage 4: Director for People: respond by Thursday 13 January 2028, 17:00 (UTC+00:00)",
+            "Stage 5: Independent Chair of the LSCB: respond by Thursday 20 January 2028, 17:00 "
+            "(UTC+00:00)",
+            "Stage 6: CAFCASS (Dispute Resolution Process, IRO Handbook): respond by Thursday 27 "
+            "January 2028, 17:00 (UTC+00:00)",
+        ]
+        holders = [
+            "receiving.team_manager",
+            "receiving.service_manager",
+            "receiving.head_of_service",
+            "receiving.director",
+            "partnership.independent_chair",
+            "partnership.cafcass",
+        ]
+        assert [addresses(m, "To") for m in entered] == [[email_of(r)] for r in holders]
+        assert "(no response by the deadline)" in entered[1].get_body(("plain",)).get_content()
+
+        reminders = [m for m in mail.messages if "] Reminder: " in m["Subject"]]
+        assert len(reminders) == 12  # halfway and the last morning, at each of six stages
+        assert [addresses(m, "To") for m in reminders] == [
+            [email_of(r)] for r in holders for _ in range(2)
+        ]
+        overdue = [m for m in mail.messages if "] Overdue: " in m["Subject"]]
+        assert len(overdue) == 1
+        assert addresses(overdue[0], "To") == [RAISER]
+        assert addresses(overdue[0], "Cc") == [email_of("partnership.cafcass")]
+
+        # CAFCASS answers late: on the case note as not in time, and the chair finalises.
+        await h.client.respond(wid, AlertResponse(by="P. CAFCASS", text="Dispute process begun"))
+        await h.client.finalise(wid, Finalise(by=RAISER, text="Escalation complete"))
+        final = await h.client.handle(wid).result()
+
+    assert final.stages[-1].response_in_time is False
+    assert [(e.kind, e.in_time) for e in final.case_note] == [
+        ("alert", None),
+        ("response", False),
+        ("finalised", None),
+    ]
+    steps = await h.steps(wid)
+    assert [s for s in steps if s[0] in ("deadline_missed", "overdue", "response")] == [
+        ("deadline_missed", "team_manager", False),
+        ("deadline_missed", "service_manager", False),
+        ("deadline_missed", "head_of_service", False),
+        ("deadline_missed", "director", False),
+        ("deadline_missed", "lscb_chair", False),
+        ("overdue", "cafcass", False),
+        ("response", "cafcass", False),
+    ]
+    assert [s[1] for s in steps if s[0] == "stage_entered"] == [s[0] for s in SILENCE]
+    async with h.db() as session:
+        reminded = (
+            await session.execute(
+                select(AlertStep.stage_id, AlertStep.text, AlertStep.at)
+                .where(AlertStep.workflow_id == wid, AlertStep.kind == "reminder")
+                .order_by(AlertStep.key)
+            )
+        ).all()
+    assert [(r[0], r[1], minute(r[2])) for r in reminded[:4]] == [
+        ("team_manager", "halfway", at("2027-12-16T09:30:00+00:00")),
+        ("team_manager", "last_day", at("2027-12-20T09:00:00+00:00")),
+        ("service_manager", "halfway", at("2027-12-23T13:00:00+00:00")),
+        ("service_manager", "last_day", at("2027-12-29T09:00:00+00:00")),
+    ]
+    assert await h.rows(
+        "SELECT state, current_stage FROM practice_alerts WHERE workflow_id = :w", w=wid
+    ) == [("finalised", "cafcass")]
+
+
+@pytest.mark.parametrize(
+    ("stage", "title", "due", "above"),
+    [
+        ("head_of_service", "Stage 3: Head of Service", "2030-06-17T17:00:00+01:00", "director"),
+        ("director", "Stage 4: Director for People", "2030-06-17T17:00:00+01:00", "lscb_chair"),
+    ],
+)
+async def test_a_serious_alert_starts_at_stage_3_or_4_and_the_chair_sends_it_up(
+    env, db, mail, stage: str, title: str, due: str, above: str
+) -> None:
+    await jump_to(env, at(RAISED))
+    async with alerts_running(env, db, mail) as h:
+        payload = alert_payload(RAISED, serious_or_urgent=True, start_stage=stage)
+        wid = await h.client.raise_alert(payload)
+        await jump_to(env, at("2030-06-11T14:00:00+01:00"))
+        status = await h.status(wid)
+        assert [(s.stage_id, s.entered_at, s.due_at) for s in status.stages] == [
+            (stage, at(RAISED), at(due))
+        ]
+        assert status.start_stage == stage and status.serious_or_urgent is True
+        first = mail.messages[0]
+        assert title in first["Subject"]
+        assert addresses(first, "To") == [status_holder(stage)]
+
+        with pytest.raises(DecisionRefused, match="nothing to escalate yet: no response"):
+            await h.client.not_satisfied(wid, NotSatisfied(by=RAISER, reason="Too early"))
+        await h.client.respond(wid, AlertResponse(by="Senior manager", text="Plan reviewed"))
+        with pytest.raises(DecisionRefused, match="only the raising chair may escalate"):
+            await h.client.not_satisfied(wid, NotSatisfied(by=TEAM_MANAGER, reason="No"))
+        receipt = await h.client.not_satisfied(
+            wid, NotSatisfied(by=RAISER, reason="Plan still not progressed")
+        )
+        assert receipt is not None and receipt.state == "open" and receipt.stage == above
+        # Entered now (Tuesday 14:00): five working days to the following Tuesday 17:00.
+        assert receipt.due_at == at("2030-06-18T17:00:00+01:00")
+        status = await h.status(wid)
+        assert [(s.stage_id, s.outcome) for s in status.stages] == [
+            (stage, "not_satisfied"),
+            (above, None),
+        ]
+        assert [e.kind for e in status.case_note] == ["alert", "response", "not_satisfied"]
+        with pytest.raises(DecisionRefused, match=f"stage '{above}' has not responded yet"):
+            await h.client.not_satisfied(wid, NotSatisfied(by=RAISER, reason="Still waiting"))
+        # The earlier response counts: the chair may now finalise at the higher stage.
+        await h.client.finalise(wid, Finalise(by=RAISER, text="Resolved at the meeting"))
+        final = await h.client.handle(wid).result()
+    assert final.state == "finalised"
+    rows = await h.rows(
+        "SELECT start_stage, serious_or_urgent, current_stage FROM practice_alerts "
+        "WHERE workflow_id = :w",
+        w=wid,
+    )
+    assert rows == [(stage, True, above)]
+
+
+def status_holder(stage: str) -> str:
+    return email_of(
+        {"head_of_service": "receiving.head_of_service"}.get(stage, "receiving.director")
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error"),
+    [
+        (
+            {"reason_code": "99"},
+            "reason_code: '99' is not one of rutland-alerts-test's reason codes (valid: 1 (Report "
+            "not completed for CPC/CLA review),",
+        ),
+        (
+            {"start_stage": "head_of_service"},
+            "start_stage: an alert starts at team_manager unless it is serious or urgent",
+        ),
+    ],
+    ids=["bad-reason-code", "stage-3-not-serious"],
+)
+async def test_a_refused_start_starts_nothing(env, db, mail, overrides, error) -> None:
+    await jump_to(env, at(RAISED))
+    async with alerts_running(env, db, mail) as h:
+        payload = alert_payload(RAISED, **overrides)
+        with pytest.raises(InvalidRequest) as refused:
+            await h.client.raise_alert(payload)
+        assert refused.value.errors[0].startswith(error)
+        wid = f"alert-{payload['case_reference']}-a1"
+        with pytest.raises(RPCError):
+            await h.client.handle(wid).describe()
+
+        # A client in another language skips the SDK: the workflow refuses before any write.
+        bad = dict(payload, procedure=PROCEDURE)
+        handle = await env.client.start_workflow(
+            "PracticeAlert", bad, id=wid, task_queue=h.client.task_queue
+        )
+        with pytest.raises(WorkflowFailureError) as failed:
+            await handle.result()
+        cause = failed.value.cause
+        assert isinstance(cause, ApplicationError) and cause.type == "InvalidStartRequest"
+        assert error in cause.message
+    assert await h.rows("SELECT 1 FROM practice_alerts WHERE workflow_id = :w", w=wid) == []
+    assert await h.rows("SELECT 1 FROM alert_steps WHERE workflow_id = :w", w=wid) == []
+    assert await h.rows("SELECT 1 FROM notifications WHERE workflow_id = :w", w=wid) == []
+    assert mail.messages == []
