@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic_core import PydanticCustomError
 
 from models.calendar import CalendarSpec
 from models.common import Identifier, NonEmptyText, RoleRef
+from models.pack_checks import reference_problems
+
+PACK_REFERENCE_ERROR = "pack_reference"
+"""Error type of the cross-reference checks; the loader reports them from the raw data."""
 
 
 class RoleSpec(BaseModel):
@@ -33,15 +38,15 @@ class StageSpec(BaseModel):
     title: NonEmptyText
     holders: list[RoleRef] = Field(min_length=1, description="Who must act at this stage.")
     copied: list[RoleRef] = Field(default_factory=list, description="Who is copied in.")
-    timescale_working_days: int | None = Field(
+    timescale_working_days: StrictInt | None = Field(
         default=None,
         ge=0,
         le=60,
         description="Working days to resolve; absent means the pack's default timescale.",
     )
     timescale_note: str | None = Field(default=None, description="Where the figure comes from.")
-    first_contact_working_days: int | None = Field(default=None, ge=0, le=60)
-    confirmation_working_days: int | None = Field(default=None, ge=0, le=60)
+    first_contact_working_days: StrictInt | None = Field(default=None, ge=0, le=60)
+    confirmation_working_days: StrictInt | None = Field(default=None, ge=0, le=60)
     confirmer: RoleRef | None = Field(
         default=None, description="Who confirms a resolution in writing (default: a holder)."
     )
@@ -91,16 +96,31 @@ class LadderSpec(BaseModel):
     immediate_risk_stage: Identifier | None = Field(
         default=None, description="Stage an immediate risk of significant harm jumps to."
     )
+    immediate_risk_working_days: StrictInt | None = Field(
+        default=None,
+        ge=0,
+        le=60,
+        description=(
+            "Timescale at the immediate-risk stage when the case jumps there because of an "
+            "immediate risk (Rutland: 0, the same working day); absent: the stage's own."
+        ),
+    )
 
     @model_validator(mode="after")
     def _stages_are_consistent(self) -> LadderSpec:
         ids = [s.id for s in self.stages]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
-            raise ValueError(f"stage ids must be unique in a ladder; repeated: {', '.join(dupes)}")
+            raise PydanticCustomError(
+                PACK_REFERENCE_ERROR,
+                "stage ids must be unique in a ladder; repeated: {dupes}",
+                {"dupes": ", ".join(dupes)},
+            )
         if self.immediate_risk_stage is not None and self.immediate_risk_stage not in ids:
-            raise ValueError(
-                f"immediate_risk_stage '{self.immediate_risk_stage}' is not a stage of this ladder"
+            raise PydanticCustomError(
+                PACK_REFERENCE_ERROR,
+                "immediate_risk_stage '{stage}' is not a stage of this ladder",
+                {"stage": self.immediate_risk_stage},
             )
         return self
 
@@ -117,8 +137,8 @@ class ConferenceReports(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    initial_working_days_before: int = Field(ge=0, le=30)
-    review_working_days_before: int = Field(ge=0, le=30)
+    initial_working_days_before: StrictInt = Field(ge=0, le=30)
+    review_working_days_before: StrictInt = Field(ge=0, le=30)
 
 
 class ReasonCode(BaseModel):
@@ -139,7 +159,7 @@ class AlertStageSpec(BaseModel):
     title: NonEmptyText
     holders: list[RoleRef] = Field(min_length=1)
     copied: list[RoleRef] = Field(default_factory=list)
-    timescale_working_days: int = Field(ge=0, le=60)
+    timescale_working_days: StrictInt = Field(ge=0, le=60)
 
 
 class PracticeAlertSpec(BaseModel):
@@ -179,13 +199,19 @@ class PolicyPack(BaseModel):
     title: NonEmptyText
     partnership: NonEmptyText
     source: NonEmptyText = Field(description="The procedure document this pack encodes.")
-    version: int = Field(default=1, ge=1)
+    version: StrictInt = Field(default=1, ge=1)
     calendar: CalendarSpec = Field(default_factory=CalendarSpec)
-    default_timescale_working_days: int = Field(
-        ge=0, le=60, description="Partnership default for stages whose seed gives no timescale."
+    default_timescale_working_days: StrictInt | None = Field(
+        default=None,
+        ge=0,
+        le=60,
+        description=(
+            "Partnership default for stages whose seed gives no timescale; required when any "
+            "stage has no figure of its own."
+        ),
     )
-    confirmation_working_days: int = Field(default=2, ge=0, le=60)
-    raise_within_working_days: int | None = Field(default=None, ge=0, le=60)
+    confirmation_working_days: StrictInt = Field(default=2, ge=0, le=60)
+    raise_within_working_days: StrictInt | None = Field(default=None, ge=0, le=60)
     roles: list[RoleSpec] = Field(min_length=1)
     ladders: list[LadderSpec] = Field(min_length=1)
     default_ladder: Identifier
@@ -195,24 +221,18 @@ class PolicyPack(BaseModel):
 
     @model_validator(mode="after")
     def _references_resolve(self) -> PolicyPack:
-        known = {r.id for r in self.roles}
-        ladder_ids = [ladder.id for ladder in self.ladders]
-        dupes = sorted({i for i in ladder_ids if ladder_ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"ladder ids must be unique; repeated: {', '.join(dupes)}")
-        if self.default_ladder not in ladder_ids:
-            raise ValueError(f"default_ladder '{self.default_ladder}' is not one of the ladders")
-        for ladder in self.ladders:
-            for stage in ladder.stages:
-                refs = [*stage.holders, *stage.copied, *stage.overdue_notify]
-                if stage.confirmer is not None:
-                    refs.append(stage.confirmer)
-                unknown = sorted({r for r in refs if r not in known})
-                if unknown:
-                    raise ValueError(
-                        f"ladder '{ladder.id}' stage '{stage.id}' names unknown role(s) "
-                        f"{', '.join(unknown)}; declare them under [[roles]]"
-                    )
+        """Roles, stages, ladders, timescales and alert stages all refer to something real.
+
+        The same checks run on the raw file in :func:`packs.load_pack_file`, where they
+        are reported together with field errors; here they guard packs built in code.
+        """
+        problems = reference_problems(self.model_dump())
+        if problems:
+            raise PydanticCustomError(
+                PACK_REFERENCE_ERROR,
+                "{problems}",
+                {"problems": "; ".join(str(p) for p in problems)},
+            )
         return self
 
     def ladder(self, ladder_id: str | None = None) -> LadderSpec:
@@ -232,9 +252,15 @@ class PolicyPack(BaseModel):
 
     def timescale(self, stage: StageSpec) -> int:
         """The stage's working days, falling back to the partnership default."""
-        if stage.timescale_working_days is None:
-            return self.default_timescale_working_days
-        return stage.timescale_working_days
+        if stage.timescale_working_days is not None:
+            return stage.timescale_working_days
+        # A validated pack has a default whenever a stage lacks its own figure.
+        assert self.default_timescale_working_days is not None, f"{stage.id}: no timescale"
+        return self.default_timescale_working_days
+
+    def uses_default(self, stage: StageSpec) -> bool:
+        """Whether the stage's timescale is the partnership default, not a figure of its own."""
+        return stage.timescale_working_days is None
 
     def confirmation_days(self, stage: StageSpec) -> int:
         """Working days allowed to confirm a resolution in writing at this stage."""

@@ -10,28 +10,85 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
-from models.pack import PolicyPack
+from models.pack import PACK_REFERENCE_ERROR, PolicyPack
+from models.pack_checks import reference_problems
 
 PACK_DIR = Path(__file__).parent
 
 
 class PackError(ValueError):
-    """A pack that cannot be used, with every reason, naming the file and field."""
+    """A pack that cannot be used, with every reason, naming the file and field.
+
+    ``problems`` holds one line per error (``field.path: reason``); the message is the
+    file name, the count and those lines, so a pack author sees everything at once.
+    """
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
 
 
 class UnknownProcedure(LookupError):
     """No shipped pack has that id."""
 
 
-def _format_errors(path: Path, exc: ValidationError) -> str:
-    lines = [f"{path.name}: invalid policy pack ({exc.error_count()} error(s))"]
+def _path(data: Any, loc: tuple[int | str, ...]) -> str:
+    """A pydantic location as a pack author reads it: ids instead of list positions."""
+    out = ""
+    node = data
+    for part in loc:
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and part < len(node) else None
+            label = item.get("id") or item.get("code") if isinstance(item, dict) else None
+            out += f"[{label if isinstance(label, str) and label else part}]"
+            node = item
+        else:
+            out += f".{part}" if out else str(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return out or "pack"
+
+
+def _field_problems(data: Any, exc: ValidationError) -> list[str]:
+    lines = []
     for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "pack"
-        lines.append(f"  {where}: {err['msg']}")
-    return "\n".join(lines)
+        if err["type"] == PACK_REFERENCE_ERROR:
+            continue  # reported from the raw data, with every other broken reference
+        where = _path(data, err["loc"])
+        reason = err["msg"]
+        last = str(err["loc"][-1]) if err["loc"] else ""
+        if err["type"] in ("int_type", "int_from_float", "int_parsing") and (
+            last.endswith("working_days") or last.endswith("_before")
+        ):
+            reason = f"must be a whole number of working days, got {err['input']!r}"
+        lines.append(f"{where}: {reason}")
+    return lines
+
+
+def pack_problems(data: Any, file_stem: str | None = None) -> tuple[PolicyPack | None, list[str]]:
+    """Validate decoded pack data: the pack, or None and every problem found.
+
+    Field errors (types, ranges, unknown fields) and cross-references (roles,
+    stages, ladders, timescales, practice alerts) are reported together.
+    """
+    if not isinstance(data, dict):
+        return None, ["pack: must be a table of fields"]
+    problems: list[str] = []
+    pack: PolicyPack | None = None
+    try:
+        pack = PolicyPack.model_validate(data)
+    except ValidationError as exc:
+        problems += _field_problems(data, exc)
+        problems += [str(p) for p in reference_problems(data)]
+        if not problems:  # a reference error the raw checks missed: never lose it
+            problems = [f"{_path(data, e['loc'])}: {e['msg']}" for e in exc.errors()]
+    pack_id = data.get("id")
+    if file_stem is not None and isinstance(pack_id, str) and pack_id != file_stem:
+        problems.append(f"id: '{pack_id}' must match the file name '{file_stem}'")
+    return (pack if not problems else None), problems
 
 
 def load_pack_file(path: Path) -> PolicyPack:
@@ -39,20 +96,18 @@ def load_pack_file(path: Path) -> PolicyPack:
 
     Raises:
         PackError: the file is not TOML or does not fit the schema; the message
-            names the file, each field and the reason.
+            names the file, each field and the reason, every problem at once.
     """
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise PackError(f"{path.name}: not valid TOML: {exc}") from exc
+        raise PackError(f"{path.name}: not valid TOML: {exc}", [f"toml: {exc}"]) from exc
     except OSError as exc:
-        raise PackError(f"{path}: cannot read: {exc.strerror}") from exc
-    try:
-        pack = PolicyPack.model_validate(data)
-    except ValidationError as exc:
-        raise PackError(_format_errors(path, exc)) from exc
-    if pack.id != path.stem:
-        raise PackError(f"{path.name}: id: '{pack.id}' must match the file name '{path.stem}'")
+        raise PackError(f"{path}: cannot read: {exc.strerror}", [f"file: {exc.strerror}"]) from exc
+    pack, problems = pack_problems(data, path.stem)
+    if pack is None:
+        head = f"{path.name}: invalid policy pack ({len(problems)} error(s))"
+        raise PackError("\n".join([head, *(f"  {p}" for p in problems)]), problems)
     return pack
 
 
