@@ -9,6 +9,7 @@ carries on.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import uuid
@@ -31,6 +32,7 @@ from activities.email import SmtpConfig
 from models.alerts import AlertResponse, Finalise, NotSatisfied, PracticeAlertStatus
 from records.schema import AlertStep
 from starter.alerts_sdk import PracticeAlertClient
+from starter.cli import main as cli_main
 from starter.sdk import DecisionRefused, InvalidRequest
 from starter.smtp_sink import SmtpSink
 from tests.workflows.support import at, jump_to, minute
@@ -445,3 +447,56 @@ async def test_a_refused_start_starts_nothing(env, db, mail, overrides, error) -
     assert await h.rows("SELECT 1 FROM alert_steps WHERE workflow_id = :w", w=wid) == []
     assert await h.rows("SELECT 1 FROM notifications WHERE workflow_id = :w", w=wid) == []
     assert mail.messages == []
+
+
+async def test_the_alert_commands(env, db, mail, tmp_path, capfd) -> None:
+    """``escalation alert ...`` against the test server: output, errors and exit codes."""
+    now = await env.get_current_time()
+    payload = alert_payload((now - timedelta(hours=1)).isoformat())
+    good, bad = tmp_path / "alert.json", tmp_path / "bad.json"
+    good.write_text(json.dumps(payload))
+    bad.write_text(json.dumps(dict(payload, reason_code="0", alert_id="a2")))
+    async with alerts_running(env, db, mail) as h:
+        target = env.client.service_client.config.target_host
+        where = ["--address", target, "--task-queue", h.client.task_queue]
+
+        async def cli(*argv: str) -> tuple[int, str, str]:
+            capfd.readouterr()
+            code = await asyncio.to_thread(cli_main, ["alert", *argv])
+            out, err = capfd.readouterr()
+            return code, out, err
+
+        code, _, err = await cli("start", str(bad), *where, "--pack-dir", str(PACK_DIR))
+        assert code == 2
+        assert "escalation: reason_code: '0' is not one of rutland-alerts-test's" in err
+        code, out, err = await cli("start", str(good), *where, "--pack-dir", str(PACK_DIR))
+        assert (code, err) == (0, "")
+        wid = out.strip()
+        assert wid == f"alert-{payload['case_reference']}-a1"
+
+        code, _, err = await cli("finalise", wid, *where, "--by", RAISER, "--text", "Done")
+        assert code == 1 and "nothing to finalise yet: no response" in err
+        code, out, _ = await cli(
+            "respond", wid, *where, "--by", "K. Team Manager", "--text", "Visit booked"
+        )
+        assert code == 0 and json.loads(out)["state"] == "awaiting_finalisation"
+        code, _, err = await cli("finalise", wid, *where, "--by", TEAM_MANAGER, "--text", "x")
+        assert code == 1 and "by: only the raising chair may finalise" in err
+        code, _, err = await cli("respond", wid, *where, "--by", " ", "--text", "x")
+        assert code == 2 and "by: String should have at least 1 character" in err
+
+        code, out, _ = await cli("status", wid, *where)
+        status = json.loads(out)
+        assert code == 0
+        assert (status["state"], status["reason_code"], status["current_stage"]) == (
+            "awaiting_finalisation",
+            "4",
+            "team_manager",
+        )
+        assert [e["kind"] for e in status["case_note"]] == ["alert", "response"]
+
+        code, out, _ = await cli("finalise", wid, *where, "--by", RAISER, "--text", "Closed")
+        assert code == 0 and json.loads(out)["state"] == "finalised"
+        await h.client.handle(wid).result()
+        code, _, err = await cli("respond", wid, *where, "--by", "K", "--text", "Late")
+        assert code == 1 and "is finalised; no further decisions are accepted" in err

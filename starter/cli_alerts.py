@@ -1,0 +1,141 @@
+"""``escalation alert ...``: raise a practice alert, respond, finalise, ask its status.
+
+Exit codes follow ``starter.cli``: 0 ok, 1 refused by the workflow or not found,
+2 bad input. Errors go to stderr and name the field and the reason. The chair's
+decisions (``finalise``, ``not-satisfied``) identify the chair by ``--by EMAIL``:
+the raiser's email address, compared case-insensitively.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from temporalio.service import RPCError
+
+from models.alerts import AlertResponse, Finalise, NotSatisfied
+from packs import PACK_DIR
+from settings import get_settings
+from starter.alerts_sdk import PracticeAlertClient
+from starter.connect import connect
+from starter.sdk import EscalationError, InvalidRequest
+
+EXIT_REFUSED = 1
+EXIT_BAD_INPUT = 2
+
+Action = Callable[[PracticeAlertClient], Awaitable[Any]]
+
+
+def _client_args(p: argparse.ArgumentParser) -> None:
+    s = get_settings()
+    p.add_argument("--address", default=s.temporal_address, help="Temporal frontend host:port")
+    p.add_argument("--namespace", default=s.temporal_namespace)
+    p.add_argument("--task-queue", default=s.task_queue)
+
+
+def _decision_args(p: argparse.ArgumentParser, by_help: str, text_flag: str) -> None:
+    _client_args(p)
+    p.add_argument("workflow_id", help="The alert's workflow id (alert-CASE-ID)")
+    p.add_argument("--by", required=True, help=by_help)
+    p.add_argument(f"--{text_flag}", required=True)
+    p.add_argument(
+        "--signal", action="store_true", help="Send a fire-and-forget signal instead of an update"
+    )
+
+
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Declare ``escalation alert start|respond|finalise|not-satisfied|status``."""
+    alert = sub.add_parser("alert", help="Practice alerts (Rutland): raise, respond, finalise")
+    actions = alert.add_subparsers(dest="alert_command", required=True)
+
+    p = actions.add_parser("start", help="Raise a practice alert from a JSON start payload")
+    _client_args(p)
+    p.add_argument("file", help="JSON file with the start payload ('-' for stdin)")
+    p.add_argument(
+        "--pack-dir",
+        type=Path,
+        default=PACK_DIR,
+        help="Where the packs are (the workers must read the same); default: the shipped packs",
+    )
+
+    p = actions.add_parser("respond", help="Add a manager's response to the alert's case note")
+    _decision_args(p, "Who is responding (name and role)", "text")
+    p.add_argument("--stage", help="Refuse unless the alert is at this stage")
+
+    p = actions.add_parser("finalise", help="The raising chair closes the alert")
+    _decision_args(p, "The raising chair's email address", "text")
+
+    p = actions.add_parser(
+        "not-satisfied", help="The raising chair is not satisfied: the alert goes up a stage"
+    )
+    _decision_args(p, "The raising chair's email address", "reason")
+
+    p = actions.add_parser("status", help="Print an alert's status as JSON")
+    _client_args(p)
+    p.add_argument("workflow_id")
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"escalation: {message}", file=sys.stderr)
+    return code
+
+
+async def _with_client(args: argparse.Namespace, action: Action) -> int:
+    try:
+        temporal = await connect(args.address, args.namespace)
+        client = PracticeAlertClient(
+            temporal, args.task_queue, pack_dir=getattr(args, "pack_dir", PACK_DIR)
+        )
+        result = await action(client)
+    except InvalidRequest as exc:
+        for err in exc.errors:
+            print(f"escalation: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except EscalationError as exc:
+        return _fail(str(exc), EXIT_REFUSED)
+    except RPCError as exc:
+        return _fail(f"Temporal: {exc}", EXIT_REFUSED)
+    if result is not None:
+        print(result.model_dump_json(indent=2) if hasattr(result, "model_dump_json") else result)
+    return 0
+
+
+def _decision(args: argparse.Namespace) -> Action:
+    ack, wid = not args.signal, args.workflow_id
+    if args.alert_command == "respond":
+        r = AlertResponse(by=args.by, text=args.text, stage=args.stage)
+        return lambda c: c.respond(wid, r, acknowledged=ack)
+    if args.alert_command == "finalise":
+        f = Finalise(by=args.by, text=args.text)
+        return lambda c: c.finalise(wid, f, acknowledged=ack)
+    n = NotSatisfied(by=args.by, reason=args.reason)
+    return lambda c: c.not_satisfied(wid, n, acknowledged=ack)
+
+
+def run(args: argparse.Namespace) -> int | None:
+    """Run an ``alert`` command; None for anybody else's command."""
+    if args.command != "alert":
+        return None
+    if args.alert_command == "start":
+        try:
+            text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
+            payload = json.loads(text)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return _fail(f"{args.file}: {exc}", EXIT_BAD_INPUT)
+        return asyncio.run(_with_client(args, lambda c: c.raise_alert(payload)))
+    if args.alert_command == "status":
+        return asyncio.run(_with_client(args, lambda c: c.status(args.workflow_id)))
+    try:
+        action = _decision(args)
+    except ValidationError as exc:
+        errors = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        return _fail(errors, EXIT_BAD_INPUT)
+    return asyncio.run(_with_client(args, action))
