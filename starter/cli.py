@@ -36,7 +36,11 @@ from starter.sdk import EscalationClient, EscalationError, InvalidRequest
 EXIT_REFUSED = 1
 EXIT_BAD_INPUT = 2
 
-EXTENSIONS: tuple[str, ...] = ("starter.cli_records", "starter.cli_alerts")
+EXTENSIONS: tuple[str, ...] = (
+    "starter.cli_records",
+    "starter.cli_alerts",
+    "starter.cli_packs",
+)
 """Modules that add subcommands, one area each (packs, contacts, records, ...).
 
 Each has ``add_commands(sub)`` to declare its subparsers and ``run(args)``,
