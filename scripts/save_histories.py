@@ -14,12 +14,14 @@ import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from models.alerts import AlertResponse, Finalise, NotSatisfied
 from models.decisions import (
     ConferenceReconvened,
     Confirmed,
@@ -33,6 +35,12 @@ from starter.binaries import test_server_path
 from starter.smtp_sink import SmtpSink
 from tests.fixtures.harness import payload as conference_payload
 from tests.fixtures.harness import running_packs
+from tests.workflows.alert_support import (
+    RAISER,
+    AlertHarness,
+    alert_payload,
+    alerts_running,
+)
 from tests.workflows.support import Harness, at, jump_to, running, start_payload
 
 OUT = Path(__file__).resolve().parents[1] / "tests" / "histories"
@@ -131,6 +139,68 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[str]]] = {
     "conference-majority-dissent": conference_majority_dissent,
 }
 
+
+async def alert_started(h: AlertHarness) -> str:
+    """A practice alert at stage 1 (test pack), its timers set."""
+    wid = await h.client.raise_alert(
+        alert_payload(RAISED.isoformat(), case_reference="CR-HIST-0201")
+    )
+    await jump_to(h.env, at("2030-06-10T10:05:00+01:00"))
+    return wid
+
+
+async def alert_mid_ladder(h: AlertHarness) -> str:
+    """Silence to stage 2, a malformed signal, a response, the chair not satisfied: stage 3."""
+    wid = await h.client.raise_alert(
+        alert_payload(RAISED.isoformat(), case_reference="CR-HIST-0202")
+    )
+    await jump_to(h.env, at("2030-06-18T10:00:00+01:00"))
+    await h.client.handle(wid).signal("alert_response", {"by": "nobody"})
+    await h.client.respond(wid, AlertResponse(by="L. Service Manager", text="Reviewing"))
+    await h.client.not_satisfied(wid, NotSatisfied(by=RAISER, reason="No plan yet"))
+    await jump_to(h.env, at("2030-06-21T10:00:00+01:00"))
+    return wid
+
+
+async def alert_finalised(h: AlertHarness) -> str:
+    """A response in time, a finalisation refused to another, then the chair finalises."""
+    wid = await h.client.raise_alert(
+        alert_payload(RAISED.isoformat(), case_reference="CR-HIST-0203")
+    )
+    await jump_to(h.env, at("2030-06-12T10:00:00+01:00"))
+    await h.client.respond(wid, AlertResponse(by="K. Team Manager", text="Visit done"))
+    await h.client.handle(wid).signal("finalised", {"by": "K. Team Manager", "text": "x"})
+    await h.client.finalise(wid, Finalise(by=RAISER, text="Satisfied"))
+    await h.client.handle(wid).result()
+    return wid
+
+
+ALERT_SCENARIOS: dict[str, Callable[[AlertHarness], Awaitable[str]]] = {
+    "practice-alert-started": alert_started,
+    "practice-alert-mid-ladder": alert_mid_ladder,
+    "practice-alert-finalised": alert_finalised,
+}
+"""PracticeAlert scenarios, on the test pack tests/fixtures/packs/rutland-alerts-test.toml."""
+
+
+async def save_alert(name: str, db: Any, sink: SmtpSink) -> None:
+    """Run one practice alert scenario and write tests/histories/{name}.json."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=str(test_server_path()),
+    )
+    try:
+        await jump_to(env, RAISED)
+        async with alerts_running(env, db, sink) as h:
+            wid = await ALERT_SCENARIOS[name](h)
+            history = await h.client.handle(wid).fetch_history()
+    finally:
+        await env.shutdown()
+    path = OUT / f"{name}.json"
+    path.write_text(history.to_json(), encoding="utf-8")
+    print(f"{path.relative_to(OUT.parents[1])}: {len(history.events)} events")
+
+
 TEST_PACK_SCENARIOS = {"conference-adjourned", "conference-majority-dissent"}
 """Scenarios run on the test-only packs in tests/fixtures/packs/ (file prefix conference-test)."""
 
@@ -141,9 +211,9 @@ async def main(names: list[str]) -> None:
     Name only new scenarios when adding histories: existing files are what running cases
     looked like on older code, and must not be rewritten.
     """
-    unknown = sorted(set(names) - set(SCENARIOS))
+    unknown = sorted(set(names) - set(SCENARIOS) - set(ALERT_SCENARIOS))
     if unknown:
-        known = ", ".join(SCENARIOS)
+        known = ", ".join([*SCENARIOS, *ALERT_SCENARIOS])
         raise SystemExit(f"unknown scenario(s): {', '.join(unknown)}; known: {known}")
     OUT.mkdir(parents=True, exist_ok=True)
     sink = SmtpSink()
@@ -173,6 +243,9 @@ async def main(names: list[str]) -> None:
                 path = OUT / f"{prefix}-{name.removeprefix('conference-')}.json"
                 path.write_text(history.to_json(), encoding="utf-8")
                 print(f"{path.relative_to(OUT.parents[1])}: {len(history.events)} events")
+            for name in ALERT_SCENARIOS:
+                if not names or name in names:
+                    await save_alert(name, db, sink)
     finally:
         sink.stop()
 

@@ -10,101 +10,32 @@ carries on.
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import select
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
-from temporalio.testing import WorkflowEnvironment
 
-from activities.email import SmtpConfig
-from models.alerts import AlertResponse, Finalise, NotSatisfied, PracticeAlertStatus
+from models.alerts import AlertResponse, Finalise, NotSatisfied
 from records.schema import AlertStep
-from starter.alerts_sdk import PracticeAlertClient
 from starter.cli import main as cli_main
 from starter.sdk import DecisionRefused, InvalidRequest
-from starter.smtp_sink import SmtpSink
-from tests.workflows.support import at, jump_to, minute
-from worker import create_worker
-
-ROOT = Path(__file__).parents[2]
-PACK_DIR = ROOT / "tests" / "fixtures" / "packs"
-PROCEDURE = "rutland-alerts-test"
-EXAMPLE: dict[str, Any] = json.loads(
-    (ROOT / "examples" / "rutland--practice-alert.json").read_text()
+from tests.workflows.alert_support import (
+    PACK_DIR,
+    PROCEDURE,
+    QA,
+    RAISER,
+    TEAM_MANAGER,
+    addresses,
+    alert_payload,
+    alerts_running,
+    email_of,
 )
-RAISER = EXAMPLE["raised_by"]["email"]
-
-
-def email_of(role: str) -> str:
-    return str(next(p["email"] for p in EXAMPLE["people"] if p["role"] == role))
-
-
-def addresses(message: Any, header: str) -> list[str]:
-    return [a.addr_spec for a in message[header].addresses] if message[header] else []
-
-
-TEAM_MANAGER = email_of("receiving.team_manager")
-QA = email_of("partnership.qa_service")
-
-
-def alert_payload(raised_at: str, **overrides: Any) -> dict[str, Any]:
-    """The example alert under the test pack, with a fresh case reference."""
-    payload = copy.deepcopy(EXAMPLE)
-    payload["procedure"] = PROCEDURE
-    payload["case_reference"] = f"CR-{uuid.uuid4().hex[:10]}"
-    payload["alert_id"] = "a1"
-    payload["raised_at"] = raised_at
-    payload.update(overrides)
-    return payload
-
-
-@dataclass
-class AlertHarness:
-    env: WorkflowEnvironment
-    client: PracticeAlertClient
-    sink: SmtpSink
-    db: async_sessionmaker[AsyncSession]
-
-    async def status(self, workflow_id: str) -> PracticeAlertStatus:
-        return await self.client.status(workflow_id)
-
-    async def rows(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
-        async with self.db() as session:
-            return [tuple(r) for r in (await session.execute(text(sql), params)).all()]
-
-    async def steps(self, workflow_id: str) -> list[tuple[Any, ...]]:
-        return await self.rows(
-            "SELECT kind, stage_id, in_time FROM alert_steps WHERE workflow_id = :w ORDER BY key",
-            w=workflow_id,
-        )
-
-
-@asynccontextmanager
-async def alerts_running(
-    env: WorkflowEnvironment,
-    db: async_sessionmaker[AsyncSession],
-    sink: SmtpSink,
-    pack_dir: Path = PACK_DIR,
-) -> AsyncIterator[AlertHarness]:
-    """A worker on a fresh task queue reading ``pack_dir``, with real activities."""
-    queue = f"test-{uuid.uuid4()}"
-    smtp = SmtpConfig(host="127.0.0.1", port=sink.port, mail_from="alerts@lscb.example.org")
-    async with create_worker(env.client, queue, sessionmaker=db, smtp=smtp, pack_dir=pack_dir):
-        client = PracticeAlertClient(env.client, queue, env.get_current_time, pack_dir)
-        yield AlertHarness(env, client, sink, db)
-
+from tests.workflows.support import at, jump_to, minute
 
 RAISED = "2030-06-10T10:00:00+01:00"  # Monday, British Summer Time
 
@@ -500,3 +431,13 @@ async def test_the_alert_commands(env, db, mail, tmp_path, capfd) -> None:
         await h.client.handle(wid).result()
         code, _, err = await cli("respond", wid, *where, "--by", "K", "--text", "Late")
         assert code == 1 and "is finalised; no further decisions are accepted" in err
+
+
+def test_saved_practice_alert_histories_exist() -> None:
+    """Replayed by tests/workflows/test_replay.py with every other saved history."""
+    saved = {p.stem for p in (Path(__file__).parents[1] / "histories").glob("practice-alert-*")}
+    assert saved == {
+        "practice-alert-started",
+        "practice-alert-mid-ladder",
+        "practice-alert-finalised",
+    }
