@@ -60,6 +60,9 @@ class Settings(TemporalSettings):
     smtp_starttls: bool = False
     smtp_use_tls: bool = False
     smtp_timeout_seconds: float = 30.0
+    smtp_ca_file: str | None = Field(
+        default=None, description="CA bundle to trust for the relay's TLS certificate."
+    )
     mail_from: str = "escalations@localhost"
     # The codec endpoint for the Web UI (`escalation codec-server`).
     codec_token: SecretStr | None = None

@@ -1,15 +1,22 @@
 """The email activity: one outbox row per notification, sent once through aiosmtplib.
 
 The outbox row (unique by the notification's key) is written before sending and
-marked sent after, so a retried activity never sends twice. Transient trouble
-(connection errors, 4xx) raises and Temporal retries with backoff; a permanent
-refusal (5xx, refused recipients) is recorded and raised as non-retryable.
+marked sent after, so a retried activity never sends twice. Roles the start
+payload left unfilled are looked up in the contact directory first.
+
+Transient trouble (connection errors, 4xx) raises and Temporal retries with
+backoff. A permanent refusal (5xx, refused recipients) is recorded, reported to
+the Business Manager by a separate email, and raised as non-retryable: retrying
+cannot help, and the workflow sends emails beside its timeline, so a failed or
+slow email never delays an escalation.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any
 
 import aiosmtplib
 from sqlalchemy import select, update
@@ -17,13 +24,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.email_render import render
+from activities.contacts import Agencies, lookup, resolve_roles
+from activities.email_render import failure_report, render
 from activities.records import insert_ignoring_duplicates
+from models.common import Person
 from models.notifications import Notification, NotificationResult
-from records.schema import OutboxNotification, utcnow
+from records.schema import Disagreement, OutboxNotification, utcnow
 from settings import Settings
 
 log = logging.getLogger(__name__)
+
+BUSINESS_MANAGER = "partnership.business_manager"
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,8 @@ class SmtpConfig:
     use_tls: bool = False
     timeout: float = 30.0
     mail_from: str = "escalations@localhost"
+    ca_file: str | None = None
+    """Extra CA bundle to trust for TLS (a relay with a private certificate)."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SmtpConfig:
@@ -51,14 +64,53 @@ class SmtpConfig:
             use_tls=settings.smtp_use_tls,
             timeout=settings.smtp_timeout_seconds,
             mail_from=settings.mail_from,
+            ca_file=settings.smtp_ca_file,
         )
 
 
-def _permanent(exc: Exception) -> bool:
-    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
-        return True
-    code = getattr(exc, "code", None)
+class Refused(Exception):
+    """Every recipient, or the message itself, was refused for good."""
+
+    def __init__(self, failed: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in failed.items()))
+        self.failed = failed
+
+
+def _is_permanent(code: Any) -> bool:
     return isinstance(code, int) and 500 <= code < 600
+
+
+def _answer(code: int, message: str) -> str:
+    return f"{code} {message}".strip()
+
+
+RELAY_CONFIGURATION_CODES = {530, 534, 535, 538}
+"""Authentication required / rejected: our relay settings are wrong, not the message.
+Retried (with backoff, until the workflow's limit) so that fixing the settings delivers."""
+
+
+def _classify(exc: Exception, recipients: list[str]) -> dict[str, str] | None:
+    """The permanently refused recipients (all of them for a refused message), or None."""
+    if getattr(exc, "code", None) in RELAY_CONFIGURATION_CODES:
+        return None
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        refusals = {r.recipient: _answer(r.code, r.message) for r in exc.recipients}
+        if all(_is_permanent(r.code) for r in exc.recipients):
+            return refusals
+        return None
+    if isinstance(exc, aiosmtplib.SMTPResponseException) and _is_permanent(exc.code):
+        return {r: _answer(exc.code, exc.message) for r in recipients}
+    return None
+
+
+def _unique(people: list[Person], exclude: set[str] | None = None) -> list[Person]:
+    seen = set(exclude or set())
+    kept = []
+    for p in people:
+        if p.email.lower() not in seen:
+            seen.add(p.email.lower())
+            kept.append(p)
+    return kept
 
 
 class EmailActivities:
@@ -70,58 +122,176 @@ class EmailActivities:
 
     @activity.defn(name="send_notification")
     async def send_notification(self, n: Notification) -> NotificationResult:
-        """Send one notification at most once."""
-        msg = render(n, self._smtp.mail_from)
-        recipients = [p.email for p in n.to]
-        row = {
+        """Send one notification at most once; report a permanent refusal to the BM."""
+        to, cc, unfilled = await self._recipients(n)
+        msg = render(n, self._smtp.mail_from, to, cc)
+        recipients = [p.email for p in to + cc]
+        row = await self._outbox(n, msg, to, cc, unfilled)
+        if not recipients:
+            return NotificationResult(key=n.key, status="no_recipients")
+        mid = str(msg["Message-ID"])
+        if row.status == "sent":
+            return NotificationResult(key=n.key, status="already_sent", message_id=mid)
+        if row.status == "failed":
+            # A retry after the refusal was recorded: make sure the BM was told, fail again.
+            failed = dict.fromkeys(row.recipients + row.cc, row.last_error or "refused")
+            await self._report(n, str(msg["Subject"]), failed, [])
+            raise self._permanent_error(n, row.last_error or "refused")
+        try:
+            refused = await self._deliver(msg, recipients)
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            await self._mark(n.key, "pending", error=str(exc) or type(exc).__name__)
+            log.warning("mail relay unavailable for %s (case %s): %s", n.key, n.case_reference, exc)
+            raise
+        except Refused as exc:
+            await self._mark(n.key, "failed", error=str(exc))
+            log.error("mail relay refused %s (case %s): %s", n.key, n.case_reference, exc)
+            await self._report(n, str(msg["Subject"]), exc.failed, [])
+            raise self._permanent_error(n, str(exc)) from exc
+        if refused:
+            # Some recipients got it: never resend to them; record and report the others.
+            error = "; ".join(f"{k}: {v}" for k, v in refused.items())
+            await self._mark(n.key, "sent", error=error)
+            delivered = [r for r in recipients if r not in refused]
+            await self._report(n, str(msg["Subject"]), refused, delivered)
+            return NotificationResult(
+                key=n.key, status="sent", message_id=mid, recipients=delivered
+            )
+        await self._mark(n.key, "sent")
+        return NotificationResult(key=n.key, status="sent", message_id=mid, recipients=recipients)
+
+    # ------------------------------------------------------------ helpers
+
+    async def _recipients(self, n: Notification) -> tuple[list[Person], list[Person], list[str]]:
+        """``n.to``/``n.cc`` plus the unfilled roles the directory names; the rest unfilled."""
+        if not n.unfilled_to and not n.unfilled_cc:
+            return _unique(n.to), _unique(n.cc, {p.email.lower() for p in n.to}), []
+        async with self._sessionmaker() as session:
+            agencies = await self._agencies(session, n)
+            extra_to, missing_to = await resolve_roles(
+                session, n.partnership, n.unfilled_to, agencies
+            )
+            extra_cc, missing_cc = await resolve_roles(
+                session, n.partnership, n.unfilled_cc, agencies
+            )
+        to = _unique([*n.to, *extra_to])
+        cc = _unique([*n.cc, *extra_cc], {p.email.lower() for p in to})
+        return to, cc, [*missing_to, *missing_cc]
+
+    async def _agencies(self, session: AsyncSession, n: Notification) -> Agencies:
+        if n.raising_agency is not None and n.receiving_agency is not None:
+            return Agencies(n.raising_agency, n.receiving_agency)
+        row = (
+            await session.execute(
+                select(Disagreement.raising_agency, Disagreement.receiving_agency).where(
+                    Disagreement.workflow_id == n.workflow_id
+                )
+            )
+        ).first()
+        if row is None:
+            return Agencies(n.raising_agency, n.receiving_agency)
+        return Agencies(
+            n.raising_agency or row.raising_agency, n.receiving_agency or row.receiving_agency
+        )
+
+    async def _outbox(
+        self,
+        n: Notification,
+        msg: EmailMessage,
+        to: list[Person],
+        cc: list[Person],
+        unfilled: list[str],
+    ) -> OutboxNotification:
+        """Write the outbox row once and read it back (its status says what to do)."""
+        values = {
             "key": n.key,
             "workflow_id": n.workflow_id,
             "case_reference": n.case_reference,
             "kind": n.kind,
             "subject": str(msg["Subject"]),
-            "recipients": recipients,
-            "cc": [p.email for p in n.cc],
+            "recipients": [p.email for p in to],
+            "cc": [p.email for p in cc],
             "message_id": str(msg["Message-ID"]),
-            "status": "pending" if recipients else "no_recipients",
+            "status": "pending" if to or cc else "no_recipients",
+            "unfilled_roles": unfilled or None,
         }
         async with self._sessionmaker() as session, session.begin():
-            await session.execute(insert_ignoring_duplicates(session, OutboxNotification, row))
-            status = await session.scalar(
-                select(OutboxNotification.status).where(OutboxNotification.key == n.key)
+            await session.execute(insert_ignoring_duplicates(session, OutboxNotification, values))
+            row = await session.scalar(
+                select(OutboxNotification).where(OutboxNotification.key == n.key)
             )
-        if not recipients:
-            return NotificationResult(key=n.key, status="no_recipients")
-        if status == "sent":
-            return NotificationResult(
-                key=n.key, status="already_sent", message_id=row["message_id"]
-            )
+        assert row is not None
+        return row
+
+    async def _deliver(self, msg: EmailMessage, recipients: list[str]) -> dict[str, str]:
+        """Hand the message to the relay; the permanently refused recipients, if only some.
+
+        Raises:
+            Refused: when the message or every recipient is refused for good.
+            aiosmtplib.SMTPException, OSError: transient trouble (Temporal retries).
+        """
+        smtp = self._smtp
         try:
-            await aiosmtplib.send(
+            errors, _ = await aiosmtplib.send(
                 msg,
-                hostname=self._smtp.host,
-                port=self._smtp.port,
-                username=self._smtp.username,
-                password=self._smtp.password,
-                start_tls=self._smtp.starttls,
-                use_tls=self._smtp.use_tls,
-                timeout=self._smtp.timeout,
+                recipients=recipients,
+                hostname=smtp.host,
+                port=smtp.port,
+                username=smtp.username,
+                password=smtp.password,
+                start_tls=smtp.starttls and not smtp.use_tls,
+                use_tls=smtp.use_tls,
+                timeout=smtp.timeout,
+                cert_bundle=smtp.ca_file,
             )
         except (aiosmtplib.SMTPException, OSError) as exc:
-            permanent = _permanent(exc)
-            await self._mark(n.key, "failed" if permanent else "pending", error=str(exc))
-            if permanent:
-                raise ApplicationError(
-                    f"mail relay refused {n.key}: {exc}",
-                    type="PermanentSmtpError",
-                    non_retryable=True,
-                ) from exc
-            log.warning("mail relay unavailable for %s (case %s): %s", n.key, n.case_reference, exc)
+            failed = _classify(exc, recipients)
+            if failed is not None:
+                raise Refused(failed) from exc
             raise
-        await self._mark(n.key, "sent")
-        everyone = recipients + [p.email for p in n.cc]
-        return NotificationResult(
-            key=n.key, status="sent", message_id=row["message_id"], recipients=everyone
+        return {r: _answer(resp.code, resp.message) for r, resp in errors.items()}
+
+    def _permanent_error(self, n: Notification, reason: str) -> ApplicationError:
+        return ApplicationError(
+            f"mail relay refused {n.key}: {reason}", type="PermanentSmtpError", non_retryable=True
         )
+
+    async def _business_manager(self, n: Notification) -> Person | None:
+        if n.business_manager is not None:
+            return n.business_manager
+        for p in [*n.to, *n.cc]:
+            if p.role == BUSINESS_MANAGER:
+                return p
+        async with self._sessionmaker() as session:
+            return await lookup(session, n.partnership, BUSINESS_MANAGER, Agencies())
+
+    async def _report(
+        self, n: Notification, subject_line: str, failed: dict[str, str], delivered: list[str]
+    ) -> None:
+        """Tell the Business Manager, once, that ``n`` was permanently refused.
+
+        The report is an outbox row of its own. Its transient trouble raises (the
+        activity is retried and reports again); its own permanent refusal is
+        recorded on its row and logged, never reported in turn.
+        """
+        if n.kind == "delivery_failed":
+            return
+        bm = await self._business_manager(n)
+        if bm is None:
+            log.error("no Business Manager known for %s to report %s to", n.partnership, n.key)
+            return
+        report = failure_report(n, subject_line, failed, delivered, bm)
+        msg = render(report, self._smtp.mail_from)
+        row = await self._outbox(report, msg, report.to, [], [])
+        if row.status in ("sent", "failed"):
+            return
+        try:
+            refused = await self._deliver(msg, [bm.email])
+        except Refused as exc:
+            await self._mark(report.key, "failed", error=str(exc))
+            log.error("the Business Manager's report %s was refused too: %s", report.key, exc)
+            return
+        await self._mark(report.key, "failed" if refused else "sent", error=str(refused or ""))
 
     async def _mark(self, key: str, status: str, error: str | None = None) -> None:
         values: dict[str, object] = {
@@ -130,7 +300,7 @@ class EmailActivities:
         }
         if status == "sent":
             values["sent_at"] = utcnow()
-        if error is not None:
+        if error:
             values["last_error"] = error[:2000]
         async with self._sessionmaker() as session, session.begin():
             await session.execute(

@@ -1,7 +1,9 @@
-"""Render a notification as an email: plain text and HTML, case reference in the subject.
+"""Render a notification as an email: plain text and HTML from templates.
 
-Pure (no I/O) so it is tested on its own. The subject carries the case
-reference and a headline only, never anything that could name a child.
+Pure (no I/O beyond reading the packaged templates once) so it is tested on its
+own. The subject carries the case reference and a headline only, never anything
+that could name a child; the Message-ID is derived from the notification's key,
+so a duplicate delivery is recognisable as the same message.
 """
 
 from __future__ import annotations
@@ -11,9 +13,22 @@ import html
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr
+from functools import cache
+from importlib import resources
+from string import Template
 from zoneinfo import ZoneInfo
 
+from models.common import Person
 from models.notifications import Notification
+
+DEADLINE_STYLE = "padding: 0.5em 0.8em; background: #fff4d6; border-left: 4px solid #d4a000;"
+
+
+@cache
+def template(name: str) -> Template:
+    """A packaged template from ``activities/templates`` (read once per process)."""
+    source = resources.files("activities").joinpath("templates", name)
+    return Template(source.read_text(encoding="utf-8"))
 
 
 def message_id(key: str, mail_from: str) -> str:
@@ -23,31 +38,115 @@ def message_id(key: str, mail_from: str) -> str:
 
 
 def deadline_text(due: datetime, zone: str) -> str:
-    """E.g. 'Wednesday 30 December 2026, 17:00 GMT' in the partnership's zone."""
+    """E.g. 'Wednesday 30 December 2026, 17:00 GMT (Europe/London)': local time and zone."""
     local = due.astimezone(ZoneInfo(zone))
-    return f"{local:%A} {local.day} {local:%B %Y, %H:%M} {local.tzname()}"
+    return f"{local:%A} {local.day} {local:%B %Y, %H:%M} {local.tzname()} ({zone})"
 
 
-def render(n: Notification, mail_from: str) -> EmailMessage:
-    """Build the message for one notification."""
-    msg = EmailMessage()
-    msg["Subject"] = f"[{n.case_reference}] {n.headline}"
+def subject(case_reference: str, headline: str) -> str:
+    """``[CASE-REF] headline`` on one line (a header cannot carry a line break)."""
+    return f"[{case_reference}] {' '.join(headline.split())}"
+
+
+def _addresses(people: list[Person]) -> str:
+    return ", ".join(formataddr((p.name, p.email)) for p in people)
+
+
+def _headers(
+    msg: EmailMessage, n: Notification, to: list[Person], cc: list[Person], mail_from: str
+) -> None:
+    msg["Subject"] = subject(n.case_reference, n.headline)
     msg["From"] = mail_from
-    msg["To"] = ", ".join(formataddr((p.name, p.email)) for p in n.to)
-    if n.cc:
-        msg["Cc"] = ", ".join(formataddr((p.name, p.email)) for p in n.cc)
+    if to:
+        msg["To"] = _addresses(to)
+    if cc:
+        msg["Cc"] = _addresses(cc)
     msg["Message-ID"] = message_id(n.key, mail_from)
+    msg["Auto-Submitted"] = "auto-generated"
     msg["X-Escalation-Case"] = n.case_reference
     msg["X-Escalation-Key"] = n.key
-    lines = list(n.lines)
-    if n.due_at is not None:
-        lines.append(f"Deadline: {deadline_text(n.due_at, n.timezone)}.")
+    msg["X-Escalation-Kind"] = n.kind
+
+
+def render(
+    n: Notification,
+    mail_from: str,
+    to: list[Person] | None = None,
+    cc: list[Person] | None = None,
+) -> EmailMessage:
+    """Build the message for one notification.
+
+    Args:
+        n: The notification.
+        mail_from: The sender address (also the Message-ID's domain).
+        to: The recipients, when the directory filled roles ``n`` left open (default ``n.to``).
+        cc: Likewise for the copy list (default ``n.cc``).
+    """
+    to = n.to if to is None else to
+    cc = n.cc if cc is None else cc
+    msg = EmailMessage()
+    _headers(msg, n, to, cc, mail_from)
+    deadline = deadline_text(n.due_at, n.timezone) if n.due_at is not None else None
     footer = f"{n.procedure_title} — {n.partnership}. Case reference {n.case_reference}."
-    msg.set_content("\n\n".join([*lines, footer]) + "\n")
-    paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
-    msg.add_alternative(
-        f"<!doctype html><html><body>{paragraphs}"
-        f"<hr><p><small>{html.escape(footer)}</small></p></body></html>",
-        subtype="html",
+    values = {
+        "headline": " ".join(n.headline.split()),
+        "case_reference": n.case_reference,
+        "procedure_title": n.procedure_title,
+        "key": n.key,
+        "footer": footer,
+    }
+    plain = template("notification.txt").substitute(
+        values,
+        body="".join(f"{line}\n\n" for line in n.lines),
+        deadline=f"Deadline: {deadline}.\n" if deadline else "",
     )
+    msg.set_content(plain)
+    esc = {k: html.escape(v) for k, v in values.items()}
+    rich = template("notification.html").substitute(
+        esc,
+        title=html.escape(subject(n.case_reference, n.headline)),
+        body="\n".join(f"<p>{html.escape(line)}</p>" for line in n.lines),
+        deadline=(
+            f'<p style="{DEADLINE_STYLE}"><strong>Deadline: {html.escape(deadline)}</strong></p>'
+            if deadline
+            else ""
+        ),
+    )
+    msg.add_alternative(rich, subtype="html")
     return msg
+
+
+def failure_report(
+    n: Notification,
+    subject_line: str,
+    failed: dict[str, str],
+    delivered: list[str],
+    business_manager: Person,
+) -> Notification:
+    """The notification telling the Business Manager an email was permanently refused.
+
+    Its key is the failed notification's key plus ``/delivery-failed``, so a
+    retried activity reports once, and its Message-ID is stable like any other.
+    """
+    text = template("delivery_failed.txt").substitute(
+        case_reference=n.case_reference,
+        kind=n.kind,
+        subject=subject_line,
+        key=n.key,
+        failed=", ".join(failed) or "(none)",
+        delivered=", ".join(delivered) or "nobody",
+        error="; ".join(sorted(set(failed.values()))) or "(no reason given)",
+    )
+    return Notification(
+        key=f"{n.key}/delivery-failed",
+        workflow_id=n.workflow_id,
+        case_reference=n.case_reference,
+        kind="delivery_failed",
+        procedure_title=n.procedure_title,
+        partnership=n.partnership,
+        stage_title=n.stage_title,
+        headline=f"Email not delivered: {n.kind}",
+        lines=[p.strip().replace("\n", " ") for p in text.split("\n\n") if p.strip()],
+        timezone=n.timezone,
+        to=[business_manager],
+    )

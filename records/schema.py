@@ -155,6 +155,8 @@ class OutboxNotification(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    unfilled_roles: Mapped[list[str] | None] = mapped_column(JSONType)
+    """Roles to tell that neither the start payload nor the directory named (0003)."""
 
 
 AlertState = Literal["open", "awaiting_finalisation", "finalised"]

@@ -14,12 +14,14 @@ import email.policy
 import logging
 import mailbox
 import socket
+import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,8 @@ class Faults:
     """Recipients answered with 550 at RCPT TO."""
     permanent_failure: bool = False
     """Answer every DATA command with 554."""
+    transient_recipients: set[str] = field(default_factory=set)
+    """Recipients answered with 450 (mailbox busy) at RCPT TO: a transient refusal."""
 
 
 class _Handler:
@@ -45,6 +49,8 @@ class _Handler:
     ) -> str:
         if address.lower() in {r.lower() for r in self._sink.faults.refused_recipients}:
             return "550 5.1.1 Recipient address rejected: user unknown"
+        if address.lower() in {r.lower() for r in self._sink.faults.transient_recipients}:
+            return "450 4.2.1 Mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -59,8 +65,32 @@ class _Handler:
         raw = envelope.original_content or b""
         if isinstance(raw, str):
             raw = raw.encode()
-        self._sink.accept(raw, list(envelope.rcpt_tos), str(envelope.mail_from))
+        login = session.auth_data.login.decode() if session.auth_data is not None else None
+        self._sink.accept(
+            raw,
+            list(envelope.rcpt_tos),
+            str(envelope.mail_from),
+            tls=session.ssl is not None,
+            login=login,
+        )
         return "250 Message accepted for delivery"
+
+
+class _Authenticator:
+    """Checks AUTH PLAIN/LOGIN against the sink's credentials (a real relay's behaviour)."""
+
+    def __init__(self, credentials: dict[str, str]) -> None:
+        self._credentials = credentials
+
+    def __call__(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: object
+    ) -> AuthResult:
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        login, password = auth_data.login.decode(), auth_data.password.decode()
+        ok = self._credentials.get(login) == password
+        # handled=False: aiosmtpd answers a failure with 535 itself.
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
 
 def _free_port(host: str) -> int:
@@ -77,6 +107,10 @@ class ReceivedMail:
     message: EmailMessage
     rcpt_tos: list[str]
     mail_from: str
+    tls: bool = False
+    """Whether the session had been upgraded with STARTTLS."""
+    login: str | None = None
+    """Who authenticated, if anybody."""
 
 
 class SmtpSink:
@@ -86,10 +120,22 @@ class SmtpSink:
         host: Interface to listen on (loopback by default).
         port: TCP port; 0 picks a free one.
         maildir: If given, every accepted message is also written there.
+        tls_context: Offer STARTTLS with this server context (and require it).
+        credentials: Require AUTH with one of these login → password pairs (after STARTTLS).
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, maildir: Path | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        maildir: Path | None = None,
+        *,
+        tls_context: ssl.SSLContext | None = None,
+        credentials: dict[str, str] | None = None,
+    ) -> None:
         self.host = host
+        self._tls_context = tls_context
+        self._credentials = credentials
         self._requested_port = port
         self.maildir = maildir
         self.faults = Faults()
@@ -110,11 +156,19 @@ class SmtpSink:
         """The accepted messages, oldest first."""
         return [r.message for r in self.received]
 
-    def accept(self, raw: bytes, rcpt_tos: list[str], mail_from: str) -> None:
+    def accept(
+        self,
+        raw: bytes,
+        rcpt_tos: list[str],
+        mail_from: str,
+        *,
+        tls: bool = False,
+        login: str | None = None,
+    ) -> None:
         """Store one accepted message (called by the SMTP handler)."""
         msg = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(msg, EmailMessage)
-        self.received.append(ReceivedMail(msg, rcpt_tos, mail_from))
+        self.received.append(ReceivedMail(msg, rcpt_tos, mail_from, tls, login))
         if self._box is not None:
             self._box.add(raw)
         log.info("smtp sink accepted message %s for %s", msg.get("Message-ID"), rcpt_tos)
@@ -125,8 +179,17 @@ class SmtpSink:
             self.maildir.parent.mkdir(parents=True, exist_ok=True)
             self._box = mailbox.Maildir(self.maildir, create=True)
         port = self._requested_port or _free_port(self.host)
+        options: dict[str, Any] = {}
+        if self._tls_context is not None:
+            options.update(tls_context=self._tls_context, require_starttls=True)
+        if self._credentials is not None:
+            options.update(
+                authenticator=_Authenticator(self._credentials),
+                auth_required=True,
+                auth_require_tls=self._tls_context is not None,
+            )
         self._controller = Controller(
-            _Handler(self), hostname=self.host, port=port, ready_timeout=10
+            _Handler(self), hostname=self.host, port=port, ready_timeout=10, **options
         )
         self._controller.start()
 

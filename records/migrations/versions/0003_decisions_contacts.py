@@ -7,7 +7,8 @@ Create Date: 2026-11-23
 Hand-written in 0001's style. Decisions, confirmations and learning items share
 their step's key (UNIQUE), so ``record_step`` writes each once with its step.
 Contacts are unique by partnership, agency ('' for partnership-wide) and role:
-the CSV import upserts on that key.
+the CSV import upserts on that key. The outbox gains ``unfilled_roles``: the
+roles an email was for that nobody could be found for.
 """
 
 from __future__ import annotations
@@ -56,7 +57,9 @@ def _indexes(table: str) -> None:
 
 
 def upgrade() -> None:
-    """Create decisions, confirmations, learning_items and contacts."""
+    """Create decisions, confirmations, learning_items and contacts; extend the outbox."""
+    with op.batch_alter_table("notifications") as batch:
+        batch.add_column(sa.Column("unfilled_roles", JSON, nullable=True))
     op.create_table(
         "decisions",
         *_case_columns("decisions"),
@@ -111,3 +114,5 @@ def downgrade() -> None:
     op.drop_table("learning_items")
     op.drop_table("confirmations")
     op.drop_table("decisions")
+    with op.batch_alter_table("notifications") as batch:
+        batch.drop_column("unfilled_roles")
