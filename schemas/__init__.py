@@ -69,30 +69,35 @@ INTERFACE: tuple[Published, ...] = (
         "ConferenceReconvened",
         ConferenceReconvened,
         "input",
-        ("signal conference_reconvened",),
+        ("signal conference_reconvened", "update reconvene_conference"),
     ),
     Published("DecisionReceipt", DecisionReceipt, "output", ("result of every update",)),
     Published("DisagreementStatus", DisagreementStatus, "output", ("query status",)),
 )
 
 
+ALERT_INTERFACE: dict[str, tuple[Direction, tuple[str, ...]]] = {
+    "StartPracticeAlert": ("input", ("start PracticeAlert",)),
+    "AlertResponse": ("input", ("signal alert_response", "update respond")),
+    "Finalise": ("input", ("signal finalised", "update finalise")),
+    "NotSatisfied": ("input", ("signal not_satisfied", "update escalate")),
+    "AlertReceipt": ("output", ("result of every PracticeAlert update",)),
+    "PracticeAlertStatus": ("output", ("query status (PracticeAlert)",)),
+}
+"""The practice alert workflow's payloads (``models/alerts.py``), by model name."""
+
+
 def _alert_models() -> tuple[Published, ...]:
-    """The practice alert payloads, once ``models/alerts.py`` exists."""
+    """The practice alert payloads; the record rows stay internal (they never cross a client)."""
     try:
         alerts = importlib.import_module("models.alerts")
     except ModuleNotFoundError:
         return ()
-    found = []
-    for name, value in sorted(vars(alerts).items()):
-        if (
-            isinstance(value, type)
-            and issubclass(value, BaseModel)
-            and value.__module__ == alerts.__name__
-        ):
-            # Answers (a receipt, a status) are published as serialised; the rest as accepted.
-            direction: Direction = "output" if name.endswith(("Receipt", "Status")) else "input"
-            found.append(Published(name, value, direction, ("practice alert",)))
-    return tuple(found)
+    return tuple(
+        Published(name, getattr(alerts, name), direction, used_by)
+        for name, (direction, used_by) in ALERT_INTERFACE.items()
+        if hasattr(alerts, name)
+    )
 
 
 def published() -> tuple[Published, ...]:

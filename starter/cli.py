@@ -38,6 +38,7 @@ EXIT_BAD_INPUT = 2
 
 EXTENSIONS: tuple[str, ...] = (
     "starter.cli_records",
+    "starter.cli_ops",
     "starter.cli_alerts",
     "starter.cli_packs",
 )

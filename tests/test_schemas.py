@@ -46,6 +46,8 @@ def test_every_interface_payload_is_published() -> None:
         assert index["schemas"][name]["file"] == f"{name}.json"
     assert index["schemas"]["Resolved"]["used_by"] == ["signal resolved", "update resolve"]
     assert index["schemas"]["DisagreementStatus"]["direction"] == "output"
+    assert index["schemas"]["Finalise"]["used_by"] == ["signal finalised", "update finalise"]
+    assert index["schemas"]["PracticeAlertStatus"]["direction"] == "output"
 
 
 def test_a_stale_or_stray_file_is_detected(tmp_path: Path) -> None:

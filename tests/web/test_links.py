@@ -1,0 +1,84 @@
+"""Decision links: signed for one person, case, stage and action; they expire; forgeries fail."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from web.links import LinkClaims, LinkError, decision_link, default_expiry, sign, verify
+
+SECRET = "link-secret-for-tests"
+NOW = datetime(2026, 12, 21, 10, 0, tzinfo=UTC)
+CLAIMS = LinkClaims(
+    workflow_id="disagreement-CR-2026-00417-d1",
+    stage="practitioners",
+    email="cpat.duty@council.example.org",
+    action="decide",
+    expires_at=datetime(2027, 1, 13, 17, 0, tzinfo=UTC),
+)
+
+
+def test_a_genuine_link_verifies_to_its_claims() -> None:
+    assert verify(sign(CLAIMS, SECRET), SECRET, NOW) == CLAIMS
+
+
+def test_the_link_url_carries_the_token() -> None:
+    url = decision_link(
+        "https://escalation.example.org/",
+        SECRET,
+        workflow_id=CLAIMS.workflow_id,
+        stage=CLAIMS.stage,
+        email="CPAT.Duty@council.example.org",
+        action="decide",
+        expires_at=CLAIMS.expires_at,
+    )
+    assert url.startswith("https://escalation.example.org/d/")
+    token = url.rsplit("/", 1)[1]
+    assert verify(token, SECRET, NOW) == CLAIMS  # email compared lower-cased
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"workflow_id": "disagreement-CR-2026-00418-d1"},
+        {"stage": "line_managers"},
+        {"email": "someone.else@council.example.org"},
+        {"action": "confirm"},
+        {"expires_at": datetime(2030, 1, 1, tzinfo=UTC)},
+    ],
+)
+def test_changing_any_claim_breaks_the_signature(change: dict[str, object]) -> None:
+    genuine = sign(CLAIMS, SECRET)
+    altered_body = sign(replace(CLAIMS, **change), SECRET).split(".")[0]  # type: ignore[arg-type]
+    forged = altered_body + "." + genuine.split(".")[1]
+    with pytest.raises(LinkError) as caught:
+        verify(forged, SECRET, NOW)
+    assert caught.value.kind == "forged"
+
+
+@pytest.mark.parametrize("token", ["", "abc", "abc.def", ".", "a.b.c"])
+def test_malformed_tokens_are_forged(token: str) -> None:
+    with pytest.raises(LinkError, match="not one the escalation service issued"):
+        verify(token, SECRET, NOW)
+
+
+def test_another_secret_does_not_verify() -> None:
+    with pytest.raises(LinkError) as caught:
+        verify(sign(CLAIMS, "another-secret"), SECRET, NOW)
+    assert caught.value.kind == "forged"
+
+
+def test_expiry_is_to_the_second() -> None:
+    token = sign(CLAIMS, SECRET)
+    assert verify(token, SECRET, CLAIMS.expires_at - timedelta(seconds=1)) == CLAIMS
+    with pytest.raises(LinkError, match="expired on 13 January 2027 at 17:00 UTC") as caught:
+        verify(token, SECRET, CLAIMS.expires_at)
+    assert caught.value.kind == "expired"
+
+
+def test_default_expiry_and_missing_secret() -> None:
+    assert default_expiry(CLAIMS.expires_at, 14) == datetime(2027, 1, 27, 17, 0, tzinfo=UTC)
+    with pytest.raises(ValueError, match="ESCALATION_LINK_SECRET"):
+        sign(CLAIMS, "")

@@ -1,0 +1,202 @@
+"""The decision page's web application (aiohttp).
+
+``GET /d/<token>`` shows the disagreement (from the workflow's ``status``
+query) and the forms the link allows; ``POST /d/<token>`` sends the decision
+to the workflow as an Update and shows the workflow's acceptance or refusal. A
+forged, expired or used link (the stage has moved on, the case is resolved or
+closed) gets a page that says so, and nothing is sent to the workflow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from functools import cache
+
+from aiohttp import web
+from pydantic import ValidationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from models.decisions import Confirmed, DecisionReceipt, Resolved, Unresolved
+from models.status import DisagreementStatus
+from packs import PackError, UnknownProcedure, load_pack
+from starter.sdk import DecisionRefused, EscalationClient
+from web import pages
+from web.links import LinkClaims, LinkError, verify
+
+log = logging.getLogger("escalation.web")
+
+Clock = Callable[[], datetime]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+SECURITY_HEADERS = {
+    # The token is in the URL: never leak it to another site, never cache the page.
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+}
+
+
+@cache
+def _zone(procedure: str) -> str:
+    try:
+        return load_pack(procedure).calendar.timezone
+    except (UnknownProcedure, PackError):
+        return "Europe/London"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def used_reason(status: DisagreementStatus, claims: LinkClaims) -> str | None:
+    """Why the link's moment has passed (None while it can still be used)."""
+    if status.state == "closed":
+        return "The case is closed: this link has been used or is no longer needed."
+    last = status.stages[-1].stage_id if status.stages else None
+    if claims.action == "confirm":
+        if status.state != "resolved" or last != claims.stage:
+            return "There is no resolution at this stage awaiting written confirmation."
+        return None
+    if status.state == "resolved":
+        return "This stage has already been resolved: this link has been used."
+    if status.current_stage != claims.stage:
+        return (
+            "The case has moved on to another stage since this link was sent: this link has been"
+            f" used. It is now at {status.current_stage_title or status.current_stage}."
+        )
+    return None
+
+
+def _html(text: str, status: int = 200) -> web.Response:
+    return web.Response(text=text, status=status, content_type="text/html", charset="utf-8")
+
+
+def create_app(client: EscalationClient, secret: str, clock: Clock = _utcnow) -> web.Application:
+    """The application.
+
+    Args:
+        client: The SDK client (its task queue is where the workers listen).
+        secret: ``ESCALATION_LINK_SECRET``, the HMAC key links are signed with.
+        clock: Wall-clock "now" for link expiry.
+    """
+    if not secret:
+        raise ValueError("ESCALATION_LINK_SECRET: the decision page needs the link secret")
+
+    @web.middleware
+    async def headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    async def load(
+        request: web.Request,
+    ) -> tuple[LinkClaims, DisagreementStatus] | web.Response:
+        """Verify the link and fetch the case, or the page explaining why not."""
+        try:
+            claims = verify(request.match_info["token"], secret, clock())
+        except LinkError as exc:
+            title = "This link has expired" if exc.kind == "expired" else "This link is not valid"
+            log.warning("decision link refused: %s", exc.kind)
+            return _html(
+                pages.notice(exc.kind, title, str(exc) + "."), 410 if exc.kind == "expired" else 403
+            )
+        try:
+            status = await client.status(claims.workflow_id)
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                return _html(
+                    pages.notice("not-found", "No such case", "This case no longer exists."), 404
+                )
+            raise
+        if not status.stages and status.state == "open":
+            return _html(
+                pages.notice(
+                    "opening", "The case is still opening", "Try this link again in a minute."
+                ),
+                503,
+            )
+        if (reason := used_reason(status, claims)) is not None:
+            return _html(pages.notice("used", "This link has been used", reason), 410)
+        return claims, status
+
+    async def show(request: web.Request) -> web.Response:
+        loaded = await load(request)
+        if isinstance(loaded, web.Response):
+            return loaded
+        claims, status = loaded
+        return _html(pages.decision_page(status, claims, _zone(status.procedure)))
+
+    async def decide(request: web.Request) -> web.Response:
+        loaded = await load(request)
+        if isinstance(loaded, web.Response):
+            return loaded
+        claims, status = loaded
+        zone = _zone(status.procedure)
+        form = await request.post()
+        field = {k: str(v) for k, v in form.items()}
+        by = f"{claims.email} (decision page)"
+        kind = field.get("decision", "")
+        wid = claims.workflow_id
+        receipt: DecisionReceipt | None
+        try:
+            if claims.action == "confirm" and kind == "confirmed":
+                receipt = await client.confirm(
+                    wid, Confirmed(by=by, text=field.get("text") or None, stage=claims.stage)
+                )
+            elif claims.action == "decide" and kind == "resolved":
+                decision = Resolved(
+                    by=by,
+                    outcome=field.get("outcome", ""),
+                    outstanding=field.get("outstanding") or None,
+                    stage=claims.stage,
+                )
+                receipt = await client.resolve(wid, decision)
+            elif claims.action == "decide" and kind == "unresolved":
+                receipt = await client.unresolve(
+                    wid, Unresolved(by=by, reason=field.get("reason", ""), stage=claims.stage)
+                )
+            else:
+                return _html(
+                    pages.decision_page(status, claims, zone, f"decision: '{kind}' is not allowed"),
+                    400,
+                )
+        except ValidationError as exc:
+            problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+            return _html(pages.decision_page(status, claims, zone, problems), 400)
+        except DecisionRefused as exc:
+            log.info("decision refused by %s: %s", wid, exc)
+            return _html(
+                pages.result_page(status, False, str(exc), status.case_reference, zone), 409
+            )
+        after = await client.status(wid)
+        message = receipt.message if receipt is not None else "recorded"
+        log.info("decision %s accepted by %s at stage %s", kind, wid, claims.stage)
+        return _html(pages.result_page(after, True, message, status.case_reference, zone))
+
+    async def health(_: web.Request) -> web.Response:
+        return web.Response(text="ok\n")
+
+    app = web.Application(middlewares=[headers])
+    app.router.add_get("/d/{token}", show)
+    app.router.add_post("/d/{token}", decide)
+    app.router.add_get("/health", health)
+    return app
+
+
+async def serve(
+    client: EscalationClient, secret: str, host: str, port: int, stop: asyncio.Event
+) -> None:
+    """Run the page until ``stop`` is set (``escalation web``)."""
+    runner = web.AppRunner(create_app(client, secret))
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        log.info("decision page on http://%s:%d", host, port)
+        await stop.wait()
+    finally:
+        await runner.cleanup()

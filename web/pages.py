@@ -1,0 +1,146 @@
+"""HTML of the decision page (pure: status in, text out; everything escaped).
+
+Plain server-rendered HTML with no script, so it works in any mail client's
+browser and in locked-down council desktops.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from models.status import DisagreementStatus
+from web.links import LinkClaims
+
+STYLE = """
+body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}
+h1{font-size:1.4rem}table{border-collapse:collapse;width:100%}
+td,th{border:1px solid #bbb;padding:.3rem .5rem;text-align:left;vertical-align:top}
+form{border:1px solid #bbb;padding:1rem;margin:1rem 0}textarea{width:100%;min-height:4rem}
+.notice{padding:1rem;border-left:.4rem solid #b00;background:#fff4f4}
+.accepted{padding:1rem;border-left:.4rem solid #080;background:#f2fff2}
+.error{color:#b00}
+"""
+
+
+def local(moment: datetime | None, zone: str) -> str:
+    """E.g. 'Wednesday 30 December 2026, 17:00 GMT'."""
+    if moment is None:
+        return "-"
+    t = moment.astimezone(ZoneInfo(zone))
+    return f"{t:%A} {t.day} {t:%B %Y, %H:%M} {t.tzname()}"
+
+
+def page(title: str, body: str) -> str:
+    """A whole document."""
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
+        f"<body><h1>{escape(title)}</h1>{body}</body></html>"
+    )
+
+
+def notice(kind: str, title: str, message: str) -> str:
+    """A page that explains why nothing can be done with this link (and changes nothing)."""
+    return page(
+        title,
+        f"<div id='notice' class='notice' data-kind='{escape(kind)}'><p>{escape(message)}</p>"
+        "<p>Nothing has been recorded. If you still need to act, use the link in the most recent"
+        " email about this case, or contact your partnership's business manager.</p></div>",
+    )
+
+
+def _summary(status: DisagreementStatus, zone: str) -> str:
+    last = status.stages[-1] if status.stages else None
+    due = status.confirmation_due_at
+    if status.state != "resolved":
+        due = last.due_at if last is not None else None
+    rows = [
+        ("Case reference", status.case_reference),
+        ("Procedure", f"{status.procedure_title} ({status.partnership})"),
+        ("State", status.state),
+        ("Stage", last.title if last else "-"),
+        ("Who must act", ", ".join(last.holders) if last else "-"),
+        (
+            "Written confirmation due" if status.state == "resolved" else "Deadline",
+            local(due, zone),
+        ),
+    ]
+    if status.immediate_risk:
+        rows.append(("Immediate risk", "declared"))
+    cells = "".join(
+        f"<tr><th scope='row'>{escape(k)}</th><td id='case-{i}'>{escape(v)}</td></tr>"
+        for i, (k, v) in enumerate(rows)
+    )
+    return f"<table id='case'>{cells}</table>"
+
+
+def _history(status: DisagreementStatus, zone: str) -> str:
+    head = "<tr><th>Stage</th><th>Entered</th><th>Deadline</th><th>Outcome</th><th>By</th></tr>"
+    rows = "".join(
+        "<tr>"
+        f"<td>{escape(s.title)}</td><td>{escape(local(s.entered_at, zone))}</td>"
+        f"<td>{escape(local(s.due_at, zone))}</td>"
+        f"<td>{escape(s.outcome or 'in progress')}{': ' + escape(s.text) if s.text else ''}</td>"
+        f"<td>{escape(s.decided_by or '')}</td>"
+        "</tr>"
+        for s in status.stages
+    )
+    return f"<h2>History so far</h2><table id='history'>{head}{rows}</table>"
+
+
+def _forms(claims: LinkClaims, error: str | None) -> str:
+    err = f"<p id='error' class='error'>{escape(error)}</p>" if error else ""
+    if claims.action == "confirm":
+        return (
+            f"{err}<form id='confirm' method='post'>"
+            "<input type='hidden' name='decision' value='confirmed'>"
+            "<label for='text'>Written confirmation of the outcome (or its summary)</label>"
+            "<textarea id='text' name='text'></textarea>"
+            "<button id='submit-confirm' type='submit'>Record the written confirmation</button>"
+            "</form>"
+        )
+    return (
+        f"{err}<form id='resolve' method='post'>"
+        "<input type='hidden' name='decision' value='resolved'>"
+        "<h2>Resolved</h2><label for='outcome'>The agreed outcome</label>"
+        "<textarea id='outcome' name='outcome' required></textarea>"
+        "<label for='outstanding'>How any outstanding issues will be pursued (optional)</label>"
+        "<textarea id='outstanding' name='outstanding'></textarea>"
+        "<button id='submit-resolve' type='submit'>Record: resolved</button></form>"
+        "<form id='unresolve' method='post'>"
+        "<input type='hidden' name='decision' value='unresolved'>"
+        "<h2>Unresolved</h2><label for='reason'>Why it could not be resolved at this stage</label>"
+        "<textarea id='reason' name='reason' required></textarea>"
+        "<button id='submit-unresolve' type='submit'>Record: unresolved (go up a stage)</button>"
+        "</form>"
+    )
+
+
+def decision_page(
+    status: DisagreementStatus, claims: LinkClaims, zone: str, error: str | None = None
+) -> str:
+    """The disagreement and the forms this link allows."""
+    who = f"<p>Signed in by link as <strong id='who'>{escape(claims.email)}</strong>.</p>"
+    body = who + _summary(status, zone) + _history(status, zone) + _forms(claims, error)
+    return page(f"Disagreement about case {status.case_reference}", body)
+
+
+def result_page(
+    status: DisagreementStatus | None, accepted: bool, message: str, case_reference: str, zone: str
+) -> str:
+    """The workflow's own answer to the decision: its acceptance, or its refusal and why."""
+    if accepted:
+        box = (
+            f"<div id='result' class='accepted' data-accepted='true'><p>Recorded. The case"
+            f" workflow accepted it: {escape(message)}</p></div>"
+        )
+    else:
+        box = (
+            f"<div id='result' class='notice' data-accepted='false'><p>Not recorded. The case"
+            f" workflow refused it: {escape(message)}</p></div>"
+        )
+    summary = _summary(status, zone) if status is not None else ""
+    return page(f"Disagreement about case {case_reference}", box + summary)

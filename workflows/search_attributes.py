@@ -1,0 +1,139 @@
+"""What an admin sees of a case in the Temporal Web UI: search attributes and texts.
+
+Pure and deterministic (safe in workflow code): builds the typed search attribute
+updates and the static summary / current-details text from the case's status, so
+the workflow only has to call ``workflow.upsert_search_attributes`` and
+``workflow.set_current_details`` at every step. Nothing here can carry a child's
+name: the only case identifier is the pseudonymous case reference.
+
+The same keys are registered on a cluster by ``escalation setup`` and on the dev
+server by ``escalation dev``, and read back by ``escalation list`` / ``overdue``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from temporalio.common import (
+    SearchAttributeIndexedValueType,
+    SearchAttributeKey,
+    SearchAttributeUpdate,
+)
+
+from models.status import DisagreementStatus
+
+PROCEDURE = SearchAttributeKey.for_keyword("EscalationProcedure")
+PARTNERSHIP = SearchAttributeKey.for_keyword("EscalationPartnership")
+STAGE = SearchAttributeKey.for_keyword("EscalationStage")
+STATE = SearchAttributeKey.for_keyword("EscalationState")
+NEXT_DEADLINE = SearchAttributeKey.for_datetime("EscalationNextDeadline")
+OVERDUE = SearchAttributeKey.for_bool("EscalationOverdue")
+IMMEDIATE_RISK = SearchAttributeKey.for_bool("EscalationImmediateRisk")
+CASE_REF = SearchAttributeKey.for_keyword("EscalationCaseRef")
+
+ALL_KEYS: tuple[SearchAttributeKey[Any], ...] = (
+    PROCEDURE,
+    PARTNERSHIP,
+    STAGE,
+    STATE,
+    NEXT_DEADLINE,
+    OVERDUE,
+    IMMEDIATE_RISK,
+    CASE_REF,
+)
+
+TYPE_NAMES = {
+    SearchAttributeIndexedValueType.KEYWORD: "Keyword",
+    SearchAttributeIndexedValueType.DATETIME: "Datetime",
+    SearchAttributeIndexedValueType.BOOL: "Bool",
+}
+
+
+def registration() -> dict[str, str]:
+    """Attribute name → type name as the ``temporal`` CLI spells it (``Keyword``...)."""
+    return {key.name: TYPE_NAMES[key.indexed_value_type] for key in ALL_KEYS}
+
+
+def next_deadline(status: DisagreementStatus) -> datetime | None:
+    """The deadline somebody is working to now: the stage's, or the written confirmation's."""
+    if status.state == "open" and status.stages:
+        return status.stages[-1].due_at
+    if status.state == "resolved":
+        return status.confirmation_due_at
+    return None
+
+
+def is_overdue(status: DisagreementStatus, now: datetime) -> bool:
+    """Whether the pending deadline has passed without the case moving on."""
+    if status.state == "closed":
+        return False
+    if status.state == "resolved" and status.confirmation_late:
+        return True
+    if status.state == "open" and status.stages and status.stages[-1].overdue_notified_at:
+        return True
+    due = next_deadline(status)
+    return due is not None and now >= due
+
+
+def stage_of(status: DisagreementStatus) -> str | None:
+    """The current stage, or the stage the case was resolved at once it has left the ladder."""
+    if status.current_stage is not None:
+        return status.current_stage
+    return status.stages[-1].stage_id if status.stages else None
+
+
+def attribute_updates(
+    status: DisagreementStatus, now: datetime
+) -> list[SearchAttributeUpdate[Any]]:
+    """Every search attribute, set to what ``status`` says at ``now`` (unset when absent)."""
+    stage, due = stage_of(status), next_deadline(status)
+    return [
+        PROCEDURE.value_set(status.procedure),
+        PARTNERSHIP.value_set(status.partnership)
+        if status.partnership
+        else PARTNERSHIP.value_unset(),
+        STAGE.value_set(stage) if stage else STAGE.value_unset(),
+        STATE.value_set(status.state),
+        NEXT_DEADLINE.value_set(due) if due is not None else NEXT_DEADLINE.value_unset(),
+        OVERDUE.value_set(is_overdue(status, now)),
+        IMMEDIATE_RISK.value_set(status.immediate_risk),
+        CASE_REF.value_set(status.case_reference),
+    ]
+
+
+def local_deadline(moment: datetime, timezone: str) -> str:
+    """E.g. 'Wednesday 30 December 2026, 17:00 GMT' in the partnership's zone."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    return f"{local:%A} {local.day} {local:%B %Y, %H:%M} {local.tzname()}"
+
+
+def static_summary(case_reference: str, procedure_title: str, partnership: str) -> str:
+    """The one-line summary the UI lists the workflow by (set once, at start)."""
+    return f"Case {case_reference}: {procedure_title} ({partnership})"
+
+
+def current_details(
+    status: DisagreementStatus, timezone: str, total_stages: int | None = None
+) -> str:
+    """The UI's current-details text (Markdown): stage, who must act, deadline in local time."""
+    if status.state == "closed":
+        return f"**Closed.** Agreed outcome: {status.outcome or '(none recorded)'}"
+    if not status.stages:
+        return "**Opening**: loading the procedure and computing the first deadline."
+    last = status.stages[-1]
+    # Pack titles already say "Stage 3: ..."; the total adds the ladder's length.
+    where = f"**{last.title}**" + (f" ({last.index + 1} of {total_stages})" if total_stages else "")
+    holders = f"Who must act: {', '.join(last.holders)}"
+    if status.state == "resolved":
+        lines = [f"Resolved at {where}; awaiting the written confirmation.", holders]
+        due, label = status.confirmation_due_at, "Confirmation due"
+    else:
+        lines = [where, holders]
+        due, label = last.due_at, "Deadline"
+    if due is not None:
+        lines.append(f"{label}: {local_deadline(due, timezone)}")
+    if status.immediate_risk:
+        lines.append("Immediate risk of significant harm declared.")
+    return "\n\n".join(lines)
