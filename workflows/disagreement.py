@@ -345,7 +345,7 @@ class DisagreementWorkflow:
             "reminder",
             f"Reminder: {stage.title} due {local_text(plan.due_at)}",
             stage.holders,
-            [],
+            stage.copied if self._adjourned else [],  # each agency *and* its line manager
             [f"Reminder for {stage.title}: {what}.", awaited],
             due_at=plan.due_at,
         )

@@ -60,7 +60,12 @@ async def test_adjournment_records_interim_position_and_tells_agencies(env, db, 
             (at("2027-04-29T09:30:00+01:00"), "halfway"),
             (at("2027-05-11T09:00:00+01:00"), "last_day"),
         ]
-        assert len(await mails(mail, "Reminder: Stage 1: conference adjourned", 2)) == 2
+        reminded = await mails(mail, "Reminder: Stage 1: conference adjourned", 2)
+        assert len(reminded) == 2
+        assert all(email_of("receiving.line_manager") in m["Cc"] for m in reminded)
+        assert "must reconvene by Tuesday 11 May 2027, 17:00" in reminded[0].get_body(
+            ("plain",)
+        ).get_content().replace("\n", " ")
         interim = await steps(h, wid, "interim_position")
         assert [(r.text, r.due_at) for r in interim] == [(status.interim_position, RECONVENE_BY)]
 
