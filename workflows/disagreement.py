@@ -6,6 +6,14 @@ for a decision or the deadline, record, go up. Decisions arrive as signals
 are applied one at a time, in the order the history shows. Deadlines come from
 the calendar activity; emails and record rows are written by activities running
 beside the timeline, so a slow mail relay or database never delays an escalation.
+
+A ``conference_adjournment`` stage is an equally divided child protection conference:
+it records the child's interim position, waits (at most 15 working days) for
+``conference_reconvened`` instead of resolved/unresolved, and either closes, sends a
+dissenting minority up the pack's dissent ladder (the case switches ladders), or goes
+up; silence past its deadline is recorded as a breach. When the start names a
+conference, its reports deadline is tracked beside the ladder; a resolution at a
+stage with ``learning_notify`` becomes a learning item.
 """
 
 from __future__ import annotations
