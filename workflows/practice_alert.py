@@ -650,7 +650,7 @@ class PracticeAlertWorkflow:
     def _alert_text(self) -> str:
         req = self._req
         return (
-            f"Reason {req.reason_code}: {self._reason_title()}. {req.description} "
+            f"Reason: {self._reason_title()} ({req.reason_code}). {req.description} "
             f"Agreed action: {req.agreed_action}"
         )
 
@@ -658,7 +658,7 @@ class PracticeAlertWorkflow:
         req = self._req
         return [
             f"Case reference: {req.case_reference}.",
-            f"Reason code {req.reason_code}: {self._reason_title()}.",
+            f"Reason: {self._reason_title()} (code {req.reason_code}).",
             f"Description: {req.description}",
             f"Agreed action: {req.agreed_action}",
         ]

@@ -43,7 +43,6 @@ def addresses(message: Any, header: str) -> list[str]:
 
 
 TEAM_MANAGER = email_of("receiving.team_manager")
-QA = email_of("partnership.qa_service")
 
 
 def alert_payload(raised_at: str, **overrides: Any) -> dict[str, Any]:

@@ -51,19 +51,26 @@ def test_stages_go_up_one_at_a_time_to_cafcass() -> None:
         "team_manager",
         "service_manager",
         "head_of_service",
-        "director",
-        "lscb_chair",
+        "director_for_people",
+        "lscb_independent_chair",
         "cafcass",
     ]
     assert [getattr(next_stage(SPEC, i), "id", None) for i in ids] == [*ids[1:], None]
 
 
 def test_unknown_reason_code_is_refused_naming_the_field_and_listing_the_codes() -> None:
-    (error,) = validate_start(request(reason_code="14"), PACK)
-    assert error.startswith("reason_code: '14' is not one of rutland-alerts-test's reason codes")
-    assert "1 (Report not completed for CPC/CLA review)" in error
-    assert "13 (Other)" in error
-    assert reason_title(SPEC, "4") == "Statutory visit not undertaken within required timescale"
+    (error,) = validate_start(request(reason_code="4"), PACK)
+    assert error.startswith(
+        "reason_code: '4' is not one of rutland-alerts-test's reason codes (valid: "
+        "report_not_completed (Report not completed for CPC/CLA review), "
+    )
+    assert error.endswith(", other (Other))")
+    assert all(f"{r.code} ({r.title})" in error for r in SPEC.reason_codes)
+    assert len(SPEC.reason_codes) == 13
+    assert (
+        reason_title(SPEC, "statutory_visit_late")
+        == "Statutory visit not undertaken within required timescale"
+    )
 
 
 @pytest.mark.parametrize(
@@ -73,17 +80,17 @@ def test_unknown_reason_code_is_refused_naming_the_field_and_listing_the_codes()
             {"start_stage": "head_of_service"},
             "start_stage: an alert starts at team_manager unless it is serious or urgent; set "
             "serious_or_urgent to start at 'head_of_service' "
-            "(serious start stages: head_of_service, director)",
+            "(serious start stages: head_of_service, director_for_people)",
         ),
         (
             {"start_stage": "service_manager", "serious_or_urgent": True},
             "start_stage: 'service_manager' is not a stage a serious or urgent alert may start "
-            "at (allowed: head_of_service, director)",
+            "at (allowed: head_of_service, director_for_people)",
         ),
         (
             {"start_stage": "cafcass", "serious_or_urgent": True},
             "start_stage: 'cafcass' is not a stage a serious or urgent alert may start "
-            "at (allowed: head_of_service, director)",
+            "at (allowed: head_of_service, director_for_people)",
         ),
     ],
 )
@@ -93,7 +100,7 @@ def test_start_stage_only_when_serious_and_allowed(
     assert validate_start(request(**overrides), PACK) == [expected]
 
 
-@pytest.mark.parametrize("stage", ["head_of_service", "director"])
+@pytest.mark.parametrize("stage", ["head_of_service", "director_for_people"])
 def test_serious_alert_may_start_at_stage_3_or_4(stage: str) -> None:
     req = request(start_stage=stage, serious_or_urgent=True)
     assert validate_start(req, PACK) == []
@@ -189,3 +196,12 @@ def test_anyone_may_respond_but_a_named_stage_must_be_the_current_one() -> None:
     assert decide("respond", "finalised", by="K") == (
         "the alert is finalised; no further decisions are accepted"
     )
+
+
+def test_the_shipped_rutland_pack_takes_the_example_and_matches_the_test_pack() -> None:
+    """The test pack is a faithful copy of packs/rutland.toml's practice alert section."""
+    shipped = load_pack("rutland")
+    assert validate_start(StartPracticeAlert.model_validate(EXAMPLE), shipped) == []
+    real = shipped.practice_alerts
+    assert real is not None
+    assert real.model_dump(exclude={"title"}) == SPEC.model_dump(exclude={"title"})

@@ -21,13 +21,14 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
 from models.alerts import AlertResponse, Finalise, NotSatisfied
+from packs import PACK_DIR as SHIPPED_PACKS
 from records.schema import AlertStep
 from starter.cli import main as cli_main
 from starter.sdk import DecisionRefused, InvalidRequest
 from tests.workflows.alert_support import (
+    EXAMPLE,
     PACK_DIR,
     PROCEDURE,
-    QA,
     RAISER,
     TEAM_MANAGER,
     addresses,
@@ -80,7 +81,7 @@ async def test_response_in_time_then_finalised_by_the_raiser_only(env, any_db, m
     assert final.state == "finalised"
     assert final.alert_id == "a1"
     assert (final.reason_code, final.reason_title) == (
-        "4",
+        "statutory_visit_late",
         "Statutory visit not undertaken within required timescale",
     )
     assert [(s.stage_id, s.entered_at, s.due_at, s.outcome) for s in final.stages] == [
@@ -94,7 +95,7 @@ async def test_response_in_time_then_finalised_by_the_raiser_only(env, any_db, m
         ("finalised", "team_manager", "J. Independent Reviewing Officer", None),
     ]
     assert final.case_note[0].text.startswith(
-        "Reason 4: Statutory visit not undertaken within required timescale. Statutory visits"
+        "Reason: Statutory visit not undertaken within required timescale (statutory_visit_late)."
     )
     assert final.finalised_by == "J. Independent Reviewing Officer"
     assert [(r.name, r.error.split(":")[0]) for r in final.rejected_inputs] == [
@@ -115,7 +116,7 @@ async def test_response_in_time_then_finalised_by_the_raiser_only(env, any_db, m
         (
             payload["case_reference"],
             PROCEDURE,
-            "4",
+            "statutory_visit_late",
             "finalised",
             "team_manager",
             "team_manager",
@@ -157,10 +158,13 @@ async def test_response_in_time_then_finalised_by_the_raiser_only(env, any_db, m
     ]
     first = mail.messages[0]
     assert addresses(first, "To") == [TEAM_MANAGER]
-    assert addresses(first, "Cc") == [QA, RAISER]
+    assert addresses(first, "Cc") == [RAISER]
     body = first.get_body(("plain",)).get_content()
     assert f"Case reference: {case}." in body
-    assert "Reason code 4: Statutory visit not undertaken within required timescale." in body
+    assert (
+        "Reason: Statutory visit not undertaken within required timescale (code statutory_visit_late)."
+        in body
+    )
     assert f"Description: {payload['description']}" in body
     assert f"Agreed action: {payload['agreed_action']}" in body
     assert "Deadline: Monday 17 June 2030, 17:00 BST" in body
@@ -180,8 +184,8 @@ SILENCE = [
     ("team_manager", "2027-12-13T10:00:00+00:00", "2027-12-20T17:00:00+00:00"),
     ("service_manager", "2027-12-20T17:00:00+00:00", "2027-12-29T17:00:00+00:00"),
     ("head_of_service", "2027-12-29T17:00:00+00:00", "2028-01-06T17:00:00+00:00"),
-    ("director", "2028-01-06T17:00:00+00:00", "2028-01-13T17:00:00+00:00"),
-    ("lscb_chair", "2028-01-13T17:00:00+00:00", "2028-01-20T17:00:00+00:00"),
+    ("director_for_people", "2028-01-06T17:00:00+00:00", "2028-01-13T17:00:00+00:00"),
+    ("lscb_independent_chair", "2028-01-13T17:00:00+00:00", "2028-01-20T17:00:00+00:00"),
     ("cafcass", "2028-01-20T17:00:00+00:00", "2028-01-27T17:00:00+00:00"),
 ]
 
@@ -219,7 +223,7 @@ async def test_silence_goes_up_all_six_stages_then_tells_the_raiser(env, db, mai
             "receiving.team_manager",
             "receiving.service_manager",
             "receiving.head_of_service",
-            "receiving.director",
+            "receiving.director_for_people",
             "partnership.independent_chair",
             "partnership.cafcass",
         ]
@@ -252,8 +256,8 @@ async def test_silence_goes_up_all_six_stages_then_tells_the_raiser(env, db, mai
         ("deadline_missed", "team_manager", False),
         ("deadline_missed", "service_manager", False),
         ("deadline_missed", "head_of_service", False),
-        ("deadline_missed", "director", False),
-        ("deadline_missed", "lscb_chair", False),
+        ("deadline_missed", "director_for_people", False),
+        ("deadline_missed", "lscb_independent_chair", False),
         ("overdue", "cafcass", False),
         ("response", "cafcass", False),
     ]
@@ -280,8 +284,18 @@ async def test_silence_goes_up_all_six_stages_then_tells_the_raiser(env, db, mai
 @pytest.mark.parametrize(
     ("stage", "title", "due", "above"),
     [
-        ("head_of_service", "Stage 3: Head of Service", "2030-06-17T17:00:00+01:00", "director"),
-        ("director", "Stage 4: Director for People", "2030-06-17T17:00:00+01:00", "lscb_chair"),
+        (
+            "head_of_service",
+            "Stage 3: Head of Service",
+            "2030-06-17T17:00:00+01:00",
+            "director_for_people",
+        ),
+        (
+            "director_for_people",
+            "Stage 4: Director for People",
+            "2030-06-17T17:00:00+01:00",
+            "lscb_independent_chair",
+        ),
     ],
 )
 async def test_a_serious_alert_starts_at_stage_3_or_4_and_the_chair_sends_it_up(
@@ -334,7 +348,7 @@ async def test_a_serious_alert_starts_at_stage_3_or_4_and_the_chair_sends_it_up(
 
 def status_holder(stage: str) -> str:
     return email_of(
-        {"head_of_service": "receiving.head_of_service"}.get(stage, "receiving.director")
+        {"head_of_service": "receiving.head_of_service"}.get(stage, "receiving.director_for_people")
     )
 
 
@@ -343,8 +357,8 @@ def status_holder(stage: str) -> str:
     [
         (
             {"reason_code": "99"},
-            "reason_code: '99' is not one of rutland-alerts-test's reason codes (valid: 1 (Report "
-            "not completed for CPC/CLA review),",
+            "reason_code: '99' is not one of rutland-alerts-test's reason codes (valid: "
+            "report_not_completed (Report not completed for CPC/CLA review),",
         ),
         (
             {"start_stage": "head_of_service"},
@@ -421,7 +435,7 @@ async def test_the_alert_commands(env, db, mail, tmp_path, capfd) -> None:
         assert code == 0
         assert (status["state"], status["reason_code"], status["current_stage"]) == (
             "awaiting_finalisation",
-            "4",
+            "statutory_visit_late",
             "team_manager",
         )
         assert [e["kind"] for e in status["case_note"]] == ["alert", "response"]
@@ -441,3 +455,41 @@ def test_saved_practice_alert_histories_exist() -> None:
         "practice-alert-mid-ladder",
         "practice-alert-finalised",
     }
+
+
+async def test_the_example_on_the_shipped_rutland_pack(env, db, mail) -> None:
+    """examples/rutland--practice-alert.json as shipped, raised serious at stage 4."""
+    await jump_to(env, at(RAISED))
+    async with alerts_running(env, db, mail, pack_dir=SHIPPED_PACKS) as h:
+        payload = dict(
+            EXAMPLE,
+            case_reference="CR-RUT-0001",
+            raised_at=RAISED,
+            serious_or_urgent=True,
+            start_stage="director_for_people",
+        )
+        wid = await h.client.raise_alert(payload)
+        assert wid == "alert-CR-RUT-0001-visits-01"
+        await jump_to(env, at("2030-06-11T09:00:00+01:00"))
+        status = await h.status(wid)
+        assert status.procedure == "rutland"
+        assert status.reason_title == "Statutory visit not undertaken within required timescale"
+        assert [(s.stage_id, s.title, s.due_at) for s in status.stages] == [
+            (
+                "director_for_people",
+                "Stage 4: Director for People",
+                at("2030-06-17T17:00:00+01:00"),
+            )
+        ]
+        (first,) = mail.messages
+        assert addresses(first, "To") == [email_of("receiving.director_for_people")]
+        assert addresses(first, "Cc") == [email_of("receiving.head_of_service"), RAISER]
+        await h.client.respond(wid, AlertResponse(by="N. Director", text="Visit arranged"))
+        await h.client.finalise(wid, Finalise(by=RAISER, text="Child seen alone"))
+        final = await h.client.handle(wid).result()
+    assert final.state == "finalised"
+    assert await h.rows(
+        "SELECT procedure, reason_code, start_stage, state FROM practice_alerts "
+        "WHERE workflow_id = :w",
+        w=wid,
+    ) == [("rutland", "statutory_visit_late", "director_for_people", "finalised")]
