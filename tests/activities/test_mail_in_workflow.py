@@ -1,0 +1,121 @@
+"""Email trouble never delays an escalation: whole disagreements on the time-skipping server.
+
+A flaky relay (451 then accept) sends the email exactly once; a refusal is
+recorded and reported to the Business Manager; a relay that is down leaves the
+emails pending while the case still climbs at its deadlines, to the minute.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from activities.email import SmtpConfig
+from starter.sdk import EscalationClient
+from starter.smtp_sink import _free_port
+from tests.activities.support import rows
+from tests.workflows.support import at, email_of, jump_to, running, start_payload
+from worker import create_worker
+
+RAISED = at("2030-06-10T10:00:00+01:00")  # Monday
+STAGE_1_DUE = at("2030-06-17T17:00:00+01:00")
+
+
+async def _stages(db, wid: str) -> list[tuple[str, str]]:
+    found = await rows(
+        db,
+        "SELECT stage_id, due_at FROM steps WHERE workflow_id = :w AND kind = 'stage_entered' ORDER BY key",
+        w=wid,
+    )
+    return [(s, str(d)[:16]) for s, d in found]
+
+
+async def test_transient_451_then_accept_sends_one_email(env, db, mail) -> None:
+    await jump_to(env, RAISED)
+    mail.faults.transient_failures = 1
+    async with running(env, db, mail) as h:
+        payload = start_payload(RAISED)
+        wid = await h.client.open(payload)
+        await h.sleep_until(at("2030-06-10T12:00:00+01:00"))
+        [msg] = await mail.wait_for(1)
+        assert msg["Subject"].startswith(f"[{payload['case_reference']}] Stage 1:")
+        assert mail.transient_refusals == 1
+        assert await rows(
+            db, "SELECT kind, status, attempts FROM notifications WHERE workflow_id = :w", w=wid
+        ) == [("stage_entered", "sent", 2)]
+        assert (await h.status(wid)).notification_failures == []
+
+
+async def test_refused_mail_is_recorded_the_bm_is_told_and_the_case_escalates_on_time(
+    env, db, mail
+) -> None:
+    await jump_to(env, RAISED)
+    mail.faults.refused_recipients = {
+        email_of("raising.practitioner"),
+        email_of("receiving.practitioner"),
+    }
+    async with running(env, db, mail) as h:
+        payload = start_payload(RAISED)
+        case = payload["case_reference"]
+        wid = await h.client.open(payload)
+        await h.sleep_until(STAGE_1_DUE + timedelta(minutes=1))
+        status = await h.status(wid)
+        assert status.current_stage == "line_managers"
+        assert [(s.stage_id, s.entered_at) for s in status.stages] == [
+            ("practitioners", RAISED),
+            ("line_managers", STAGE_1_DUE),
+        ]
+        assert any(
+            "PermanentSmtpError" in f or "refused" in f for f in status.notification_failures
+        )
+        report = await mail.wait_for_subject(f"[{case}] Email not delivered: stage_entered")
+        assert email_of("partnership.business_manager") in report["To"]
+        sent = await rows(
+            db,
+            "SELECT kind, status FROM notifications WHERE workflow_id = :w AND kind IN ('stage_entered', 'delivery_failed') ORDER BY key",
+            w=wid,
+        )
+        assert sent[:2] == [("stage_entered", "failed"), ("delivery_failed", "sent")]
+        assert await _stages(db, wid) == [
+            ("practitioners", "2030-06-17 16:00"),
+            ("line_managers", "2030-06-24 16:00"),
+        ]
+
+
+@asynccontextmanager
+async def _relay_down(env, db) -> AsyncIterator[EscalationClient]:
+    queue = f"test-{uuid.uuid4()}"
+    smtp = SmtpConfig(host="127.0.0.1", port=_free_port("127.0.0.1"), timeout=2.0)
+    async with create_worker(env.client, queue, sessionmaker=db, smtp=smtp):
+        yield EscalationClient(env.client, queue, env.get_current_time)
+
+
+async def test_a_relay_that_is_down_never_delays_the_escalation(env, db) -> None:
+    # A one-working-day timescale for the child keeps the relay's retries (every
+    # 10 minutes at most) few enough to run quickly; the rule under test is the same.
+    raised, due_1, due_2 = (
+        at("2030-06-10T15:00:00+01:00"),
+        at("2030-06-11T17:00:00+01:00"),
+        at("2030-06-12T17:00:00+01:00"),
+    )
+    await jump_to(env, raised)
+    async with _relay_down(env, db) as client:
+        wid = await client.open(start_payload(raised, child_timescale_working_days=1))
+        await jump_to(env, due_1 + timedelta(minutes=1))
+        status = await client.status(wid)
+        assert status.current_stage == "line_managers"
+        assert [(s.stage_id, s.entered_at, s.due_at) for s in status.stages] == [
+            ("practitioners", raised, due_1),
+            ("line_managers", due_1, due_2),
+        ]
+        assert await _stages(db, wid) == [
+            ("practitioners", "2030-06-11 16:00"),
+            ("line_managers", "2030-06-12 16:00"),
+        ]
+        outbox = await rows(
+            db, "SELECT kind, status FROM notifications WHERE workflow_id = :w ORDER BY key", w=wid
+        )
+        assert ("stage_entered", "pending") in outbox
+        assert all(s != "sent" for _, s in outbox)
