@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,9 +21,16 @@ from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
-from models.alerts import AlertResponse, Finalise, NotSatisfied
+from activities.alerts import AlertActivities
+from models.alerts import (
+    AlertRecord,
+    AlertResponse,
+    AlertStepRecord,
+    Finalise,
+    NotSatisfied,
+)
 from packs import PACK_DIR as SHIPPED_PACKS
-from records.schema import AlertStep
+from records.schema import AlertStep, PracticeAlertRow
 from starter.cli import main as cli_main
 from starter.sdk import DecisionRefused, InvalidRequest
 from tests.workflows.alert_support import (
@@ -493,3 +501,53 @@ async def test_the_example_on_the_shipped_rutland_pack(env, db, mail) -> None:
         "WHERE workflow_id = :w",
         w=wid,
     ) == [("rutland", "statutory_visit_late", "director_for_people", "finalised")]
+
+
+async def test_a_retried_record_activity_writes_each_row_once(any_db) -> None:
+    """The alert row by workflow id and each step by key: a retry changes nothing."""
+    wid = f"alert-CR-{uuid.uuid4().hex[:10]}-a1"
+    case = wid.split("-a1")[0].removeprefix("alert-")
+    record = AlertRecord(
+        workflow_id=wid,
+        case_reference=case,
+        procedure=PROCEDURE,
+        reason_code="other",
+        reason_title="Other",
+        description="d",
+        agreed_action="a",
+        raised_by="J. IRO",
+        raised_by_email=RAISER,
+        raised_at=at(RAISED),
+        start_stage="team_manager",
+        serious_or_urgent=False,
+        current_stage="team_manager",
+    )
+    finalised = AlertStepRecord(
+        key=f"{wid}/step-0002",
+        workflow_id=wid,
+        case_reference=case,
+        kind="finalised",
+        at=at("2030-06-12T10:00:00+01:00"),
+        stage_id="team_manager",
+        actor="J. IRO",
+        text="Closed",
+        state="finalised",
+        current_stage="team_manager",
+    )
+    activities = AlertActivities(any_db)
+    for _ in range(2):
+        await activities.open_practice_alert(record)
+        await activities.record_alert_step(finalised)
+    async with any_db() as session:
+        rows = (
+            await session.execute(
+                select(PracticeAlertRow.state, PracticeAlertRow.finalised_at).where(
+                    PracticeAlertRow.workflow_id == wid
+                )
+            )
+        ).all()
+        steps = (
+            await session.execute(select(AlertStep.key).where(AlertStep.workflow_id == wid))
+        ).all()
+    assert [tuple(r) for r in rows] == [("finalised", at("2030-06-12T09:00:00+00:00"))]
+    assert [r[0] for r in steps] == [f"{wid}/step-0002"]
