@@ -20,8 +20,9 @@ from pathlib import Path
 from temporalio.client import Client
 
 from starter.binaries import temporal_cli_path
-from starter.connect import connect
+from starter.connect import ConnectionOptions, connect
 from starter.smtp_sink import SmtpSink
+from workflows.search_attributes import registration
 
 log = logging.getLogger("escalation.dev")
 
@@ -46,13 +47,19 @@ class DevServer:
             await self.process.wait()
 
 
-async def start_dev_server(
-    binary: Path, state_dir: Path, port: int = 7233, ui_port: int = 8233, wait_s: float = 60.0
-) -> DevServer:
-    """Start the dev server on loopback and wait until a client can connect."""
-    state_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, at start-up
-    process = await asyncio.create_subprocess_exec(
-        str(binary),
+def dev_server_args(
+    state_dir: Path,
+    port: int = 7233,
+    ui_port: int = 8233,
+    search_attributes: bool = True,
+    ui_codec_endpoint: str | None = None,
+) -> list[str]:
+    """Arguments of ``temporal server start-dev``: loopback, state in a file, our attributes.
+
+    The custom search attributes are registered by the dev server itself at start
+    (``--search-attribute Name=Type``), so the workflow can upsert them at once.
+    """
+    args = [
         "server",
         "start-dev",
         "--ip",
@@ -67,6 +74,29 @@ async def start_dev_server(
         "default",
         "--log-level",
         "warn",
+    ]
+    if search_attributes:
+        for name, kind in registration().items():
+            args += ["--search-attribute", f"{name}={kind}"]
+    if ui_codec_endpoint:
+        args += ["--ui-codec-endpoint", ui_codec_endpoint]
+    return args
+
+
+async def start_dev_server(
+    binary: Path,
+    state_dir: Path,
+    port: int = 7233,
+    ui_port: int = 8233,
+    wait_s: float = 60.0,
+    *,
+    search_attributes: bool = True,
+) -> DevServer:
+    """Start the dev server on loopback and wait until a client can connect."""
+    state_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, at start-up
+    process = await asyncio.create_subprocess_exec(
+        str(binary),
+        *dev_server_args(state_dir, port, ui_port, search_attributes),
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -81,7 +111,8 @@ async def start_dev_server(
             tail = err.decode(errors="replace").strip().splitlines()[-5:]
             raise RuntimeError("Temporal dev server exited: " + " | ".join(tail))
         try:
-            client: Client = await connect(server.address)
+            # Explicit options: the local dev server never takes a real cluster's TLS settings.
+            client: Client = await connect(options=ConnectionOptions(address=server.address))
             await client.service_client.check_health()
             return server
         except Exception:
