@@ -1,4 +1,5 @@
-# The worker image: the product without its test dependencies, run as a non-root user.
+# The product image (worker, decision page, codec endpoint, setup, migrations), without its
+# test dependencies, run as a non-root user.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
@@ -12,6 +13,9 @@ COPY starter ./starter
 COPY packs ./packs
 COPY workdays ./workdays
 COPY records ./records
+COPY codec ./codec
+COPY web ./web
+COPY schemas ./schemas
 COPY worker.py settings.py ./
 RUN pip install --no-cache-dir .
 USER escalation

@@ -1,14 +1,22 @@
-"""docker-compose.yml describes the production topology (no Docker engine runs here)."""
+"""docker-compose.yml describes the production topology (no Docker engine runs here).
+
+The file is parsed and checked for what a real deployment needs: every part of
+the topology, start-up order by health, two worker replicas, the codec on for
+every Temporal client and wired into the Web UI, secrets only from the
+environment, documented defaults, and an image that ships every package.
+"""
 
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-COMPOSE = Path(__file__).parents[1] / "docker-compose.yml"
+ROOT = Path(__file__).parents[1]
+COMPOSE = ROOT / "docker-compose.yml"
 
 
 def _compose() -> dict[str, Any]:
@@ -16,16 +24,62 @@ def _compose() -> dict[str, Any]:
     return data
 
 
+def _needs(service: dict[str, Any], other: str) -> str:
+    return str(service["depends_on"][other]["condition"])
+
+
 def test_services_of_the_production_topology() -> None:
     services = _compose()["services"]
-    assert set(services) == {"postgresql", "temporal", "temporal-ui", "smtp", "migrate", "worker"}
-    assert services["worker"]["deploy"]["replicas"] == 2
-    assert (
-        services["worker"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
-    )
-    for name in ("postgresql", "temporal", "temporal-ui", "smtp"):
+    assert set(services) == {
+        "postgresql",
+        "temporal",
+        "temporal-setup",
+        "temporal-ui",
+        "codec-server",
+        "smtp",
+        "migrate",
+        "worker",
+        "web",
+    }
+    worker = services["worker"]
+    assert worker["deploy"]["replicas"] == 2
+    assert _needs(worker, "migrate") == "service_completed_successfully"
+    assert _needs(worker, "temporal-setup") == "service_completed_successfully"
+    assert _needs(worker, "temporal") == "service_healthy"
+    assert _needs(services["temporal"], "postgresql") == "service_healthy"
+    assert _needs(services["temporal-ui"], "codec-server") == "service_healthy"
+    assert services["temporal-setup"]["command"] == ["escalation", "setup"]
+    for name in ("postgresql", "temporal", "temporal-ui", "smtp", "codec-server", "web"):
         assert "healthcheck" in services[name], name
-    assert services["temporal"]["depends_on"]["postgresql"]["condition"] == "service_healthy"
+    for name in ("codec-server", "web"):
+        probe = " ".join(services[name]["healthcheck"]["test"])
+        port = services[name]["ports"][0].split(":")[1]
+        assert f"localhost:{port}/health" in probe, name
+        assert services[name]["command"][-1] == port, name
+
+
+def test_temporal_stores_on_postgresql() -> None:
+    temporal = _compose()["services"]["temporal"]
+    assert temporal["environment"]["DB"] == "postgres12"
+    assert temporal["environment"]["POSTGRES_SEEDS"] == "postgresql"
+
+
+def test_the_codec_is_on_for_every_temporal_client_and_in_the_ui() -> None:
+    services = _compose()["services"]
+    for name in ("worker", "web", "codec-server"):
+        keys = services[name]["environment"]["ESCALATION_CODEC_KEYS"]
+        assert keys == "${ESCALATION_CODEC_KEYS:?set ESCALATION_CODEC_KEYS}", name
+    ui = services["temporal-ui"]["environment"]
+    assert ui["TEMPORAL_CODEC_ENDPOINT"] == "${ESCALATION_CODEC_PUBLIC_URL:-http://localhost:8089}"
+    codec = services["codec-server"]["environment"]
+    assert codec["ESCALATION_CODEC_TOKEN"].startswith("${ESCALATION_CODEC_TOKEN:?")
+    assert (
+        codec["ESCALATION_CODEC_CORS_ORIGINS"] == "${TEMPORAL_UI_PUBLIC_URL:-http://localhost:8080}"
+    )
+    for name in ("worker", "web"):
+        env = services[name]["environment"]
+        assert env["TEMPORAL_ADDRESS"] == "temporal:7233", name
+        assert env["ESCALATION_LINK_SECRET"].startswith("${ESCALATION_LINK_SECRET:?"), name
 
 
 def test_images_are_pinned_and_secrets_come_from_the_environment() -> None:
@@ -33,7 +87,29 @@ def test_images_are_pinned_and_secrets_come_from_the_environment() -> None:
     for name, service in services.items():
         if "image" in service:
             assert ":" in service["image"] and not service["image"].endswith(":latest"), name
+        else:
+            assert service["build"] == ".", name
     text = COMPOSE.read_text()
-    for match in re.finditer(r"(PASSWORD|PWD)[A-Z_]*: (.+)", text):
-        assert match.group(2).startswith("${"), match.group(0)
+    secrets = re.findall(r"^\s+([A-Z_]*(?:PASSWORD|PWD|KEYS|TOKEN|SECRET)): (.+)$", text, re.M)
+    assert len(secrets) >= 8
+    for name, value in secrets:
+        assert value.startswith("${") and ":?" in value, f"{name} must be required from the env"
     assert "postgresql+asyncpg://escalation:${RECORDS_DB_PASSWORD" in text
+
+
+def test_every_variable_with_a_default_is_documented_in_the_header() -> None:
+    text = COMPOSE.read_text()
+    header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
+    for name in set(re.findall(r"\$\{([A-Z_]+)[:?-]", text)):
+        assert name in header.replace("/PORT", " ESCALATION_SMTP_PORT"), name
+
+
+def test_the_image_ships_every_package() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    packages = {p.split(".")[0] for p in project["tool"]["setuptools"]["packages"]}
+    modules = set(project["tool"]["setuptools"]["py-modules"])
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    copied = set(re.findall(r"^COPY (\S+) \./\1$", dockerfile, re.M))
+    assert packages <= copied, f"add COPY lines for {sorted(packages - copied)} to the Dockerfile"
+    copy_files = " ".join(re.findall(r"^COPY (.+) \./$", dockerfile, re.M))
+    assert all(f"{m}.py" in copy_files for m in modules)
