@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from models.calendar import DeadlineRequest
-from models.decisions import Confirmed, Resolved
+from models.decisions import ConferenceReconvened, Confirmed, Resolved
 from models.pack import LadderSpec, PolicyPack
 from packs import load_pack
 from starter.smtp_sink import SmtpSink
@@ -284,3 +284,63 @@ async def test_rutland_significant_harm_goes_to_stage_4_the_same_working_day(env
         assert [addresses(m, "To") for m in entered] == [
             emails(payload, ["partnership.lscb_manager"])
         ]
+
+
+# The adjourned conference reconvenes on Wednesday 2 June 2027 at 11:00.
+RECONVENED_AT = at("2027-06-02T11:00:00+01:00")
+# (pack, where a still divided conference goes, its deadline, the dissent ladder's first deadline)
+DIVIDED = [
+    (
+        "north-lincolnshire-safe-2018",
+        "principal_officer_review",
+        "2027-06-16T17:00:00+01:00",  # 10 working days
+        "2027-06-09T17:00:00+01:00",
+    ),
+    (
+        "north-lincolnshire-mars-2019",
+        "head_of_independent_review",
+        "2027-06-09T17:00:00+01:00",
+        "2027-06-09T17:00:00+01:00",
+    ),
+]
+
+
+@pytest.mark.parametrize(("pack_id", "up", "up_due", "dissent_due"), DIVIDED)
+async def test_reconvened_conference_follows_the_pack(
+    env, db, mail, pack_id: str, up: str, up_due: str, dissent_due: str
+) -> None:
+    await jump_to(env, RAISED)
+    async with running(env, db, mail) as h:
+        divided = await h.client.open(example(pack_id, "conference_equally_divided"))
+        dissent = await h.client.open(example(pack_id, "conference_equally_divided"))
+        agreed = await h.client.open(example(pack_id, "conference_equally_divided"))
+        await h.sleep_until(RECONVENED_AT)
+
+        still = ConferenceReconvened(by="Conference chair", outcome="still_divided", text="2-2")
+        receipt = await h.client.reconvene(divided, still)
+        assert receipt is not None and (receipt.stage, receipt.due_at) == (up, at(up_due))
+
+        majority = ConferenceReconvened(
+            by="Conference chair",
+            outcome="majority",
+            text="Plan continues, 3-1",
+            minority_dissents=True,
+            minority="Police",
+        )
+        receipt = await h.client.reconvene(dissent, majority)
+        assert receipt is not None
+        assert (receipt.stage, receipt.due_at) == ("line_manager_irs", at(dissent_due))
+        status = await h.status(dissent)
+        assert status.ladder == "conference_majority"
+        assert [(s.ladder_id, s.stage_id) for s in status.stages] == [
+            ("conference_equally_divided", "adjourned"),
+            ("conference_majority", "line_manager_irs"),
+        ]
+        assert minute(status.stages[1].entered_at) == RECONVENED_AT
+
+        unanimous = ConferenceReconvened(by="Conference chair", outcome="unanimous", text="Agreed")
+        receipt = await h.client.reconvene(agreed, unanimous)
+        assert receipt is not None and receipt.state == "closed"  # the minuted decision stands
+        result = await h.client.handle(agreed).result()
+        assert result.outcome == "Agreed"
+        assert [s.outcome for s in result.stages] == ["resolved"]
