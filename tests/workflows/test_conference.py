@@ -8,11 +8,15 @@ Monday 19 April 2027 10:00 BST, the conference must reconvene by Tuesday 11 May 
 
 from __future__ import annotations
 
+import json
+import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from models.decisions import ConferenceReconvened, Confirmed, Resolved, Unresolved
+from packs import PACK_DIR
 from starter.sdk import DecisionRefused
 from tests.fixtures.harness import email_of, mails, payload, running_packs, steps
 from tests.workflows.support import at, jump_to, minute
@@ -423,3 +427,80 @@ def test_which_decisions_an_adjourned_stage_takes(
     ladder = LadderSpec(id="l", title="L", stages=stages)
     error = check_decision(kind, Position("open", "adjourned", adjourned), ladder, None)  # type: ignore[arg-type]
     assert (error is not None) == refused
+
+
+SAFE_EXAMPLE = (
+    Path(__file__).parents[2]
+    / "examples"
+    / "north-lincolnshire-safe-2018--conference_equally_divided.json"
+)
+
+
+async def test_safe_2018_equally_divided_ladder_across_christmas(env, db, mail) -> None:
+    """The shipped SAfE pack: adjourned at Christmas 2027, breached, then resolved higher.
+
+    Raised Monday 13 Dec 2027 10:00: 27-28 Dec 2027 and 3 Jan 2028 are bank holidays,
+    so the 15th working day is Thursday 6 January 2028. Reports for the review conference
+    on Tuesday 4 January are due 5 working days before it: Thursday 23 December.
+    """
+    raised = at("2027-12-13T10:00:00+00:00")
+    data = json.loads(SAFE_EXAMPLE.read_text())
+    data.update(
+        raised_at=raised.isoformat(),
+        case_reference=f"NL-{uuid.uuid4().hex[:8]}",
+        conference={"kind": "review", "at": "2028-01-04T10:00:00+00:00"},
+    )
+    data.pop("disagreement_arose_at")
+    await jump_to(env, raised + timedelta(minutes=1))
+    async with running_packs(env, db, mail, pack_dir=PACK_DIR) as h:
+        wid = await h.client.open(data)
+        await h.sleep_until(raised + timedelta(minutes=5))
+        status = await h.status(wid)
+        assert status.reconvene_due_at == at("2028-01-06T17:00:00+00:00")
+        assert status.conference_reports_due_at == at("2027-12-23T17:00:00+00:00")
+        assert status.interim_position == interim_position("review", None)
+
+        await h.sleep_until(at("2028-01-07T09:00:00+00:00"))
+        status = await h.status(wid)
+        assert status.adjournment_breached
+        assert [(s.stage_id, s.entered_at, s.due_at, s.outcome) for s in status.stages] == [
+            ("adjourned", raised, at("2028-01-06T17:00:00+00:00"), "adjournment_breached"),
+            (
+                "principal_officer_review",
+                at("2028-01-06T17:00:00+00:00"),
+                at("2028-01-20T17:00:00+00:00"),
+                None,
+            ),
+        ]
+        reminders = [(minute(r.at), r.text) for r in await steps(h, wid, "reminder")]
+        assert reminders == [
+            (at("2027-12-23T09:00:00+00:00"), "conference_reports"),
+            (at("2027-12-23T09:30:00+00:00"), "halfway"),
+            (at("2028-01-06T09:00:00+00:00"), "last_day"),
+        ]
+        breach = await mails(mail, "Breach: Stage 1: conference adjourned for re-evaluation")
+        assert len(breach) == 1
+        assert "irs.service.manager@partnership.example.org" in breach[0]["Cc"]
+
+        await h.sleep_until(at("2028-01-12T11:00:00+00:00"))
+        receipt = await h.client.resolve(
+            wid, Resolved(by="G. Shaw", outcome="Multi-agency audit: plan continues")
+        )
+        assert receipt is not None
+        assert (receipt.state, receipt.due_at) == ("resolved", at("2028-01-14T17:00:00+00:00"))
+        await h.client.confirm(wid, Confirmed(by="G. Shaw", text="Minutes circulated"))
+        result = await h.client.handle(wid).result()
+        assert result.state == "closed"
+        assert [(i.stage_id, i.notified) for i in result.learning_items] == [
+            (
+                "principal_officer_review",
+                [
+                    "Safeguarding Pathway Lead Officer Group (SPLOG)",
+                    "NLC Principal Officer (Safeguarding)",
+                ],
+            )
+        ]
+        learning = await mails(mail, "Learning item: resolved at Stage 2: Principal Officer review")
+        assert [a.addr_spec for a in learning[0]["To"].addresses] == [
+            "principal.officer@partnership.example.org"
+        ]
