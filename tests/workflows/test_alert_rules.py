@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from temporalio.api.common.v1 import Payload
+from temporalio.contrib.pydantic import pydantic_data_converter
 
 from models.alerts import StartPracticeAlert
 from models.pack import PolicyPack
@@ -137,7 +139,7 @@ def test_a_pack_without_practice_alerts_is_refused() -> None:
 
 
 def test_the_raiser_is_identified_by_email_case_insensitively() -> None:
-    assert is_raiser(" IRO@Rutland.Example.gov.uk ", RAISER)
+    assert is_raiser(" IRO@Rutland.Example.ORG ", RAISER)
     assert not is_raiser("J. Independent Reviewing Officer", RAISER)
 
 
@@ -157,9 +159,9 @@ def decide(kind: Any, state: Any = "awaiting_finalisation", **kw: Any) -> str | 
 
 def test_only_the_raiser_finalises_and_only_after_a_response() -> None:
     assert decide("finalise") is None
-    assert decide("finalise", by="team.manager@rutland.example.gov.uk") == (
+    assert decide("finalise", by="team.manager@rutland.example.org") == (
         "by: only the raising chair may finalise this alert; give the raiser's email address "
-        "as 'by' ('team.manager@rutland.example.gov.uk' is not the raiser)"
+        "as 'by' ('team.manager@rutland.example.org' is not the raiser)"
     )
     assert decide("finalise", "open", has_response=False) == (
         "nothing to finalise yet: no response is on the case note; stage 'team_manager' must "
@@ -205,3 +207,18 @@ def test_the_shipped_rutland_pack_takes_the_example_and_matches_the_test_pack() 
     real = shipped.practice_alerts
     assert real is not None
     assert real.model_dump(exclude={"title"}) == SPEC.model_dump(exclude={"title"})
+
+
+def test_the_example_decodes_as_the_temporal_cli_sends_it() -> None:
+    """``temporal workflow start --type PracticeAlert --input-file`` sends the bytes as json/plain."""
+    path = ROOT / "examples" / "rutland--practice-alert.json"
+    payload = Payload(metadata={"encoding": b"json/plain"}, data=path.read_bytes())
+    req = pydantic_data_converter.payload_converter.from_payload(payload, StartPracticeAlert)
+    assert isinstance(req, StartPracticeAlert)
+    assert (req.procedure, req.case_reference, req.alert_id) == (
+        "rutland",
+        "CR-2026-00731",
+        "visits-01",
+    )
+    assert " " not in req.case_reference
+    assert all(p.email.endswith(".example.org") for p in [req.raised_by, *req.people])
