@@ -123,7 +123,7 @@ def decision_page(
     status: DisagreementStatus, claims: LinkClaims, zone: str, error: str | None = None
 ) -> str:
     """The disagreement and the forms this link allows."""
-    who = f"<p>Signed in by link as <strong id='who'>{escape(claims.email)}</strong>.</p>"
+    who = f"<p>This link is for <strong id='who'>{escape(claims.email)}</strong>.</p>"
     body = who + _summary(status, zone) + _history(status, zone) + _forms(claims, error)
     return page(f"Disagreement about case {status.case_reference}", body)
 

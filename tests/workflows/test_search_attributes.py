@@ -1,13 +1,17 @@
-"""The search attributes and UI texts built from a case's status (pure, no Temporal)."""
+"""The search attributes and UI texts built from a case's status, and their upsert on the test server."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
 import pytest
+from temporalio.worker import Worker
 
 from models.status import DisagreementStatus, StageStatus
+from starter.visibility import register_search_attributes
+from tests.integration.visibility_standin import Probe, StandIn
 from workflows.search_attributes import (
     attribute_updates,
     current_details,
@@ -162,3 +166,24 @@ def test_registration_types() -> None:
         "EscalationImmediateRisk": "Bool",
         "EscalationCaseRef": "Keyword",
     }
+
+
+async def test_the_time_skipping_server_takes_the_upserts_once_registered(env) -> None:
+    """What the workflow's tests need once it upserts: register on the test server first."""
+    lines = await register_search_attributes(env.client, "default")
+    assert lines[0] == "registered EscalationProcedure (Keyword)"
+    status = _status()
+    status.stages[-1].due_at = datetime.fromisoformat("2099-01-05T17:00+00:00")
+    async with Worker(env.client, task_queue="sa-probe", workflows=[StandIn]):
+        handle = await env.client.start_workflow(
+            StandIn.run, Probe(status=status), id=status.workflow_id, task_queue="sa-probe"
+        )
+        for _ in range(100):
+            attrs = (await handle.describe()).typed_search_attributes
+            if len(attrs) == 8:
+                break
+            await asyncio.sleep(0.05)
+        assert {pair.key.name: pair.value for pair in attrs} == _values(
+            status, "2098-01-01T00:00+00:00"
+        )
+        await handle.terminate("test over")
