@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
+from records.casefile import load_case
 from records.contacts import parse_contacts, upsert_contacts
 from records.db import make_sessionmaker
+from records.export import render_html, render_markdown
+from records.report import Quarter, quarter_figures
+from records.report_render import render_html as report_html
+from records.report_render import render_text as report_text
+from records.schema import utcnow
 from settings import get_settings
+
+PROCEDURE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 EXIT_NOT_FOUND = 1
 EXIT_BAD_INPUT = 2
@@ -91,6 +100,53 @@ async def import_contacts(url: str, path: Path, text: str) -> int:
     return 0
 
 
+async def export_record(url: str, case_reference: str, fmt: str) -> tuple[int, str]:
+    """The case's record in ``fmt`` (md or html), or exit code 1 when there is none."""
+    sessionmaker = make_sessionmaker(url)
+    try:
+        files = await load_case(sessionmaker, case_reference)
+    except DBAPIError as exc:
+        _err(f"database: {exc.orig} (has `escalation db upgrade` been run?)")
+        return EXIT_NOT_FOUND, ""
+    finally:
+        await sessionmaker.kw["bind"].dispose()
+    if not files:
+        _err(f"case_reference: no disagreement recorded for {case_reference}")
+        return EXIT_NOT_FOUND, ""
+    now = utcnow()
+    if fmt == "html":
+        return 0, render_html(case_reference, files, now, now)
+    return 0, render_markdown(case_reference, files, now)
+
+
+async def quarterly_report(
+    url: str, quarter: Quarter, procedure: str | None, fmt: str
+) -> tuple[int, str]:
+    """The quarter's figures in ``fmt`` (text or html)."""
+    sessionmaker = make_sessionmaker(url)
+    try:
+        figures = await quarter_figures(sessionmaker, quarter, procedure)
+    except DBAPIError as exc:
+        _err(f"database: {exc.orig} (has `escalation db upgrade` been run?)")
+        return EXIT_NOT_FOUND, ""
+    finally:
+        await sessionmaker.kw["bind"].dispose()
+    return 0, report_html(figures) if fmt == "html" else report_text(figures)
+
+
+def _emit(text: str, out: Path | None) -> int:
+    if out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _err(f"--out: {exc}")
+        return EXIT_BAD_INPUT
+    print(f"wrote {out}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int | None:
     """Run one of this module's commands; None for anybody else's."""
     if args.command == "contacts":
@@ -98,4 +154,18 @@ def run(args: argparse.Namespace) -> int | None:
         if text is None:
             return EXIT_BAD_INPUT
         return asyncio.run(import_contacts(_url(args), args.file, text))
+    if args.command == "record":
+        code, text = asyncio.run(export_record(_url(args), args.case_reference, args.format))
+        return code if code else _emit(text, args.out)
+    if args.command == "report":
+        try:
+            quarter = Quarter.parse(args.quarter)
+        except ValueError as exc:
+            _err(str(exc))
+            return EXIT_BAD_INPUT
+        if args.procedure is not None and not PROCEDURE.match(args.procedure):
+            _err(f"--procedure: {args.procedure!r} is not a procedure id (e.g. redbridge-2017)")
+            return EXIT_BAD_INPUT
+        code, text = asyncio.run(quarterly_report(_url(args), quarter, args.procedure, args.format))
+        return code if code else _emit(text, args.out)
     return None

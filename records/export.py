@@ -1,0 +1,225 @@
+"""``escalation record``: one case's record as Markdown or a self-contained HTML page.
+
+Both formats show the same sections, built from the same rows: the
+disagreement, its stages with deadlines and actual times, the decisions and
+their text, written confirmations, learning items and who was told when.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from records.casefile import CaseFile
+from records.svg import timeline
+
+Table = tuple[list[str], list[list[str]]]
+
+OUTCOMES = {
+    "resolved": "resolved",
+    "unresolved": "unresolved: escalated",
+    "timeout": "deadline passed: escalated",
+    "immediate_risk": "immediate risk: escalated",
+    "still_divided": "conference still divided: escalated",
+    "minority_dissent": "minority dissent: dissent ladder",
+    "adjournment_breached": "adjournment breached: escalated",
+}
+
+
+def local(t: datetime | None, zone: str) -> str:
+    """A moment in the partnership's local time with its zone, e.g. '30 Dec 2026 17:00 GMT'."""
+    if t is None:
+        return ""
+    return f"{t.astimezone(ZoneInfo(zone)):%d %b %Y %H:%M %Z}"
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def details(f: CaseFile) -> list[tuple[str, str]]:
+    """The disagreement's own facts, label and value."""
+    row, z = f.row, f.timezone
+    return [
+        ("Workflow id", row.workflow_id),
+        ("Procedure", f"{f.procedure_title} ({row.procedure}), ladder {row.ladder}"),
+        ("Partnership", row.partnership),
+        ("Raised by", row.raising_agency),
+        ("Raised with", row.receiving_agency),
+        ("Raised at", local(row.raised_at, z)),
+        ("Raised late", _yes(row.raised_late)),
+        ("Immediate risk", _yes(row.immediate_risk)),
+        ("State", row.state + (f" (closed {local(f.closed_at, z)})" if f.closed_at else "")),
+        ("Nature of the disagreement", row.nature),
+        ("Risk to the child", row.risk_to_child),
+        ("Aim", row.aim),
+    ]
+
+
+def sections(f: CaseFile) -> list[tuple[str, Table]]:
+    """The record's tables, in the order they are printed."""
+    z = f.timezone
+    stages = [
+        [
+            str(i),
+            s.title,
+            local(s.entered_at, z),
+            local(s.due_at, z)
+            + (f" (was {local(s.original_due_at, z)})" if s.original_due_at else ""),
+            local(s.left_at, z),
+            OUTCOMES.get(s.outcome or "", s.outcome or ""),
+            s.verdict,
+        ]
+        for i, s in enumerate(f.stages, 1)
+    ]
+    decisions = [
+        [local(d.at, z), d.stage_id or "", d.actor or "", d.kind, d.text or ""] for d in f.decisions
+    ]
+    confirmations = [
+        [
+            local(c.at, z),
+            c.stage_id or "",
+            c.actor or "",
+            local(c.due_at, z),
+            "late" if c.late else "in time",
+            c.text or "",
+        ]
+        for c in f.confirmations
+    ]
+    if not f.confirmations:
+        confirmations = [
+            [
+                "(awaited)",
+                s.stage_id or "",
+                s.actor or "",
+                local(s.due_at, z),
+                "late" if any(x.kind == "confirmation_late" for x in f.steps) else "",
+                "",
+            ]
+            for s in f.confirmation_due
+        ]
+    learning = [
+        [
+            local(item.at, z),
+            item.stage_id or "",
+            item.actor or "",
+            item.outcome or "",
+            item.notify or "",
+        ]
+        for item in f.learning
+    ]
+    emails = [
+        [
+            local(e.sent_at or e.created_at, z),
+            e.kind,
+            ", ".join([*e.recipients, *(f"cc {c}" for c in e.cc)]) or "(nobody named)",
+            e.status,
+            str(e.attempts),
+            e.last_error or "",
+        ]
+        for e in f.emails
+    ]
+    steps = [
+        [local(s.at, z), s.kind, s.stage_id or "", s.actor or "", s.text or ""] for s in f.steps
+    ]
+    return [
+        ("Stages", (["#", "Stage", "Entered", "Deadline", "Left", "How", "Deadline met"], stages)),
+        ("Decisions", (["When", "Stage", "Who", "Decision", "Text"], decisions)),
+        (
+            "Written confirmations",
+            (["When", "Stage", "Who", "Due", "In time", "Text"], confirmations),
+        ),
+        ("Learning items", (["When", "Stage", "Who", "Outcome", "To be told"], learning)),
+        ("Who was told", (["When", "What", "To", "Status", "Attempts", "Error"], emails)),
+        ("Every step", (["When", "Step", "Stage", "Who", "Text"], steps)),
+    ]
+
+
+def _md_cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _md_table(table: Table) -> list[str]:
+    head, rows = table
+    if not rows:
+        return ["None recorded.", ""]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def render_markdown(case_reference: str, files: list[CaseFile], exported_at: datetime) -> str:
+    """The case's record as Markdown (one section per disagreement)."""
+    zone = files[0].timezone if files else "Europe/London"
+    out = [
+        f"# Escalation record: case {case_reference}",
+        "",
+        f"Exported {local(exported_at, zone)} from the escalation database: "
+        f"{len(files)} disagreement(s). The child is identified by case reference only. "
+        f"Times are {zone} local time.",
+        "",
+    ]
+    for n, f in enumerate(files, 1):
+        out += [f"## Disagreement {n}: {f.row.workflow_id}", "", "| | |", "|---|---|"]
+        out += [f"| {label} | {_md_cell(value)} |" for label, value in details(f)]
+        out.append("")
+        for title, table in sections(f):
+            out += [f"### {title}", "", *_md_table(table)]
+    return "\n".join(out).rstrip() + "\n"
+
+
+STYLE = """
+body { font-family: Arial, Helvetica, sans-serif; font-size: 14px; color: #1b1b1b;
+       max-width: 1100px; margin: 1.5em auto; padding: 0 1em; }
+h1 { font-size: 22px; } h2 { font-size: 18px; border-bottom: 2px solid #ddd; margin-top: 2em; }
+h3 { font-size: 15px; margin-top: 1.4em; }
+table { border-collapse: collapse; width: 100%; margin: 0.4em 0 1em; }
+th, td { border: 1px solid #ccc; padding: 4px 6px; text-align: left; vertical-align: top; }
+th { background: #f2f2f2; }
+td.met { color: #2e7d32; font-weight: bold; } td.missed { color: #c62828; font-weight: bold; }
+.facts th { width: 14em; }
+@media print { h2 { page-break-before: always; } }
+"""
+
+
+def _html_table(table: Table) -> str:
+    head, rows = table
+    if not rows:
+        return "<p>None recorded.</p>"
+    out = ["<table><thead><tr>", *(f"<th>{escape(h)}</th>" for h in head), "</tr></thead><tbody>"]
+    for row in rows:
+        cells = []
+        for cell in row:
+            cls = f' class="{cell}"' if cell in ("met", "missed") else ""
+            cells.append(f"<td{cls}>{escape(cell)}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def render_html(
+    case_reference: str, files: list[CaseFile], exported_at: datetime, now: datetime
+) -> str:
+    """The case's record as one self-contained HTML page with a timeline per disagreement."""
+    zone = files[0].timezone if files else "Europe/London"
+    title = f"Escalation record: case {case_reference}"
+    out = [
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">',
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{escape(title)}</h1>",
+        f"<p>Exported {escape(local(exported_at, zone))} from the escalation database: "
+        f"{len(files)} disagreement(s). The child is identified by case reference only. "
+        f"Times are {escape(zone)} local time.</p>",
+    ]
+    for n, f in enumerate(files, 1):
+        out.append(f"<h2>Disagreement {n}: {escape(f.row.workflow_id)}</h2>")
+        out.append('<table class="facts"><tbody>')
+        out += [f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in details(f)]
+        out.append("</tbody></table>")
+        out.append("<h3>Timeline: stages against deadlines</h3>")
+        out.append(timeline(f.stages, f.closed_at or now, f.timezone))
+        for heading, table in sections(f):
+            out += [f"<h3>{escape(heading)}</h3>", _html_table(table)]
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
