@@ -504,3 +504,45 @@ async def test_safe_2018_equally_divided_ladder_across_christmas(env, db, mail) 
         assert [a.addr_spec for a in learning[0]["To"].addresses] == [
             "principal.officer@partnership.example.org"
         ]
+
+
+async def test_adjournment_at_the_top_without_a_dissent_ladder(env, db, mail) -> None:
+    """Nothing above and no dissent ladder: a breach keeps waiting; a disputed majority closes."""
+    await jump_to(env, RAISED + timedelta(minutes=1))
+    async with running_packs(env, db, mail) as h:
+        waits = await h.client.open(payload(RAISED, ladder="adjourned_only"))
+        closes = await h.client.open(payload(RAISED, ladder="adjourned_only", disagreement_id="c2"))
+        await h.sleep_until(RAISED + timedelta(minutes=5))
+        with pytest.raises(DecisionRefused, match="there is no higher level"):
+            await h.client.reconvene(
+                waits, ConferenceReconvened(by="Chair", outcome="still_divided", text="x")
+            )
+        receipt = await h.client.reconvene(
+            closes,
+            ConferenceReconvened(
+                by="Chair", outcome="majority", text="Plan ends", minority_dissents=True
+            ),
+        )
+        assert receipt is not None and receipt.state == "closed"
+        closed = await h.client.handle(closes).result()
+        assert closed.outcome == (
+            "Plan ends (the minority dissents; this procedure has no dissent ladder)"
+        )
+
+        # Pack default 10 working days: Monday 3 May 2027 is a bank holiday.
+        due = at("2027-05-04T17:00:00+01:00")
+        await h.sleep_until(due + timedelta(days=2))
+        status = await h.status(waits)
+        assert status.adjournment_breached
+        assert [(s.stage_id, s.due_at, s.outcome) for s in status.stages] == [
+            ("adjourned", due, None)
+        ]
+        assert status.stages[0].overdue_notified_at is not None
+        assert minute(status.stages[0].overdue_notified_at) == due
+        breach = await mails(mail, "Breach: Stage 1: conference adjourned")
+        assert len(breach) == 1
+        assert "keeps waiting for the conference" in breach[0].get_body(("plain",)).get_content()
+        receipt = await h.client.reconvene(
+            waits, ConferenceReconvened(by="Chair", outcome="unanimous", text="Plan continues")
+        )
+        assert receipt is not None and receipt.state == "closed"
