@@ -305,7 +305,9 @@ DIVIDED = [
 ]
 
 
-@pytest.mark.parametrize(("pack_id", "up", "up_due", "dissent_due"), DIVIDED)
+@pytest.mark.parametrize(
+    ("pack_id", "up", "up_due", "dissent_due"), DIVIDED, ids=[d[0] for d in DIVIDED]
+)
 async def test_reconvened_conference_follows_the_pack(
     env, db, mail, pack_id: str, up: str, up_due: str, dissent_due: str
 ) -> None:
