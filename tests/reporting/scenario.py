@@ -8,7 +8,9 @@ database of their own (SQLite or PostgreSQL), so the quarter's figures are exact
 - A (case X again, Mon 4 Nov 10:00): resolved at stage 1 on Wed 6 Nov, confirmed
   in time on Thu 7 Nov.
 - B (Mon 4 Nov): stage 1 times out Mon 11 Nov 17:00; resolved at stage 2 on
-  Thu 14 Nov; confirmed late on Tue 19 Nov (due Mon 18 Nov 17:00).
+  Thu 14 Nov; confirmed late on Tue 19 Nov (due Mon 18 Nov 17:00). B's receiving
+  line manager's address is refused by the relay (550): the others get their
+  emails, the Business Manager is told.
 - C (Mon 4 Nov): unresolved Tue 5 Nov; stage 2 times out Tue 12 Nov 17:00;
   resolved at stage 3 Wed 13 Nov; never confirmed (due Fri 15 Nov 17:00).
 - Alert 1 (statutory_visit_late, Mon 4 Nov): answered in time Wed 6 Nov, finalised Thu 7 Nov.
@@ -40,6 +42,7 @@ from tests.workflows.support import at, jump_to, start_payload
 from worker import create_worker
 
 ROOT = Path(__file__).parents[2]
+GONE = "left.in.2029@council.example.org"
 ALERT = json.loads((ROOT / "examples" / "rutland--practice-alert.json").read_text())
 
 
@@ -50,6 +53,7 @@ class Quarter:
     url: str
     case_x: str
     ids: dict[str, str]
+    case_b: str
 
 
 def _alert(raised: str, reason: str) -> dict[str, Any]:
@@ -95,7 +99,12 @@ async def run_quarter(url: str, sink: SmtpSink) -> Quarter:
             ids["A"] = await c.open(
                 start_payload(raised, case_reference=case_x, disagreement_id="d1")
             )
-            ids["B"] = await c.open(start_payload(raised))
+            b = start_payload(raised)
+            for person in b["people"]:
+                if person["role"] == "receiving.line_manager":
+                    person["email"] = GONE
+            sink.faults.refused_recipients = {GONE}
+            ids["B"] = await c.open(b)
             ids["C"] = await c.open(start_payload(raised))
             ids["alert1"] = await alerts.raise_alert(
                 _alert(raised.isoformat(), "statutory_visit_late")
@@ -137,6 +146,7 @@ async def run_quarter(url: str, sink: SmtpSink) -> Quarter:
             status = await c.status(ids["C"])
             assert status.state == "resolved" and status.confirmation_late
     finally:
+        sink.clear()
         await env.shutdown()
         await db.kw["bind"].dispose()
-    return Quarter(url, case_x, ids)
+    return Quarter(url, case_x, ids, b["case_reference"])

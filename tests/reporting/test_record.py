@@ -87,3 +87,21 @@ def test_unknown_case_is_not_found(quarter, capsys) -> None:
         capsys.readouterr().err
         == "escalation: case_reference: no disagreement recorded for CR-nobody\n"
     )
+
+
+def test_a_refused_address_shows_in_the_record_with_the_business_managers_report(
+    quarter, capsys
+) -> None:
+    assert main(["record", quarter.case_b, "--database-url", quarter.url]) == 0
+    told = capsys.readouterr().out.split("### Who was told")[1].split("###")[0]
+    rows = [line.split(" | ") for line in told.splitlines() if line.startswith("| 1")]
+    line_managers = [
+        r for r in rows if r[1] == "stage_entered" and "head@school.example.org" in r[2]
+    ]
+    assert [r[0] for r in line_managers] == ["| 11 Nov 2030 17:00 GMT"]
+    assert line_managers[0][3:5] == ["sent", "1"]
+    assert line_managers[0][5].startswith("left.in.2029@council.example.org: 550 5.1.1")
+    reports = [r for r in rows if r[1] == "delivery_failed"]
+    assert [(r[0], r[2], r[3]) for r in reports][:1] == [
+        ("| 11 Nov 2030 17:00 GMT", "lscb@council.example.org", "sent")
+    ]
