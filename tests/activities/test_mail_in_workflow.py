@@ -32,7 +32,8 @@ async def _stages(db, wid: str) -> list[tuple[str, str]]:
     return [(s, str(d)[:16]) for s, d in found]
 
 
-async def test_transient_451_then_accept_sends_one_email(env, db, mail) -> None:
+async def test_transient_451_then_accept_sends_one_email(env, any_db, mail) -> None:
+    db = any_db
     await jump_to(env, RAISED)
     mail.faults.transient_failures = 1
     async with running(env, db, mail) as h:
@@ -49,8 +50,9 @@ async def test_transient_451_then_accept_sends_one_email(env, db, mail) -> None:
 
 
 async def test_refused_mail_is_recorded_the_bm_is_told_and_the_case_escalates_on_time(
-    env, db, mail
+    env, any_db, mail
 ) -> None:
+    db = any_db
     await jump_to(env, RAISED)
     mail.faults.refused_recipients = {
         email_of("raising.practitioner"),
