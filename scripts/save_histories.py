@@ -128,6 +128,25 @@ async def conference_majority_dissent(h: Harness) -> str:
     return wid
 
 
+async def conference_breached(h: Harness) -> str:
+    """No reconvened conference by the 15th working day: breach, then the next stage."""
+    wid = await h.client.open(
+        conference_payload(RAISED, ladder="equally_divided", case_reference="CR-HIST-0103")
+    )
+    await h.sleep_until(at("2030-07-02T10:00:00+01:00"))
+    return wid
+
+
+async def conference_learning(h: Harness) -> str:
+    """Resolved at a stage with learning_notify: a learning item, then closed."""
+    wid = await h.client.open(conference_payload(RAISED, case_reference="CR-HIST-0104"))
+    await h.client.unresolve(wid, Unresolved(by="Practitioner", reason="no agreement"))
+    await h.sleep_until(at("2030-06-12T10:00:00+01:00"))
+    await h.client.resolve(wid, Resolved(by="Principal Officer", outcome="Audit agreed"))
+    await h.client.handle(wid).result()
+    return wid
+
+
 SCENARIOS: dict[str, Callable[[Harness], Awaitable[str]]] = {
     "started": started,
     "mid-ladder": mid_ladder,
@@ -137,6 +156,8 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[str]]] = {
     "confirmed": confirmed,
     "conference-adjourned": conference_adjourned,
     "conference-majority-dissent": conference_majority_dissent,
+    "conference-breached": conference_breached,
+    "conference-learning": conference_learning,
 }
 
 
@@ -201,7 +222,12 @@ async def save_alert(name: str, db: Any, sink: SmtpSink) -> None:
     print(f"{path.relative_to(OUT.parents[1])}: {len(history.events)} events")
 
 
-TEST_PACK_SCENARIOS = {"conference-adjourned", "conference-majority-dissent"}
+TEST_PACK_SCENARIOS = {
+    "conference-adjourned",
+    "conference-majority-dissent",
+    "conference-breached",
+    "conference-learning",
+}
 """Scenarios run on the test-only packs in tests/fixtures/packs/ (file prefix conference-test)."""
 
 
