@@ -149,7 +149,10 @@ def _web(args: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
-        client = await EscalationClient.connect(args.address, args.namespace, args.task_queue)
+        try:
+            client = await EscalationClient.connect(args.address, args.namespace, args.task_queue)
+        except RuntimeError as exc:
+            return _fail(f"cannot connect to Temporal at {args.address}: {exc}", EXIT_REFUSED)
         await serve(client, secret, args.host, args.port, stop)
         return 0
 

@@ -156,6 +156,11 @@ async def run(args: argparse.Namespace, stop: asyncio.Event) -> None:
         print(f"SMTP sink          127.0.0.1:{sink.port} -> {state / 'mail'}", flush=True)
         print(f"Records database   {db_url}", flush=True)
         print(f"Worker             task queue '{settings.task_queue}' (Ctrl-C stops)", flush=True)
+        print(f"Search attributes  {', '.join(registration())}", flush=True)
+        codec = "off (export ESCALATION_CODEC_KEYS to encrypt payloads)"
+        if settings.codec_keys is not None:
+            codec = "on: payloads are encrypted (ESCALATION_CODEC_KEYS)"
+        print(f"Payload codec      {codec}", flush=True)
         worker_task = asyncio.create_task(worker.run_worker(settings, stop))
         died = asyncio.create_task(server.process.wait())
         done, _ = await asyncio.wait({worker_task, died}, return_when=asyncio.FIRST_COMPLETED)
