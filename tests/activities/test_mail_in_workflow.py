@@ -121,3 +121,36 @@ async def test_a_relay_that_is_down_never_delays_the_escalation(env, db) -> None
         )
         assert ("stage_entered", "pending") in outbox
         assert all(s != "sent" for _, s in outbox)
+
+
+async def test_a_role_nobody_named_is_told_through_the_contact_directory(env, db, mail) -> None:
+    from models.contacts import ContactEntry
+    from models.decisions import Unresolved
+    from records.contacts import upsert_contacts
+
+    agency = f"Children's Services {uuid.uuid4().hex[:6]}"
+    await upsert_contacts(
+        db,
+        [
+            ContactEntry(
+                partnership="Redbridge Local Safeguarding Children Board",
+                agency=agency.upper(),
+                role="line_manager",
+                name="R. Directory Manager",
+                email="directory.manager@council.example.org",
+            )
+        ],
+    )
+    await jump_to(env, RAISED)
+    async with running(env, db, mail) as h:
+        payload = start_payload(RAISED, receiving_agency=agency)
+        payload["people"] = [p for p in payload["people"] if p["role"] != "receiving.line_manager"]
+        wid = await h.client.open(payload)
+        await h.client.unresolve(wid, Unresolved(by="B. Social Worker", reason="Threshold not met"))
+        stage_2 = await mail.wait_for_subject("] Stage 2:")
+        assert [a.addr_spec for a in stage_2["To"].addresses] == [
+            email_of("raising.line_manager"),
+            "directory.manager@council.example.org",
+        ]
+        received = next(r for r in mail.received if r.message is stage_2)
+        assert "directory.manager@council.example.org" in received.rcpt_tos
