@@ -15,7 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from models.decisions import ConferenceReconvened, Confirmed, Resolved, Unresolved
+from models.decisions import (
+    ConferenceReconvened,
+    Confirmed,
+    Resolved,
+    ShortenTimescale,
+    Unresolved,
+)
 from packs import PACK_DIR
 from starter.sdk import DecisionRefused
 from tests.fixtures.harness import email_of, mails, payload, running_packs, steps
@@ -546,3 +552,28 @@ async def test_adjournment_at_the_top_without_a_dissent_ladder(env, db, mail) ->
             waits, ConferenceReconvened(by="Chair", outcome="unanimous", text="Plan continues")
         )
         assert receipt is not None and receipt.state == "closed"
+
+
+async def test_a_shorter_timescale_for_the_child_brings_the_reconvene_deadline_forward(
+    env, db, mail
+) -> None:
+    await jump_to(env, RAISED + timedelta(minutes=1))
+    async with running_packs(env, db, mail) as h:
+        wid = await h.client.open(
+            payload(RAISED, ladder="equally_divided", child_timescale_working_days=5)
+        )
+        await h.sleep_until(RAISED + timedelta(minutes=5))
+        status = await h.status(wid)
+        assert status.reconvene_due_at == at("2027-04-26T17:00:00+01:00")
+        assert (status.stages[0].timescale_working_days, status.stages[0].capped) == (5, True)
+        receipt = await h.client.shorten(
+            wid,
+            ShortenTimescale(by="Chair", reason="Baby due", due_at=at("2027-04-23T12:00:00+01:00")),
+        )
+        assert receipt is not None and receipt.due_at == at("2027-04-23T12:00:00+01:00")
+        assert (await h.status(wid)).reconvene_due_at == at("2027-04-23T12:00:00+01:00")
+        await h.sleep_until(at("2027-04-23T12:01:00+01:00"))
+        status = await h.status(wid)
+        assert status.adjournment_breached
+        assert status.stages[0].left_at == at("2027-04-23T12:00:00+01:00")
+        assert status.current_stage == "principal_officer"
