@@ -120,6 +120,16 @@ def _classify(exc: Exception, recipients: list[str]) -> dict[str, str] | None:
     return None
 
 
+def _refusals(error: str, recipients: list[str]) -> dict[str, str]:
+    """The refused recipients and reasons recorded as ``'a@x: 550 ...; b@y: 550 ...'``."""
+    found = {}
+    for part in error.split("; "):
+        address, _, reason = part.partition(": ")
+        if address in recipients:
+            found[address] = reason
+    return found
+
+
 def _unique(people: list[Person], exclude: set[str] | None = None) -> list[Person]:
     seen = set(exclude or set())
     kept = []
@@ -147,13 +157,17 @@ class EmailActivities:
         if not recipients:
             return NotificationResult(key=n.key, status="no_recipients")
         mid = str(msg["Message-ID"])
-        if row.status == "sent":
+        if row.status in ("sent", "failed"):
+            # A retry after the outcome was recorded: make sure the BM was told of any refusal.
+            failed = _refusals(row.last_error or "", recipients)
+            if row.status == "failed" and not failed:
+                failed = dict.fromkeys(recipients, row.last_error or "refused")
+            if failed:
+                delivered = [r for r in recipients if r not in failed and row.status == "sent"]
+                await self._report(n, str(msg["Subject"]), failed, delivered)
+            if row.status == "failed":
+                raise self._permanent_error(n, row.last_error or "refused")
             return NotificationResult(key=n.key, status="already_sent", message_id=mid)
-        if row.status == "failed":
-            # A retry after the refusal was recorded: make sure the BM was told, fail again.
-            failed = dict.fromkeys(row.recipients + row.cc, row.last_error or "refused")
-            await self._report(n, str(msg["Subject"]), failed, [])
-            raise self._permanent_error(n, row.last_error or "refused")
         try:
             refused = await self._deliver(msg, recipients)
         except (aiosmtplib.SMTPException, OSError) as exc:
@@ -318,6 +332,7 @@ class EmailActivities:
         }
         if status == "sent":
             values["sent_at"] = cluster_time()
+            values["last_error"] = None  # an earlier transient error no longer matters
         if error:
             values["last_error"] = error[:2000]
         async with self._sessionmaker() as session, session.begin():

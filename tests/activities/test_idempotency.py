@@ -65,11 +65,15 @@ async def test_transient_451_then_accept_sends_exactly_one_email(any_db, mail) -
     ) == [("pending", 1)]
     result = await env.run(acts.send_notification, n)
     assert result.status == "sent"
+    assert (await env.run(acts.send_notification, n)).status == "already_sent"
     assert mail.transient_refusals == 1
     assert len(mail.messages) == 1
     assert await rows(
         any_db, "SELECT status, attempts FROM notifications WHERE workflow_id = :w", w=wid
     ) == [("sent", 2)]
+    assert await rows(
+        any_db, "SELECT last_error FROM notifications WHERE workflow_id = :w", w=wid
+    ) == [(None,)]
 
 
 @pytest.mark.parametrize("fault", ["permanent_554", "refused_recipient"])
