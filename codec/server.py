@@ -4,8 +4,10 @@ Implements the UI's Remote Codec Endpoint protocol: ``POST /decode`` and
 ``POST /encode`` with ``{"payloads": [...]}`` (payloads in protobuf JSON form),
 answering the same shape. Browsers call it cross-origin from the UI, so it
 answers CORS preflights for the configured UI origins only. Every call must
-carry ``Authorization: Bearer <ESCALATION_CODEC_TOKEN>``: only admins given the
-token see case data; everyone else sees ciphertext.
+carry ``Authorization: Bearer <ESCALATION_CODEC_TOKEN>`` (the ``temporal`` CLI's
+``--codec-auth``) or the session cookie an admin gets by signing in at
+``/login`` with that token (the Web UI, with ``TEMPORAL_CODEC_INCLUDE_CREDENTIALS``):
+only admins given the token see case data; everyone else sees ciphertext.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 
 from aiohttp import web
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payloads
 from temporalio.converter import PayloadCodec
+
+from codec import session
 
 log = logging.getLogger("escalation.codec")
 
@@ -40,8 +45,15 @@ def _cors_headers(request: web.Request, origins: Sequence[str]) -> dict[str, str
     }
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def create_app(
-    codec: PayloadCodec, token: str, cors_origins: Sequence[str] = ()
+    codec: PayloadCodec,
+    token: str,
+    cors_origins: Sequence[str] = (),
+    clock: Callable[[], datetime] = _now,
 ) -> web.Application:
     """The aiohttp application.
 
@@ -50,6 +62,7 @@ def create_app(
         token: The bearer token an admin's browser must present.
         cors_origins: Web UI origins allowed to call cross-origin, e.g.
             ``http://localhost:8080``.
+        clock: "now", for session expiry.
     """
     if not token:
         raise ValueError("ESCALATION_CODEC_TOKEN: a codec endpoint needs a bearer token")
@@ -64,10 +77,11 @@ def create_app(
             return web.Response(status=204 if cors else 403, headers=cors)
         if request.path in ("/encode", "/decode"):
             given = request.headers.get("Authorization", "").encode()
-            if not hmac.compare_digest(given, expected):
+            signed_in = session.valid(request.cookies.get(session.COOKIE), token, clock())
+            if not hmac.compare_digest(given, expected) and not signed_in:
                 log.warning("codec %s refused: missing or wrong bearer token", request.path)
                 return web.json_response(
-                    {"error": "Authorization: a valid bearer token is required"},
+                    {"error": "Authorization: a valid bearer token or admin session is required"},
                     status=401,
                     headers=cors,
                 )
@@ -99,10 +113,42 @@ def create_app(
     async def health(_: web.Request) -> web.Response:
         return web.Response(text="ok\n")
 
+    def login_page(message: str, status: int) -> web.Response:
+        return web.Response(
+            text=session.LOGIN_PAGE.format(message=message),
+            status=status,
+            content_type="text/html",
+            headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"},
+        )
+
+    async def login_form(_: web.Request) -> web.Response:
+        return login_page("", 200)
+
+    async def login(request: web.Request) -> web.Response:
+        form = await request.post()
+        given = str(form.get("token", "")).encode()
+        if not hmac.compare_digest(given, token.encode()):
+            log.warning("codec sign-in refused: wrong token")
+            return login_page("<p id='error'>That is not the admin token.</p>", 401)
+        response = login_page("<p id='ok'>Signed in for 8 hours.</p>", 200)
+        https = request.secure or request.headers.get("X-Forwarded-Proto") == "https"
+        response.set_cookie(
+            session.COOKIE,
+            session.issue(token, clock()),
+            max_age=int(session.LIFETIME.total_seconds()),
+            httponly=True,
+            samesite="Strict",
+            secure=https,
+            path="/",
+        )
+        return response
+
     app = web.Application(middlewares=[cors_and_auth])
     app.router.add_post("/encode", encode)
     app.router.add_post("/decode", decode)
     app.router.add_get("/health", health)
+    app.router.add_get("/login", login_form)
+    app.router.add_post("/login", login)
     return app
 
 

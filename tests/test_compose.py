@@ -71,6 +71,7 @@ def test_the_codec_is_on_for_every_temporal_client_and_in_the_ui() -> None:
         assert keys == "${ESCALATION_CODEC_KEYS:?set ESCALATION_CODEC_KEYS}", name
     ui = services["temporal-ui"]["environment"]
     assert ui["TEMPORAL_CODEC_ENDPOINT"] == "${ESCALATION_CODEC_PUBLIC_URL:-http://localhost:8089}"
+    assert ui["TEMPORAL_CODEC_INCLUDE_CREDENTIALS"] == "true"  # the admin's session cookie
     codec = services["codec-server"]["environment"]
     assert codec["ESCALATION_CODEC_TOKEN"].startswith("${ESCALATION_CODEC_TOKEN:?")
     assert (

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
 from aiohttp import web
 
+from codec import session
 from codec.aes import EncryptionCodec
 from codec.server import create_app
 
@@ -59,7 +61,9 @@ async def test_without_the_token_nothing_is_decoded(url: str, header: str | None
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{url}/decode", json=PLAIN, headers=headers) as r:
             assert r.status == 401
-            assert await r.json() == {"error": "Authorization: a valid bearer token is required"}
+            assert await r.json() == {
+                "error": "Authorization: a valid bearer token or admin session is required"
+            }
 
 
 async def test_cors_preflight_only_for_the_ui_origin(url: str) -> None:
@@ -98,6 +102,41 @@ async def test_bad_bodies_and_foreign_keys_are_refused_with_the_reason(url: str)
             assert "key id 'k0'" in (await r.json())["error"]
         async with http.get(f"{url}/health") as r:
             assert r.status == 200
+
+
+async def test_an_admin_signs_in_once_and_the_ui_calls_carry_the_cookie(url: str) -> None:
+    jar = aiohttp.CookieJar(unsafe=True)  # cookies for an IP-address host, as a browser keeps
+    async with aiohttp.ClientSession(cookie_jar=jar) as browser:
+        async with browser.get(f"{url}/login") as r:
+            assert r.status == 200 and "Admin token" in await r.text()
+        async with browser.post(f"{url}/login", data={"token": "guess"}) as r:
+            assert r.status == 401 and "not the admin token" in await r.text()
+            assert "escalation_codec_session" not in r.cookies
+        async with browser.post(f"{url}/decode", json=PLAIN, headers={"Origin": UI}) as r:
+            assert r.status == 401
+        async with browser.post(f"{url}/login", data={"token": TOKEN}) as r:
+            assert r.status == 200 and "Signed in for 8 hours" in await r.text()
+            cookie = r.cookies["escalation_codec_session"]
+            assert cookie["httponly"] is True and cookie["samesite"] == "Strict"
+        async with browser.post(f"{url}/decode", json=PLAIN, headers={"Origin": UI}) as r:
+            assert r.status == 200
+            assert r.headers["Access-Control-Allow-Credentials"] == "true"
+            assert await r.json() == PLAIN
+    forged = {"escalation_codec_session": "9999999999.00"}
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as other:
+        other.cookie_jar.update_cookies(forged)
+        async with other.post(f"{url}/decode", json=PLAIN) as r:
+            assert r.status == 401
+
+
+def test_sessions_expire_and_die_with_the_token() -> None:
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    value = session.issue(TOKEN, now)
+    assert session.valid(value, TOKEN, now + timedelta(hours=7, minutes=59))
+    assert not session.valid(value, TOKEN, now + timedelta(hours=8))
+    assert not session.valid(value, "rotated-token", now)
+    expiry, mac = value.split(".")
+    assert not session.valid(f"{int(expiry) + 3600}.{mac}", TOKEN, now)
 
 
 def test_a_codec_endpoint_without_a_token_refuses_to_start() -> None:
