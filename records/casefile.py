@@ -97,7 +97,7 @@ def build_stages(steps: list[Step], titles: dict[str, str]) -> list[StageEntry]:
     for step in steps:
         current = stages[-1] if stages else None
         if step.kind == "stage_entered" and step.stage_id:
-            title = titles.get(step.stage_id) or (step.text or step.stage_id).split(":")[0]
+            title = titles.get(step.stage_id) or (step.text or step.stage_id).rsplit(": ", 1)[0]
             stages.append(StageEntry(step.stage_id, title, step.at, step.due_at))
         elif current is None or step.stage_id != current.stage_id:
             continue
