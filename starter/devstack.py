@@ -13,12 +13,14 @@ import asyncio
 import contextlib
 import logging
 import os
+import secrets
 import signal
 from dataclasses import dataclass
 from pathlib import Path
 
 from temporalio.client import Client
 
+from settings import Settings
 from starter.binaries import temporal_cli_path
 from starter.connect import ConnectionOptions, connect
 from starter.smtp_sink import SmtpSink
@@ -128,13 +130,46 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=7233, help="Temporal frontend port")
     parser.add_argument("--ui-port", type=int, default=8233, help="Temporal Web UI port")
     parser.add_argument("--smtp-port", type=int, default=8025, help="SMTP sink port")
+    parser.add_argument("--web-port", type=int, default=8088, help="Decision page port")
+
+
+def link_secret(state: Path) -> str:
+    """ESCALATION_LINK_SECRET, or a secret kept in the state directory (made once, mode 600)."""
+    if secret := os.environ.get("ESCALATION_LINK_SECRET"):
+        return secret
+    path = state / "link-secret"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+async def serve_decision_page(
+    settings: Settings, address: str, port: int, stop: asyncio.Event
+) -> None:
+    """The decision page beside the worker; a busy port only costs the page, not the stack."""
+    from starter.sdk import EscalationClient
+    from web.app import serve
+
+    assert settings.link_secret is not None
+    keys = settings.codec_keys.get_secret_value() if settings.codec_keys else None
+    client = await connect(options=ConnectionOptions(address=address, codec_keys=keys))
+    try:
+        await serve(
+            EscalationClient(client, settings.task_queue),
+            settings.link_secret.get_secret_value(),
+            "127.0.0.1",
+            port,
+            stop,
+        )
+    except OSError as exc:
+        log.warning("decision page not started on port %d: %s", port, exc)
 
 
 async def run(args: argparse.Namespace, stop: asyncio.Event) -> None:
     """Run the stack until ``stop`` is set or the dev server dies."""
     import worker
     from records.db import upgrade
-    from settings import Settings
 
     state: Path = args.state_dir.absolute()
     db_url = os.environ.get(
@@ -150,6 +185,8 @@ async def run(args: argparse.Namespace, stop: asyncio.Event) -> None:
             database_url=db_url,
             smtp_host="127.0.0.1",
             smtp_port=sink.port,
+            link_secret=link_secret(state),
+            web_base_url=f"http://127.0.0.1:{args.web_port}",
         )
         print(f"Temporal frontend  {server.address}", flush=True)
         print(f"Temporal Web UI    {server.ui_url}", flush=True)
@@ -161,15 +198,21 @@ async def run(args: argparse.Namespace, stop: asyncio.Event) -> None:
         if settings.codec_keys is not None:
             codec = "on: payloads are encrypted (ESCALATION_CODEC_KEYS)"
         print(f"Payload codec      {codec}", flush=True)
+        print(f"Decision page      {settings.web_base_url}", flush=True)
         worker_task = asyncio.create_task(worker.run_worker(settings, stop))
+        page = asyncio.create_task(
+            serve_decision_page(settings, server.address, args.web_port, stop)
+        )
         died = asyncio.create_task(server.process.wait())
         done, _ = await asyncio.wait({worker_task, died}, return_when=asyncio.FIRST_COMPLETED)
         if died in done:
             stop.set()
             await worker_task
+            page.cancel()
             raise RuntimeError("the Temporal dev server stopped unexpectedly")
         died.cancel()
         worker_task.result()
+        await page
     finally:
         sink.stop()
         await server.stop()

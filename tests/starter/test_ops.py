@@ -153,3 +153,14 @@ def test_codec_key_prints_a_usable_entry(capsys) -> None:
 def test_schemas_command_reports_up_to_date(capsys) -> None:
     assert cli.main(["schemas"]) == 0
     assert capsys.readouterr().out == "schemas/ matches the models\n"
+
+
+def test_dev_keeps_one_link_secret_per_state_dir(tmp_path: Path, monkeypatch) -> None:
+    from starter.devstack import link_secret
+
+    monkeypatch.delenv("ESCALATION_LINK_SECRET", raising=False)
+    first = link_secret(tmp_path)
+    assert len(first) == 64 and link_secret(tmp_path) == first  # links survive a restart
+    assert (tmp_path / "link-secret").stat().st_mode & 0o777 == 0o600
+    monkeypatch.setenv("ESCALATION_LINK_SECRET", "from-the-environment")
+    assert link_secret(tmp_path) == "from-the-environment"
