@@ -63,7 +63,7 @@ def test_stages_replay_a_shortened_deadline_and_a_decision_in_time() -> None:
     )
     [s] = stages
     assert (s.title, s.due_at, s.original_due_at, s.outcome, s.verdict) == (
-        "Stage 1",
+        "Stage 1: practitioners",
         T("2026-12-24T17:00:00+00:00"),
         T("2026-12-30T17:00:00+00:00"),
         "resolved",
