@@ -118,34 +118,46 @@ def _pack_documents() -> list[tuple[str, dict[str, Any]]]:
 PACKS = _pack_documents()
 
 
-def _write_toml(value: Any) -> str:
-    """A minimal TOML writer for pack documents (JSON-like values, no dates)."""
-    import json
+def _toml_string(text: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters escaped."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _write_toml(value: dict[str, Any]) -> str:
+    """A minimal TOML writer for pack documents (JSON-like values, no dates, no nulls)."""
 
     def literal(v: Any) -> str:
         if isinstance(v, bool):
             return "true" if v else "false"
-        if isinstance(v, int | float):
-            return repr(v) if v == v and v not in (float("inf"), float("-inf")) else "nan"
+        if isinstance(v, int):
+            return str(v)
+        if isinstance(v, float):
+            return (
+                "nan"
+                if v != v
+                else "inf"
+                if v == float("inf")
+                else "-inf"
+                if v < -1e308
+                else repr(v)
+            )
         if isinstance(v, str):
-            return json.dumps(v, ensure_ascii=False)
+            return _toml_string(v)
         if isinstance(v, list):
             return "[" + ", ".join(literal(i) for i in v) + "]"
         if isinstance(v, dict):
-            return (
-                "{"
-                + ", ".join(
-                    f"{json.dumps(k, ensure_ascii=False)} = {literal(i)}" for k, i in v.items()
-                )
-                + "}"
-            )
+            return "{" + ", ".join(f"{_toml_string(k)} = {literal(i)}" for k, i in v.items()) + "}"
         raise TypeError(type(v))
 
-    return "\n".join(
-        f"{json.dumps(k, ensure_ascii=False)} = {literal(v)}"
-        for k, v in value.items()
-        if v is not None
-    )
+    return "\n".join(f"{_toml_string(k)} = {literal(v)}" for k, v in value.items())
 
 
 @pytest.mark.parametrize("pack_id, doc", PACKS, ids=[p for p, _ in PACKS])
