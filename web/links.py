@@ -18,6 +18,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 from urllib.parse import quote
 
+from settings import Settings
+
 Action = Literal["decide", "confirm"]
 """decide: record resolved (with the agreed outcome) or unresolved (with the reason);
 confirm: record the written confirmation of a resolution."""
@@ -123,3 +125,30 @@ def decision_link(
     """
     claims = LinkClaims(workflow_id, stage, email, action, expires_at)
     return f"{base_url.rstrip('/')}/d/{quote(sign(claims, secret), safe='.-_')}"
+
+
+def link_from_settings(
+    settings: Settings,
+    *,
+    workflow_id: str,
+    stage: str,
+    email: str,
+    action: Action,
+    due_at: datetime,
+) -> str | None:
+    """The link for an email, or None when no ``ESCALATION_LINK_SECRET`` is configured.
+
+    What the email renderer calls: the link outlives the deadline by
+    ``ESCALATION_LINK_VALID_DAYS`` and points at ``ESCALATION_WEB_BASE_URL``.
+    """
+    if settings.link_secret is None or not settings.link_secret.get_secret_value():
+        return None
+    return decision_link(
+        settings.web_base_url,
+        settings.link_secret.get_secret_value(),
+        workflow_id=workflow_id,
+        stage=stage,
+        email=email,
+        action=action,
+        expires_at=default_expiry(due_at, settings.link_valid_days),
+    )

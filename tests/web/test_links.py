@@ -7,7 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from web.links import LinkClaims, LinkError, decision_link, default_expiry, sign, verify
+from web.links import (
+    LinkClaims,
+    LinkError,
+    decision_link,
+    default_expiry,
+    link_from_settings,
+    sign,
+    verify,
+)
 
 SECRET = "link-secret-for-tests"
 NOW = datetime(2026, 12, 21, 10, 0, tzinfo=UTC)
@@ -82,3 +90,23 @@ def test_default_expiry_and_missing_secret() -> None:
     assert default_expiry(CLAIMS.expires_at, 14) == datetime(2027, 1, 27, 17, 0, tzinfo=UTC)
     with pytest.raises(ValueError, match="ESCALATION_LINK_SECRET"):
         sign(CLAIMS, "")
+
+
+def test_the_renderer_gets_a_link_only_when_a_secret_is_configured() -> None:
+    from settings import Settings
+
+    args = {
+        "workflow_id": CLAIMS.workflow_id,
+        "stage": "practitioners",
+        "email": CLAIMS.email,
+        "action": "decide",
+        "due_at": datetime(2026, 12, 30, 17, 0, tzinfo=UTC),
+    }
+    assert link_from_settings(Settings(link_secret=None), **args) is None  # type: ignore[arg-type]
+    settings = Settings(
+        link_secret=SECRET, web_base_url="https://decide.example.org", link_valid_days=7
+    )
+    url = link_from_settings(settings, **args)  # type: ignore[arg-type]
+    assert url is not None and url.startswith("https://decide.example.org/d/")
+    claims = verify(url.rsplit("/", 1)[1], SECRET, NOW)
+    assert claims.expires_at == datetime(2027, 1, 6, 17, 0, tzinfo=UTC)
