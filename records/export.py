@@ -116,7 +116,14 @@ def sections(f: CaseFile) -> list[tuple[str, Table]]:
             ", ".join([*e.recipients, *(f"cc {c}" for c in e.cc)]) or "(nobody named)",
             e.status,
             str(e.attempts),
-            e.last_error or "",
+            "; ".join(
+                x
+                for x in (
+                    e.last_error,
+                    f"nobody known for {', '.join(e.unfilled_roles)}" if e.unfilled_roles else "",
+                )
+                if x
+            ),
         ]
         for e in f.emails
     ]
