@@ -17,7 +17,7 @@ from typing import Any
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.service import TLSConfig
 
 from codec.aes import EncryptionCodec
@@ -106,11 +106,18 @@ def tls_config(opts: ConnectionOptions) -> bool | TLSConfig | None:
 
 
 def data_converter(codec_keys: str | None) -> DataConverter:
-    """pydantic JSON, encrypted with the AES-GCM codec when keys are configured."""
+    """pydantic JSON, encrypted with the AES-GCM codec when keys are configured.
+
+    With the codec on, failure messages and stack traces are moved into an encoded
+    payload too: an error text (an SMTP refusal naming an address, say) is then as
+    private as the payloads it is about.
+    """
     if not codec_keys:
         return pydantic_data_converter
     return dataclasses.replace(
-        pydantic_data_converter, payload_codec=EncryptionCodec.from_spec(codec_keys)
+        pydantic_data_converter,
+        payload_codec=EncryptionCodec.from_spec(codec_keys),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
 
 

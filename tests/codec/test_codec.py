@@ -6,7 +6,9 @@ import base64
 
 import pytest
 from temporalio.api.common.v1 import Payload
+from temporalio.api.failure.v1 import Failure
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError
 
 from codec.aes import (
     ENCODING,
@@ -18,6 +20,7 @@ from codec.aes import (
     new_key_spec,
 )
 from models.decisions import Resolved
+from starter.connect import data_converter
 
 OLD = "2026-01:" + base64.b64encode(bytes(range(32))).decode()
 NEW = "2026-07:" + base64.b64encode(bytes(range(32, 64))).decode()
@@ -95,3 +98,16 @@ def test_a_malformed_key_list_names_the_entry(spec: str, message: str) -> None:
 def test_generated_keys_parse() -> None:
     ring = KeyRing.parse(new_key_spec("k9") + "," + OLD)
     assert ring.current == "k9" and len(ring.keys["k9"]) == 32
+
+
+async def test_failure_messages_are_encrypted_too() -> None:
+    converter = data_converter(OLD)
+    failure = Failure()
+    error = ApplicationError("550 mailbox dsl@school.example.org refused", type="SmtpRefused")
+    await converter.encode_failure(error, failure)
+    assert b"dsl@school" not in failure.SerializeToString()
+    assert failure.message == "Encoded failure"
+    decoded = await converter.decode_failure(failure)
+    assert isinstance(decoded, ApplicationError)
+    assert decoded.message == "550 mailbox dsl@school.example.org refused"
+    assert decoded.type == "SmtpRefused"

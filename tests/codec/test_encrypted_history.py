@@ -24,7 +24,7 @@ from codec.server import create_app
 from models.decisions import Resolved
 from starter.binaries import test_server_path
 from starter.connect import data_converter
-from starter.sdk import EscalationClient
+from starter.sdk import DecisionRefused, EscalationClient
 from tests.workflows.support import EXAMPLE, at, jump_to, start_payload
 from worker import create_worker
 
@@ -82,6 +82,8 @@ async def test_history_is_ciphertext_yet_the_sdk_reads_it(codec_env, db, mail, e
         wid = await client.open(start_payload(RAISED))
         receipt = await client.resolve(wid, Resolved(by="B. Social Worker", outcome=OUTCOME))
         assert receipt is not None and receipt.state == "resolved"
+        with pytest.raises(DecisionRefused, match="awaits written confirmation"):
+            await client.resolve(wid, Resolved(by="B. Social Worker", outcome="again"))
         status = await client.status(wid)
         assert status.outcome == OUTCOME and status.stages[0].stage_id == "practitioners"
         assert "B. Social Worker" in " ".join(status.stages[0].holders)
