@@ -42,18 +42,18 @@ async def register_search_attributes(client: Client, namespace: str) -> list[str
     Raises:
         SetupError: an attribute of the same name exists with a different type.
     """
+    wanted = {key.name: int(key.indexed_value_type) for key in sa.ALL_KEYS}
+    types = sa.registration()
     try:
         listed = await client.operator_service.list_search_attributes(
             ListSearchAttributesRequest(namespace=namespace)
         )
-        existing = dict(listed.custom_attributes)
     except RPCError as exc:
-        # The time-skipping test server cannot list attributes but can add them.
+        # The time-skipping test server cannot list attributes, only add them one by one.
         if exc.status != RPCStatusCode.UNIMPLEMENTED:
             raise
-        existing = {}
-    wanted = {key.name: int(key.indexed_value_type) for key in sa.ALL_KEYS}
-    types = sa.registration()
+        return [await _add_one(client, namespace, name, types[name]) for name in wanted]
+    existing = dict(listed.custom_attributes)
     conflicts = [
         f"{name}: registered as {IndexedValueType.Name(existing[name])}, needs {types[name]}"
         for name, kind in wanted.items()
@@ -73,6 +73,22 @@ async def register_search_attributes(client: Client, namespace: str) -> list[str
         f"{'registered' if name in missing else 'already registered'} {name} ({types[name]})"
         for name in wanted
     ]
+
+
+async def _add_one(client: Client, namespace: str, name: str, type_name: str) -> str:
+    key = next(k for k in sa.ALL_KEYS if k.name == name)
+    try:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(
+                namespace=namespace,
+                search_attributes={name: IndexedValueType.ValueType(int(key.indexed_value_type))},
+            )
+        )
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.ALREADY_EXISTS and "already exists" not in exc.message:
+            raise
+        return f"already registered {name} ({type_name})"
+    return f"registered {name} ({type_name})"
 
 
 def check_identifier(field: str, value: str | None) -> str | None:
