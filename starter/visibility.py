@@ -110,6 +110,7 @@ def overdue_query(now: datetime, procedure: str | None = None, stage: str | None
     parts = [
         f"WorkflowType = '{WORKFLOW_TYPE}'",
         "ExecutionStatus = 'Running'",
+        f"{sa.STATE.name} != 'closed'",
         f"({sa.OVERDUE.name} = true OR {sa.NEXT_DEADLINE.name} < '{moment}')",
     ]
     if procedure:
@@ -177,7 +178,7 @@ def _timezone(procedure: str | None) -> str:
 def format_row(row: CaseRow) -> str:
     """One terminal line: id, procedure, stage, state, deadline in local time, flags."""
     due = "-"
-    if row.next_deadline is not None:
+    if row.next_deadline is not None and row.state != "closed":
         due = "due " + sa.local_deadline(row.next_deadline, _timezone(row.procedure))
     flags = [
         f for f, on in (("OVERDUE", row.overdue), ("IMMEDIATE-RISK", row.immediate_risk)) if on

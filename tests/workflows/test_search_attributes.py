@@ -13,6 +13,8 @@ from models.status import DisagreementStatus, StageStatus
 from starter.visibility import register_search_attributes
 from tests.integration.visibility_standin import Probe, StandIn
 from workflows.search_attributes import (
+    NEXT_DEADLINE,
+    STATE,
     attribute_updates,
     current_details,
     registration,
@@ -127,7 +129,7 @@ def test_resolved_case_works_to_the_confirmation_deadline() -> None:
 def test_closed_case_has_no_deadline_and_is_never_overdue() -> None:
     status = _status(state="closed", current_stage=None, outcome="Section 47 agreed")
     values = _values(status, "2027-03-01T10:00+00:00")
-    assert values["EscalationNextDeadline"] is None
+    assert "EscalationNextDeadline" not in values  # kept, never unset (see attribute_updates)
     assert values["EscalationOverdue"] is False
     assert values["EscalationState"] == "closed"
     assert (
@@ -191,3 +193,14 @@ async def test_the_time_skipping_server_takes_the_upserts_once_registered(env) -
             status, "2098-01-01T00:00+00:00"
         )
         await handle.terminate("test over")
+        closed = _status(workflow_id="closed-case", state="closed", current_stage=None)
+        done = await env.client.start_workflow(
+            StandIn.run, Probe(status=closed), id="closed-case", task_queue="sa-probe"
+        )
+        for _ in range(100):
+            attrs = (await done.describe()).typed_search_attributes  # readable: nothing unset
+            if attrs.get(STATE) == "closed":
+                break
+            await asyncio.sleep(0.05)
+        assert attrs.get(STATE) == "closed" and attrs.get(NEXT_DEADLINE) is None
+        await done.terminate("test over")
