@@ -75,6 +75,23 @@ async def register_search_attributes(client: Client, namespace: str) -> list[str
     ]
 
 
+async def missing_search_attributes(client: Client, namespace: str) -> list[str]:
+    """Attributes the namespace lacks (for a worker to refuse to start with a clear message).
+
+    A workflow upserting an unregistered attribute fails its workflow task again
+    and again; better to say "run `escalation setup`" before polling.
+    """
+    try:
+        listed = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=namespace)
+        )
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.UNIMPLEMENTED:
+            return []  # the time-skipping test server: cannot tell, the tests register them
+        raise
+    return [key.name for key in sa.ALL_KEYS if key.name not in listed.custom_attributes]
+
+
 async def _add_one(client: Client, namespace: str, name: str, type_name: str) -> str:
     key = next(k for k in sa.ALL_KEYS if k.name == name)
     try:

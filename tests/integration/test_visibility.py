@@ -28,7 +28,7 @@ from starter import cli
 from starter.binaries import temporal_cli_path
 from starter.connect import ConnectionOptions, connect
 from starter.devstack import DevServer, dev_server_args, start_dev_server
-from starter.visibility import register_search_attributes
+from starter.visibility import missing_search_attributes, register_search_attributes
 from tests.integration.visibility_standin import Probe, StandIn
 from workflows.search_attributes import registration, static_summary
 
@@ -70,6 +70,8 @@ def test_escalation_dev_registers_the_attributes_at_start(tmp_path: Path) -> Non
 
 
 async def test_setup_registers_once_and_is_idempotent(server, capsys) -> None:
+    client = await connect(options=ConnectionOptions(address=server.address))
+    assert await missing_search_attributes(client, "default") == list(registration())
     code, out, err = await _cli(capsys, "setup", "--address", server.address)
     assert (code, err) == (0, "")
     assert out[0] == "registered EscalationProcedure (Keyword)"
@@ -78,7 +80,7 @@ async def test_setup_registers_once_and_is_idempotent(server, capsys) -> None:
     code, out, _ = await _cli(capsys, "setup", "--address", server.address)
     assert code == 0
     assert out == [f"already registered {n} ({k})" for n, k in registration().items()]
-    client = await connect(options=ConnectionOptions(address=server.address))
+    assert await missing_search_attributes(client, "default") == []
     listed = await client.operator_service.list_search_attributes(
         ListSearchAttributesRequest(namespace="default")
     )
