@@ -1,4 +1,4 @@
-"""Search attributes on the real dev server: `escalation setup`, `list` and `overdue`.
+"""Admin tooling on the real dev server: `escalation setup`, `list`, `overdue`, the codec endpoint.
 
 A tiny stand-in workflow registered as ``Disagreement`` upserts the attributes
 and current details that ``workflows/search_attributes.py`` builds from a
@@ -9,6 +9,7 @@ workflow will write; the CLI then answers from visibility as an admin would.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import socket
 import uuid
@@ -18,11 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from codec.aes import EncryptionCodec
+from codec.server import create_app
 from models.status import DisagreementStatus
 from starter import cli
 from starter.binaries import temporal_cli_path
@@ -206,3 +210,50 @@ async def test_list_and_overdue_answer_from_visibility(server, capsys) -> None:
 
     code, _, err = await _cli(capsys, "list", "--address", server.address, "--query", "Nope ==")
     assert code == 2 and "invalid query" in err.lower()
+
+
+async def _temporal_show(server: DevServer, wid: str, *codec: str) -> dict[str, Any]:
+    process = await asyncio.create_subprocess_exec(
+        str(temporal_cli_path()),
+        "workflow",
+        "show",
+        "-w",
+        wid,
+        "--address",
+        server.address,
+        *codec,
+        "-o",
+        "json",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    shown: dict[str, Any] = json.loads(out)
+    return shown["events"][0]["workflowExecutionStartedEventAttributes"]["input"]["payloads"][0]
+
+
+async def test_an_admin_reads_encrypted_history_through_the_codec_endpoint(server) -> None:
+    """Temporal's own CLI, given the endpoint and the token, shows the case data decrypted."""
+    keys = "k1:" + base64.b64encode(bytes(range(7, 39))).decode()
+    runner = web.AppRunner(create_app(EncryptionCodec.from_spec(keys), "admin-token", []))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    endpoint = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    try:
+        client = await connect(options=ConnectionOptions(address=server.address, codec_keys=keys))
+        wid = f"codec-{uuid.uuid4().hex[:8]}"
+        nature = "Referral refused: threshold for a section 47 enquiry disputed"
+        await client.start_workflow("Nothing", {"nature": nature}, id=wid, task_queue="nobody")
+        stored = await _temporal_show(server, wid)
+        assert base64.b64decode(stored["metadata"]["encoding"]) == b"binary/encrypted"
+        assert nature.encode() not in base64.b64decode(stored["data"])
+        shown = await _temporal_show(
+            server, wid, "--codec-endpoint", endpoint, "--codec-auth", "Bearer admin-token"
+        )
+        assert base64.b64decode(shown["metadata"]["encoding"]) == b"json/plain"
+        assert json.loads(base64.b64decode(shown["data"])) == {"nature": nature}
+        await client.get_workflow_handle(wid).terminate("test over")
+    finally:
+        await runner.cleanup()
