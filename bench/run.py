@@ -191,7 +191,7 @@ def _report(
     ours, bare = figures["escalation"], figures["bare"]
     ratio = ours.starts_per_second / bare.starts_per_second if bare.starts_per_second else 0.0
     return {
-        "command": "python -m bench " + " ".join(args.argv),
+        "command": " ".join(["python -m bench", *args.argv]),
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
             "cpus": psutil.cpu_count(),
