@@ -42,7 +42,7 @@ class WorkerProcess:
         self.process: subprocess.Popen[bytes] | None = None
         self.ready_at: float | None = None
 
-    async def start(self, timeout: float = 30.0) -> None:
+    async def start(self, timeout: float = 90.0) -> None:
         """Start it and wait until it says it is polling the task queue."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("ESCALATION_")}
         env.update(self.env)
