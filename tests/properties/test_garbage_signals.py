@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
 from models.decisions import Confirmed, Resolved
@@ -87,7 +88,7 @@ async def case(env, db, mail):
 
 
 @settings(
-    max_examples=50,
+    max_examples=30,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -193,3 +194,39 @@ async def test_signals_after_the_case_closed_are_refused_and_change_nothing(
     assert before[-1] == "closed"
     assert len(mail.messages) == mails
     assert (await h.client.handle(wid).describe()).status is not None
+
+
+UPDATES = {
+    "resolve": "resolved",
+    "unresolve": "unresolved",
+    "confirm": "confirmed",
+    "raise_immediate_risk": "immediate_risk",
+    "shorten_timescale": "timescale_shortened",
+    "reconvene_conference": "conference_reconvened",
+}
+"""Each acknowledged update and the signal whose payload it takes."""
+
+
+async def test_malformed_updates_are_refused_to_the_caller_and_change_nothing(
+    env, db, mail
+) -> None:
+    async with running(env, db, mail) as h:
+        await h.sleep_until(RAISED)
+        wid = await h.client.open(start_payload(RAISED))
+        handle = h.client.handle(wid)
+        for update, signal in UPDATES.items():
+            for payload in [
+                "not an object",
+                {"by": 7},
+                {},
+                *(p for n, p in OUT_OF_ORDER if n == signal),
+            ]:
+                with pytest.raises(WorkflowUpdateFailedError) as refused:
+                    await handle.execute_update(update, payload)
+                assert str(refused.value.cause).strip(), (update, payload)
+        status = await h.status(wid)
+        assert status.state == "open" and status.current_stage == "practitioners"
+        assert [(s.stage_id, s.due_at) for s in status.stages] == [("practitioners", DUE)]
+        assert status.deadline_changes == [] and status.outcome is None
+        await mail.wait_for(1)
+        assert len(mail.messages) == 1
