@@ -94,15 +94,20 @@ def percentile(values: list[float], p: float) -> float:
 
 
 async def measure(
-    side: Side, engine: AsyncEngine, cases: int, latency: int, concurrency: int
+    side: Side,
+    engine: AsyncEngine,
+    cases: int,
+    latency: int,
+    concurrency: int,
+    idle_window: float = 0.5,
 ) -> Figures:
     """Start the cases, wait for the worker, read its memory, then time ``latency`` decisions."""
-    await side.worker.wait_idle()
+    await side.worker.wait_idle(window=idle_window)
     rss_idle = side.worker.rss_mib()
     t0 = time.perf_counter()
     wids, start_seconds = await start_all(side, cases, concurrency)
     await wait_opened(side, cases)
-    await side.worker.wait_idle()
+    await side.worker.wait_idle(window=idle_window)
     open_seconds = time.perf_counter() - t0
     rss_open = side.worker.rss_mib()
     samples = [await signal_to_row(side, engine, wid) for wid in wids[:latency]]

@@ -58,14 +58,19 @@ class WorkerProc:
         """Resident memory, MiB."""
         return float(self.ps.memory_info().rss) / MIB
 
-    async def wait_idle(self, below: float = 5.0, timeout: float = 60.0) -> None:  # noqa: ASYNC109
-        """Wait until it uses under ``below`` % CPU for two half-seconds running (backlog done)."""
+    async def wait_idle(
+        self,
+        below: float = 5.0,
+        timeout: float = 60.0,  # noqa: ASYNC109 - a bounded wait
+        window: float = 0.5,
+    ) -> None:
+        """Wait until it uses under ``below`` % CPU for two ``window``s running (backlog done)."""
         ps = self.ps
         ps.cpu_percent(None)
         quiet = 0
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and quiet < 2:
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(window)
             quiet = quiet + 1 if ps.cpu_percent(None) < below else 0
 
     def stop(self) -> None:

@@ -159,7 +159,12 @@ async def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         for side in sides:
             log.info("measuring %s: %d cases", side.name, args.cases)
             figures[side.name] = await measure(
-                side, engine, args.cases, min(args.latency, args.cases), args.concurrency
+                side,
+                engine,
+                args.cases,
+                min(args.latency, args.cases),
+                args.concurrency,
+                args.idle_window,
             )
         async with engine.connect() as conn:
             opened = (
@@ -270,6 +275,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=32, help="starts in flight at once")
     parser.add_argument(
         "--database-url", default=None, help="default: a temporary SQLite file (embedded default)"
+    )
+    parser.add_argument(
+        "--idle-window",
+        type=float,
+        default=0.5,
+        help="seconds of a quiet worker (twice running) that mean it has caught up",
     )
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.json")
     args = parser.parse_args(argv)

@@ -18,7 +18,10 @@ ROOT = Path(__file__).parents[1]
 def test_bench_runs_with_five_cases(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "--cases", "5", "--latency", "3", "--output", str(out)],
+        [
+            *(sys.executable, "-m", "bench", "--cases", "5", "--latency", "3"),
+            *("--idle-window", "0.2", "--output", str(out)),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
