@@ -15,6 +15,9 @@ step once (the idempotency keys the workflow hands out are contiguous, so a
 missing row shows as a gap and a repeat as a duplicate), every email the outbox
 lists arrived exactly once (by its ``X-Escalation-Key``), and the escalation row
 was written no later than the fault allows.
+
+The cases follow Redbridge by default; another procedure is one ``Procedure``
+(its pack id and a start payload builder) passed to ``open_and_arm``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,12 +34,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.decisions import ShortenTimescale, Unresolved
+from models.pack import StageSpec
+from packs import load_pack
 from starter.sdk import EscalationClient
 from starter.smtp_sink import SmtpSink
 from tests.faults.stack import eventually
 from tests.workflows.support import start_payload
 
-STAGES = ["practitioners", "line_managers", "senior_managers"]
 OUTCOMES = ["unresolved", "timeout", None]
 STEP_KINDS = [
     "opened",
@@ -49,7 +54,35 @@ STEP_KINDS = [
     "stage_entered",
 ]
 """The record of one case, in key order (reminders, which depend on the hour, aside)."""
-MAIL_HEADLINES = ["Stage 1", "Stage 2", "Deadline brought forward", "Stage 3"]
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """The procedure fault cases follow: a shipped pack and a start payload for it.
+
+    Any pack whose default ladder has at least three stages, the second escalating
+    at its deadline, fits; add one by giving its pack id and a payload builder.
+    """
+
+    pack_id: str
+    payload: Callable[[datetime, str], dict[str, Any]]
+    """(raised_at, case_reference) -> a valid start payload naming every role."""
+
+    @property
+    def stages(self) -> list[StageSpec]:
+        """The first three stages of the pack's default ladder."""
+        return load_pack(self.pack_id).ladder().stages[:3]
+
+    @property
+    def mail_headlines(self) -> list[str]:
+        """What the four emails of a case's subjects start with, in order."""
+        first, second, third = (s.title for s in self.stages)
+        return [first, second, "Deadline brought forward", third]
+
+
+REDBRIDGE = Procedure(
+    "redbridge-2017", lambda raised, ref: start_payload(raised, case_reference=ref)
+)
 
 
 @dataclass
@@ -59,17 +92,23 @@ class Armed:
     client: EscalationClient
     wids: list[str]
     due: datetime
+    procedure: Procedure = REDBRIDGE
+
+    @property
+    def stage_ids(self) -> list[str]:
+        """The three stages each case must have entered, in order."""
+        return [s.id for s in self.procedure.stages]
 
 
-async def open_and_arm(client: EscalationClient, n: int, due_in: float) -> Armed:
+async def open_and_arm(
+    client: EscalationClient, n: int, due_in: float, procedure: Procedure = REDBRIDGE
+) -> Armed:
     """Open ``n`` cases, take each to stage 2 and bring its deadline to ``due_in`` s from now."""
     now = datetime.now(UTC).replace(microsecond=0)
     tag = uuid.uuid4().hex[:8]
     wids = await asyncio.gather(
         *(
-            client.open(
-                start_payload(now - timedelta(minutes=1), case_reference=f"CR-F{tag}-{i:03d}")
-            )
+            client.open(procedure.payload(now - timedelta(minutes=1), f"CR-F{tag}-{i:03d}"))
             for i in range(n)
         )
     )
@@ -84,7 +123,7 @@ async def open_and_arm(client: EscalationClient, n: int, due_in: float) -> Armed
             for w in wids
         )
     )
-    return Armed(client, list(wids), due)
+    return Armed(client, list(wids), due, procedure)
 
 
 async def rows(db: async_sessionmaker[AsyncSession], sql: str, **params: Any) -> list[Any]:
@@ -126,17 +165,17 @@ async def wait_mailed(sink: SmtpSink, wids: list[str], each: int, timeout: float
 
 
 async def escalation_lateness(
-    db: async_sessionmaker[AsyncSession], wid: str, due: datetime
+    db: async_sessionmaker[AsyncSession], armed: Armed, wid: str
 ) -> float:
     """Seconds between the deadline and the stage 3 row's time (when the workflow acted)."""
     [(at,)] = await rows(
         db,
-        "SELECT at FROM steps WHERE workflow_id = :w AND kind = 'stage_entered'"
-        " AND stage_id = 'senior_managers'",
+        "SELECT at FROM steps WHERE workflow_id = :w AND kind = 'stage_entered' AND stage_id = :s",
         w=wid,
+        s=armed.stage_ids[2],
     )
     moment: datetime = at if at.tzinfo else at.replace(tzinfo=UTC)
-    return (moment - due).total_seconds()
+    return (moment - armed.due).total_seconds()
 
 
 async def assert_on_stage(armed: Armed) -> None:
@@ -145,7 +184,7 @@ async def assert_on_stage(armed: Armed) -> None:
         status = await armed.client.status(wid)
         seen = [(s.stage_id, s.outcome, s.entered_at, s.due_at) for s in status.stages]
         assert status.state == "open", (wid, seen)
-        assert [s.stage_id for s in status.stages] == STAGES, (wid, armed.due, seen)
+        assert [s.stage_id for s in status.stages] == armed.stage_ids, (wid, armed.due, seen)
         assert [s.outcome for s in status.stages] == OUTCOMES, (wid, seen)
         assert status.stages[1].due_at == armed.due, (wid, armed.due, seen)
         assert status.stages[2].entered_at == armed.due, (wid, armed.due, seen)
@@ -197,7 +236,8 @@ async def assert_nothing_lost(
             numbers = sorted(int(key.rsplit("-", 1)[1]) for key, *_ in [*steps, *mails])
             assert numbers == list(range(1, len(numbers) + 1)), (wid, numbers)
             subjects = [s for _, _, s in mails if "Reminder" not in s]
-            assert [any(h in s for s in subjects) for h in MAIL_HEADLINES] == [True] * 4, subjects
+            headlines = armed.procedure.mail_headlines
+            assert [any(h in s for s in subjects) for h in headlines] == [True] * 4, subjects
             assert {st for _, st, _ in mails} == {mail_status}, (wid, mails)
             received = Counter(
                 str(m["X-Escalation-Key"])
@@ -218,7 +258,7 @@ async def assert_nothing_lost(
                 "SELECT state, current_stage FROM disagreements WHERE workflow_id = :w",
                 w=wid,
             )
-            assert (state, stage) == ("open", "senior_managers"), wid
+            assert (state, stage) == ("open", armed.stage_ids[2]), wid
 
     await eventually(check, timeout)
     if duplicates is not None:

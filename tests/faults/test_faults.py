@@ -143,7 +143,7 @@ async def worker_killed_and_restarted(stack: Stack) -> None:
         assert second.ready_at is not None
         await assert_nothing_lost(armed, stack.db, sink)
         log.info("kill: all there %.1f", time.time() - t0)
-        late = [await escalation_lateness(stack.db, w, armed.due) for w in armed.wids]
+        late = [await escalation_lateness(stack.db, armed, w) for w in armed.wids]
         log.info(lateness_report("worker killed", late))
         allowed = second.ready_at - armed.due.timestamp() + STICKY_HANDOFF + LIVE_SLACK
         assert 0 <= min(late) and max(late) <= allowed, (late, allowed)
@@ -167,7 +167,7 @@ async def two_workers_one_killed(stack: Stack) -> None:
         a.kill()
         await _until(armed.due.timestamp())
         await assert_nothing_lost(armed, stack.db, sink)
-        late = [await escalation_lateness(stack.db, w, armed.due) for w in armed.wids]
+        late = [await escalation_lateness(stack.db, armed, w) for w in armed.wids]
         log.info(lateness_report("two workers, one killed", late))
         assert 0 <= min(late) and max(late) <= STICKY_HANDOFF + LIVE_SLACK, late
         b.stop()
@@ -192,7 +192,7 @@ async def _smtp_down_then_back(stack: Stack, queue: str, port: int, down: SmtpSi
     await _until(armed.due.timestamp())
     await wait_recorded(stack.db, armed.wids, upto=9, timeout=LIVE_SLACK)
     await assert_on_stage(armed)
-    late = [await escalation_lateness(stack.db, wid, armed.due) for wid in armed.wids]
+    late = [await escalation_lateness(stack.db, armed, wid) for wid in armed.wids]
     log.info(lateness_report("smtp down", late))
     assert 0 <= min(late) and max(late) <= LIVE_SLACK, late
     assert down.received == []
@@ -219,7 +219,7 @@ async def smtp_answers_5xx(stack: Stack) -> None:
             armed = await open_and_arm(await stack.client(queue), 2, due_in=5)
             await _until(armed.due.timestamp())
             await assert_nothing_lost(armed, stack.db, sink, mail_status="failed")
-            late = [await escalation_lateness(stack.db, wid, armed.due) for wid in armed.wids]
+            late = [await escalation_lateness(stack.db, armed, wid) for wid in armed.wids]
             log.info(lateness_report("smtp 5xx", late))
             assert 0 <= min(late) and max(late) <= LIVE_SLACK, late
 
@@ -260,7 +260,7 @@ async def database_cut_then_restored(stack: Stack) -> None:
             await assert_nothing_lost(
                 armed, stack.db, sink, timeout=40, duplicates=stack.duplicate_emails
             )
-            late = [await escalation_lateness(stack.db, wid, armed.due) for wid in armed.wids]
+            late = [await escalation_lateness(stack.db, armed, wid) for wid in armed.wids]
             log.info(lateness_report("database cut", late))
             assert 0 <= min(late) and max(late) <= LIVE_SLACK, late
     finally:
@@ -288,7 +288,7 @@ async def dev_server_restarted(stack: Stack) -> None:
             armed.client = await stack.client(queue, servers[-1])
             await _until(armed.due.timestamp())
             await assert_nothing_lost(armed, stack.db, sink)
-            late = [await escalation_lateness(stack.db, wid, armed.due) for wid in armed.wids]
+            late = [await escalation_lateness(stack.db, armed, wid) for wid in armed.wids]
             log.info(lateness_report("dev server restarted", late))
             allowed = max(0.0, back_at - armed.due.timestamp()) + STICKY_HANDOFF + LIVE_SLACK
             assert 0 <= min(late) and max(late) <= allowed, (late, allowed)
