@@ -18,10 +18,15 @@ from importlib import resources
 from string import Template
 from zoneinfo import ZoneInfo
 
+from activities.email_links import PersonalLink
 from models.common import Person
 from models.notifications import Notification
 
 DEADLINE_STYLE = "padding: 0.5em 0.8em; background: #fff4d6; border-left: 4px solid #d4a000;"
+BUTTON_STYLE = (
+    "display: inline-block; padding: 0.5em 1em; background: #1d4f91; color: #ffffff;"
+    " text-decoration: none; border-radius: 3px;"
+)
 
 
 @cache
@@ -35,6 +40,11 @@ def message_id(key: str, mail_from: str) -> str:
     """A stable Message-ID per notification, so a duplicate delivery is recognisable."""
     domain = mail_from.rsplit("@", 1)[-1] or "escalation.invalid"
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
+
+
+def recipient_key(key: str, email: str) -> str:
+    """The key of ``email``'s own copy of notification ``key`` (its Message-ID seed)."""
+    return f"{key}/to/{email.lower()}"
 
 
 def deadline_text(due: datetime, zone: str) -> str:
@@ -53,7 +63,12 @@ def _addresses(people: list[Person]) -> str:
 
 
 def _headers(
-    msg: EmailMessage, n: Notification, to: list[Person], cc: list[Person], mail_from: str
+    msg: EmailMessage,
+    n: Notification,
+    to: list[Person],
+    cc: list[Person],
+    mail_from: str,
+    link: PersonalLink | None,
 ) -> None:
     msg["Subject"] = subject(n.case_reference, n.headline)
     msg["From"] = mail_from
@@ -61,7 +76,8 @@ def _headers(
         msg["To"] = _addresses(to)
     if cc:
         msg["Cc"] = _addresses(cc)
-    msg["Message-ID"] = message_id(n.key, mail_from)
+    seed = n.key if link is None else recipient_key(n.key, link.person.email)
+    msg["Message-ID"] = message_id(seed, mail_from)
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Escalation-Case"] = n.case_reference
     msg["X-Escalation-Key"] = n.key
@@ -73,6 +89,7 @@ def render(
     mail_from: str,
     to: list[Person] | None = None,
     cc: list[Person] | None = None,
+    link: PersonalLink | None = None,
 ) -> EmailMessage:
     """Build the message for one notification.
 
@@ -81,11 +98,14 @@ def render(
         mail_from: The sender address (also the Message-ID's domain).
         to: The recipients, when the directory filled roles ``n`` left open (default ``n.to``).
         cc: Likewise for the copy list (default ``n.cc``).
+        link: The one acting person's own decision link: the message is that person's
+            copy (sent to them alone) and its Message-ID is derived from the key and
+            their address, so each copy is stable and distinct.
     """
     to = n.to if to is None else to
     cc = n.cc if cc is None else cc
     msg = EmailMessage()
-    _headers(msg, n, to, cc, mail_from)
+    _headers(msg, n, to, cc, mail_from, link)
     deadline = deadline_text(n.due_at, n.timezone) if n.due_at is not None else None
     footer = f"{n.procedure_title} — {n.partnership}. Case reference {n.case_reference}."
     values = {
@@ -99,6 +119,9 @@ def render(
         values,
         body="".join(f"{line}\n\n" for line in n.lines),
         deadline=f"Deadline: {deadline}.\n" if deadline else "",
+        action=(
+            ("\n" if deadline else "") + f"{link.text}\n{link.url}\n" if link is not None else ""
+        ),
     )
     msg.set_content(plain)
     esc = {k: html.escape(v) for k, v in values.items()}
@@ -109,6 +132,12 @@ def render(
         deadline=(
             f'<p style="{DEADLINE_STYLE}"><strong>Deadline: {html.escape(deadline)}</strong></p>'
             if deadline
+            else ""
+        ),
+        action=(
+            f'<p>{html.escape(link.text)}</p>\n<p><a href="{html.escape(link.url)}"'
+            f' style="{BUTTON_STYLE}">Open the decision page</a></p>'
+            if link is not None
             else ""
         ),
     )

@@ -17,13 +17,14 @@ from typing import Any
 import aiosmtplib
 from temporalio import activity
 
+from activities.email_links import DecisionLinks
 from records.schema import utcnow
 from settings import Settings
 
 
 @dataclass(frozen=True)
 class SmtpConfig:
-    """How to reach the mail relay."""
+    """How to reach the mail relay, and what every message is sent from and links to."""
 
     host: str = "localhost"
     port: int = 8025
@@ -35,6 +36,8 @@ class SmtpConfig:
     mail_from: str = "escalations@localhost"
     ca_file: str | None = None
     """Extra CA bundle to trust for TLS (a relay with a private certificate)."""
+    links: DecisionLinks | None = None
+    """The decision page emails link to; None (no ``ESCALATION_LINK_SECRET``): no links."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SmtpConfig:
@@ -49,6 +52,7 @@ class SmtpConfig:
             timeout=settings.smtp_timeout_seconds,
             mail_from=settings.mail_from,
             ca_file=settings.smtp_ca_file,
+            links=DecisionLinks.from_settings(settings),
         )
 
 

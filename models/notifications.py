@@ -40,6 +40,14 @@ class Notification(BaseModel):
     procedure_title: str
     partnership: str
     stage_title: str | None = None
+    stage_id: str | None = Field(
+        default=None,
+        description=(
+            "The stage whose decision (or written confirmation) this email asks for; with it, "
+            "and a configured decision page, each 'to' person gets their own signed link. "
+            "None: no link."
+        ),
+    )
     headline: str = Field(description="Short subject text after the case reference.")
     lines: list[str] = Field(default_factory=list, description="Body paragraphs, in order.")
     due_at: AwareDatetime | None = None
@@ -78,3 +86,10 @@ class NotificationResult(BaseModel):
     status: Literal["sent", "already_sent", "no_recipients"]
     message_id: str | None = None
     recipients: list[str] = Field(default_factory=list)
+
+
+class Undelivered(BaseModel):
+    """An email Temporal gave up on without the activity saying so (its time ran out)."""
+
+    notification: Notification
+    reason: str = Field(description="What the workflow saw, e.g. the activity's timeout.")

@@ -227,7 +227,12 @@ async def smtp_answers_5xx(stack: Stack) -> None:
                 for wid in armed.wids:
                     status = await armed.client.status(wid)
                     failures = status.notification_failures
-                    assert len(failures) == 4 and all("554" in f for f in failures), failures
+                    # One failure per email the outbox lists: the case's four, plus a
+                    # 'halfway' reminder when the shortened stage falls in business hours.
+                    keys = await _mail_keys(stack.db, wid)
+                    assert len(keys) >= 4, keys
+                    assert sorted(f.split("(", 1)[1].split(")", 1)[0] for f in failures) == keys
+                    assert all("554" in f for f in failures), failures
                     errors = await _mail_errors(stack.db, wid)
                     assert errors and all("554" in e for e in errors), errors
 
@@ -258,7 +263,14 @@ async def database_cut_then_restored(stack: Stack) -> None:
             assert time.time() - cut_at > 3
             await proxy.restore()
             await assert_nothing_lost(
-                armed, stack.db, sink, timeout=40, duplicates=stack.duplicate_emails
+                # Rows written during the cut land at the activities' next retry, which
+                # backs off (the mail policy: 5 s doubling, so up to 40 s after a 10 s cut,
+                # more on a loaded machine); polled, so a quick catch-up ends it at once.
+                armed,
+                stack.db,
+                sink,
+                timeout=120,
+                duplicates=stack.duplicate_emails,
             )
             late = [await escalation_lateness(stack.db, armed, wid) for wid in armed.wids]
             log.info(lateness_report("database cut", late))
@@ -341,6 +353,14 @@ async def _mail_statuses(db: async_sessionmaker[AsyncSession], wids: list[str]) 
     return [status for wid, status in found if wid in wids]
 
 
+async def _mail_keys(db: async_sessionmaker[AsyncSession], wid: str) -> list[str]:
+    """The outbox keys of a case's own emails (not the reports of their refusal)."""
+    from tests.faults.cases import rows
+
+    found = await rows(db, "SELECT key FROM notifications WHERE workflow_id = :w", w=wid)
+    return sorted(k for (k,) in found if not k.endswith("/delivery-failed"))
+
+
 async def _mail_errors(db: async_sessionmaker[AsyncSession], wid: str) -> list[str]:
     from tests.faults.cases import rows
 
@@ -410,16 +430,9 @@ async def test_database_cut_then_restored(campaign) -> None:
     await campaign.outcome("database_cut_then_restored")
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "known: an email sent while the database is cut can be sent twice. The email activity "
-        "marks the outbox row 'sent' after the SMTP transaction; when that write fails the "
-        "activity fails, Temporal retries it, the row still says 'pending', and the message "
-        "goes out again (same Message-ID). Whether it happens depends on where the cut falls."
-    ),
-)
 async def test_database_cut_sends_each_email_once(campaign) -> None:
+    """An email whose 'sent' could not be written is not sent again by the retry that
+    records it: the delivery is in the activity's heartbeat details (activities/email_ledger.py)."""
     await campaign.outcome("database_cut_then_restored")
     assert campaign.stack.duplicate_emails == Counter()
 

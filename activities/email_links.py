@@ -1,0 +1,102 @@
+"""Which emails carry a decision link, and the link each acting person gets.
+
+A link is signed for one person, one case, one stage and one action
+(``web/links.py``), so it must reach that person only: the email activity sends
+each acting recipient (the notification's ``to``) a message of their own with
+their own link, and everybody else (``cc``) a copy without one. An email gets
+links only when the decision page is configured (a link secret), the
+notification names the stage the decision is asked for (``stage_id``), and its
+kind asks for a decision the page can record (resolved/unresolved, or the
+written confirmation). An adjourned conference waits for ``conference_reconvened``,
+which the page cannot record, so those emails carry no link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from models.common import Person
+from models.notifications import Notification, NotificationKind
+from settings import Settings
+from web.links import Action, decision_link, default_expiry
+
+ACTION_BY_KIND: dict[NotificationKind, Action] = {
+    "stage_entered": "decide",
+    "reminder": "decide",
+    "overdue": "decide",
+    "deadline_changed": "decide",
+    "immediate_risk": "decide",
+    "resolved": "confirm",
+    "confirmation_due": "confirm",
+    "confirmation_late": "confirm",
+}
+"""The decision each kind of email asks its ``to`` people for; other kinds carry no link."""
+
+WHAT = {
+    "decide": (
+        "record the decision (resolved, with the agreed outcome, or unresolved, with the reason)"
+    ),
+    "confirm": "record the written confirmation of the agreed outcome",
+}
+
+
+@dataclass(frozen=True)
+class DecisionLinks:
+    """Where the decision page is and the secret its links are signed with."""
+
+    secret: str = field(repr=False)
+    base_url: str = "http://localhost:8088"
+    valid_days: int = 14
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DecisionLinks | None:
+        """The page's settings, or None when no ``ESCALATION_LINK_SECRET`` is configured."""
+        secret = settings.link_secret.get_secret_value() if settings.link_secret else ""
+        if not secret:
+            return None
+        return cls(secret, settings.web_base_url, settings.link_valid_days)
+
+
+@dataclass(frozen=True)
+class PersonalLink:
+    """One acting person's link, as the email shows it."""
+
+    person: Person
+    action: Action
+    url: str
+
+    @property
+    def text(self) -> str:
+        """The sentence that introduces the link (same in the text and HTML parts)."""
+        return (
+            f"{self.person.name}: use this link to {WHAT[self.action]}. It works only for you"
+            f" ({self.person.email}), for this case and this stage; please do not forward it."
+        )
+
+
+def action_for(n: Notification, links: DecisionLinks | None) -> Action | None:
+    """The action ``n`` asks its ``to`` people for, or None when it carries no links."""
+    if links is None or n.stage_id is None:
+        return None
+    return ACTION_BY_KIND.get(n.kind)
+
+
+def personal_link(
+    n: Notification, person: Person, action: Action, links: DecisionLinks, now: datetime
+) -> PersonalLink:
+    """``person``'s own link for ``n``; it expires ``valid_days`` after the deadline (or now)."""
+    assert n.stage_id is not None
+    expires = default_expiry(n.due_at or now, links.valid_days)
+    if expires <= now:  # a late reminder of a long-passed deadline still gets a usable link
+        expires = now + timedelta(days=links.valid_days)
+    url = decision_link(
+        links.base_url,
+        links.secret,
+        workflow_id=n.workflow_id,
+        stage=n.stage_id,
+        email=person.email,
+        action=action,
+        expires_at=expires,
+    )
+    return PersonalLink(person, action, url)

@@ -1,0 +1,145 @@
+"""Decision links in emails, through the real SMTP sink: each acting person gets their own.
+
+A link works only for the person, case and stage it names, so the activity sends
+each ``to`` person a message of their own carrying their link, and the copied
+people a message without one. These tests read what the sink received (who it
+went to, what the text and HTML parts say) and check every link with the
+decision page's own verification.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+from temporalio.testing import ActivityEnvironment
+
+from activities.email import EmailActivities
+from activities.email_links import DecisionLinks
+from models.common import Person
+from settings import Settings
+from starter.smtp_sink import ReceivedMail
+from tests.activities.support import BM, new_case, notification, rows, smtp_for
+from web.links import LinkClaims, verify
+
+SECRET = "test-link-secret-0123456789"
+LINKS = DecisionLinks(SECRET, "https://decide.lscb.example/", 14)
+SW = Person(role="receiving.practitioner", name="B. Social Worker", email="sw@csc.example")
+DSL = Person(role="raising.practitioner", name="A. Teacher", email="DSL@school.example")
+DUE = datetime.fromisoformat("2026-12-30T17:00:00+00:00")
+NOW = datetime(2026, 12, 22, 9, 0, tzinfo=UTC)
+TOKEN = re.compile(r"https://decide\.lscb\.example/d/([A-Za-z0-9_.-]+)")
+
+
+def _parts(mail: ReceivedMail) -> tuple[str, str]:
+    msg = mail.message
+    return (
+        msg.get_body(preferencelist=("plain",)).get_content(),
+        msg.get_body(preferencelist=("html",)).get_content(),
+    )
+
+
+def _claims(mail: ReceivedMail) -> list[LinkClaims]:
+    """Every link in the message (text and HTML parts), verified as the page verifies it."""
+    plain, rich = _parts(mail)
+    tokens = TOKEN.findall(plain)
+    assert sorted(TOKEN.findall(rich)) == sorted(tokens)  # the same link in both parts
+    return [verify(t, SECRET, NOW) for t in tokens]
+
+
+def _json(value: object) -> object:
+    """A JSON column as read by a raw query (text on SQLite, decoded on PostgreSQL)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _to(received: list[ReceivedMail], address: str) -> ReceivedMail:
+    [mail] = [m for m in received if m.rcpt_tos == [address]]
+    return mail
+
+
+async def test_each_acting_person_gets_their_own_link_and_nobody_elses(any_db, mail) -> None:
+    wid, case = new_case()
+    acts = EmailActivities(any_db, smtp_for(mail, links=LINKS))
+    n = notification(wid, case, stage_id="stage-2", to=[SW, DSL], cc=[BM])
+    result = await ActivityEnvironment().run(acts.send_notification, n)
+    assert result.status == "sent"
+    assert sorted(result.recipients) == sorted([SW.email, DSL.email, BM.email])
+    # One message per acting person, sent to them alone, and one copy for the copied.
+    assert sorted(tuple(m.rcpt_tos) for m in mail.received) == sorted(
+        [(SW.email,), (DSL.email,), (BM.email,)]
+    )
+    for person in (SW, DSL):
+        own = _to(mail.received, person.email)
+        [claims] = _claims(own)
+        assert (claims.workflow_id, claims.stage, claims.email, claims.action) == (
+            wid,
+            "stage-2",
+            person.email.lower(),
+            "decide",
+        )
+        assert claims.expires_at == DUE + timedelta(days=14)
+        plain, rich = _parts(own)
+        assert f"{person.name}: use this link to record the decision" in plain
+        assert f"It works only for you ({person.email})" in plain
+        assert "Open the decision page</a>" in rich
+        # Everybody sees who else was told, as in one group email.
+        assert [a.addr_spec for a in own.message["To"].addresses] == [SW.email, DSL.email]
+        assert [a.addr_spec for a in own.message["Cc"].addresses] == [BM.email]
+    copy = _to(mail.received, BM.email)
+    assert _claims(copy) == []
+    assert "/d/" not in _parts(copy)[0] and "/d/" not in _parts(copy)[1]
+    ids = {str(m.message["Message-ID"]) for m in mail.received}
+    assert len(ids) == 3 and str(copy.message["Message-ID"]) == result.message_id
+    # One outbox row for the notification, as for any email.
+    [(status, to, cc, mid)] = await rows(
+        any_db,
+        "SELECT status, recipients, cc, message_id FROM notifications WHERE key = :k",
+        k=n.key,
+    )
+    assert (status, _json(to), _json(cc), mid) == (
+        "sent",
+        [SW.email, DSL.email],
+        [BM.email],
+        result.message_id,
+    )
+    # A retried activity sends nothing again.
+    again = await ActivityEnvironment().run(acts.send_notification, n)
+    assert again.status == "already_sent" and len(mail.received) == 3
+
+
+async def test_a_resolution_asks_the_confirmer_for_the_written_confirmation(db, mail) -> None:
+    wid, case = new_case()
+    acts = EmailActivities(db, smtp_for(mail, links=LINKS))
+    n = notification(wid, case, kind="resolved", stage_id="stage-1", to=[SW], cc=[DSL])
+    await ActivityEnvironment().run(acts.send_notification, n)
+    [claims] = _claims(_to(mail.received, SW.email))
+    assert (claims.email, claims.stage, claims.action) == (SW.email, "stage-1", "confirm")
+    assert "record the written confirmation" in _parts(_to(mail.received, SW.email))[0]
+    assert _claims(_to(mail.received, DSL.email)) == []
+
+
+async def test_no_link_without_the_page_the_stage_or_a_decision_to_ask_for(db, mail) -> None:
+    wid, case = new_case()
+    cases = [
+        (smtp_for(mail), {"stage_id": "stage-1"}),  # no link secret configured
+        (smtp_for(mail, links=LINKS), {}),  # the workflow named no stage
+        (smtp_for(mail, links=LINKS), {"stage_id": "stage-1", "kind": "conference_adjourned"}),
+        (smtp_for(mail, links=LINKS), {"stage_id": "stage-1", "kind": "closed"}),
+    ]
+    for i, (smtp, extra) in enumerate(cases, start=1):
+        n = notification(wid, case, i, to=[SW, DSL], **extra)
+        await ActivityEnvironment().run(EmailActivities(db, smtp).send_notification, n)
+        [one] = [m for m in mail.received if m.message["X-Escalation-Key"] == n.key]
+        assert sorted(one.rcpt_tos) == sorted([SW.email, DSL.email]), extra
+        assert "/d/" not in _parts(one)[0], extra
+
+
+def test_links_are_configured_from_the_environment(monkeypatch) -> None:
+    assert DecisionLinks.from_settings(Settings()) is None
+    monkeypatch.setenv("ESCALATION_LINK_SECRET", SECRET)
+    monkeypatch.setenv("ESCALATION_WEB_BASE_URL", "https://decide.lscb.example")
+    monkeypatch.setenv("ESCALATION_LINK_VALID_DAYS", "7")
+    links = DecisionLinks.from_settings(Settings())
+    assert links == DecisionLinks(SECRET, "https://decide.lscb.example", 7)
+    assert SECRET not in repr(links)
