@@ -64,3 +64,49 @@ class DeadlinePlan(BaseModel):
     due_at: AwareDatetime
     capped: bool = False
     reminders: list[Reminder] = Field(default_factory=list)
+
+
+PendingDeadline = Literal[
+    "stage", "first_contact", "confirmation", "conference_reports", "alert_stage"
+]
+"""Which of a case's deadlines a calendar change moved."""
+
+
+class CalendarChange(BaseModel):
+    """The working-day calendar changed under running cases: re-project their deadlines.
+
+    Sent as the ``change_calendar`` Update to every running case it may affect (by
+    ``escalation calendar add-closure`` or ``escalation calendar refresh``). The case
+    adds ``closure_days`` to its own calendar, recomputes every deadline that has not
+    yet passed in the calendar activity (which also reads the current bank holiday
+    list, so a refreshed list reaches running cases through an empty
+    ``closure_days``), records old and new deadline with ``reason``, and tells the
+    people concerned. Deadlines already passed are never reopened.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    by: str = Field(min_length=1, description="Who changed the calendar (name or user id).")
+    reason: str = Field(min_length=1, description="Why, as it will appear in the record.")
+    closure_days: list[date] = Field(
+        default_factory=list,
+        max_length=366,
+        description="Days the partnership is now closed, besides bank holidays.",
+    )
+
+
+class RescheduledDeadline(BaseModel):
+    """One pending deadline a calendar change moved."""
+
+    deadline: PendingDeadline
+    stage_id: str | None = None
+    old_due_at: AwareDatetime
+    new_due_at: AwareDatetime
+
+
+class CalendarReceipt(BaseModel):
+    """A case's answer to ``change_calendar``: what moved (empty when nothing did)."""
+
+    workflow_id: str
+    moved: list[RescheduledDeadline] = Field(default_factory=list)
+    message: str

@@ -9,12 +9,13 @@ must be kept in step with the migrations.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -306,3 +307,24 @@ class Contact(Base):
     name: Mapped[str] = mapped_column(String(255))
     email: Mapped[str] = mapped_column(String(254))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CalendarClosure(Base):
+    """A day a partnership is closed besides bank holidays (migration 0004).
+
+    UNIQUE by partnership and day, so announcing the same closure twice stores it
+    once. ``partnership`` is the pack's ``partnership`` text, as the packs spell it:
+    the ``load_pack`` activity adds these days to every new case's calendar.
+    """
+
+    __tablename__ = "calendar_closures"
+    __table_args__ = (
+        UniqueConstraint("partnership", "day", name="uq_calendar_closures_partnership_day"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    partnership: Mapped[str] = mapped_column(String(255))
+    day: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(String(255))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

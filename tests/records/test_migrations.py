@@ -1,6 +1,6 @@
 """Migrations from an empty database to head and back, on SQLite and PostgreSQL.
 
-Proves the hand-written DDL of 0001 and 0003 and ``records.schema`` describe the
+Proves the hand-written DDL of 0001, 0003 and 0004 and ``records.schema`` describe the
 same tables (Alembic's autogenerate comparison finds nothing to change), the
 constraint names, and that head downgrades to empty and upgrades again.
 """
@@ -32,7 +32,9 @@ MINE = {
     "confirmations",
     "learning_items",
     "contacts",
+    "calendar_closures",
 }
+HEAD = "0004"
 NEW_IN_0003 = {"decisions", "confirmations", "learning_items", "contacts"}
 
 
@@ -85,6 +87,9 @@ def _inspect(connection: Connection) -> dict[str, Any]:
             for t in NEW_IN_0003 & tables
         },
         "fks": {t: [fk["name"] for fk in insp.get_foreign_keys(t)] for t in NEW_IN_0003 & tables},
+        "closures": sorted(u["name"] for u in insp.get_unique_constraints("calendar_closures"))
+        if "calendar_closures" in tables
+        else [],
     }
 
 
@@ -115,7 +120,7 @@ async def _downgrade(url: str, revision: str) -> None:
 async def test_head_from_empty_matches_schema_down_and_up_again(empty_url: str) -> None:
     assert await current_revision(empty_url) is None
     await upgrade(empty_url)
-    assert await current_revision(empty_url) == "0003"
+    assert await current_revision(empty_url) == HEAD
     state = await _state(empty_url)
     assert MINE <= state["tables"]
     assert state["diffs"] == []
@@ -129,7 +134,11 @@ async def test_head_from_empty_matches_schema_down_and_up_again(empty_url: str) 
         t: [f"fk_{t}_workflow_id_disagreements"]
         for t in ("decisions", "confirmations", "learning_items")
     } | {"contacts": []}
+    assert state["closures"] == ["uq_calendar_closures_partnership_day"]
 
+    await _downgrade(empty_url, "0003")
+    assert await current_revision(empty_url) == "0003"
+    assert "calendar_closures" not in (await _state(empty_url))["tables"]
     await _downgrade(empty_url, "0002")
     assert await current_revision(empty_url) == "0002"
     assert not NEW_IN_0003 & (await _state(empty_url))["tables"]
@@ -138,5 +147,5 @@ async def test_head_from_empty_matches_schema_down_and_up_again(empty_url: str) 
     assert not MINE & (await _state(empty_url))["tables"]
 
     await upgrade(empty_url)
-    assert await current_revision(empty_url) == "0003"
+    assert await current_revision(empty_url) == HEAD
     assert (await _state(empty_url))["diffs"] == []

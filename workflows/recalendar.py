@@ -1,0 +1,171 @@
+"""A calendar change under a running case: re-project its pending deadlines.
+
+The ``change_calendar`` update queues a ``CalendarChange``; applied between decisions,
+it adds the closure days to the case's calendar, recomputes every deadline that has
+not passed in the calendar activity (so a refreshed bank-holiday list reaches
+running cases too), records old and new with the reason, and tells who must act.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from models.calendar import (
+        CalendarChange,
+        CalendarReceipt,
+        DeadlinePlan,
+        PendingDeadline,
+        RescheduledDeadline,
+    )
+    from workflows.calendar_change import change_data, deadline_changes, moved_data
+    from workflows.case import CalendarInbound, CaseCore
+    from workflows.text import (
+        local_date,
+        local_text,
+    )
+
+
+class CalendarSteps(CaseCore):
+    """Re-projection of a running case's deadlines onto a changed calendar."""
+
+    async def _recalendar(self, inbound: CalendarInbound) -> None:
+        """Re-project every pending deadline onto the changed calendar.
+
+        Each deadline is recomputed from its own start in the calendar activity (which
+        also reads the current bank-holiday list), so the answer is in the history.
+        Deadlines already passed, an overdue last stage and a late confirmation stay
+        as they are: a calendar change never reopens them.
+        """
+        c, now = inbound.change, workflow.now()
+        if self._state == "closed":
+            error = "the case is closed; its deadlines are final"
+            self._reject("change_calendar", c.model_dump_json(), error)
+            inbound.reply.set_exception(ApplicationError(error, type="DecisionRefused"))
+            return
+        self._closures = sorted({*self._closures, *c.closure_days})
+        moved: list[RescheduledDeadline] = []
+        stage, plan = self._current, self._plan
+        if self._state == "open" and stage is not None and plan is not None:
+            if plan.due_at > now and not self._overdue_sent:
+                new = await self._plan_from(
+                    plan.start, plan.working_days, reminders=True, not_after=self._not_after
+                )
+                if new.due_at != plan.due_at:
+                    moved.append(self._move_stage(new, now))
+            entry = self._stages[-1]
+            first_contact = entry.first_contact_due_at
+            if first_contact is not None and first_contact > now:
+                days = min(stage.first_contact_working_days or 0, entry.timescale_working_days)
+                fc = (await self._plan_from(entry.entered_at, days)).due_at
+                if fc != first_contact:
+                    entry.first_contact_due_at = fc
+                    moved.append(self._moved("first_contact", stage.id, first_contact, fc))
+        if self._state == "resolved" and self._confirmation is not None:
+            old = self._confirmation
+            if old.due_at > now and not self._confirmation_late:
+                new = await self._plan_from(old.start, old.working_days)
+                if new.due_at != old.due_at:
+                    self._confirmation = new
+                    moved.append(
+                        self._moved("confirmation", self._stage_id(), old.due_at, new.due_at)
+                    )
+        reports = self._reports
+        if reports is not None and self._state == "open" and reports.due_at > now:
+            new = await self._plan_from(
+                reports.start, reports.working_days, reminders=True, direction="before"
+            )
+            if new.due_at != reports.due_at:
+                self._reports = new
+                if self._reports_reminder is not None:
+                    self._reports_reminder = next((r.at for r in new.reminders if r.at > now), None)
+                moved.append(
+                    self._moved("conference_reports", self._stage_id(), reports.due_at, new.due_at)
+                )
+        self._record_calendar_change(c, moved, now)
+        inbound.reply.set_result(
+            CalendarReceipt(
+                workflow_id=workflow.info().workflow_id,
+                moved=moved,
+                message=(
+                    f"{len(moved)} deadline(s) moved" if moved else "no pending deadline moved"
+                ),
+            )
+        )
+
+    def _move_stage(self, new: DeadlinePlan, now: datetime) -> RescheduledDeadline:
+        """Put the stage on its re-projected plan; reminders already sent are not repeated."""
+        stage, old = self._current, self._plan
+        assert stage is not None and old is not None
+        pending = {r.kind for r in self._reminders}
+        self._plan = new
+        self._reminders = [r for r in new.reminders if r.at > now and r.kind in pending]
+        if self._adjourned:
+            self._reconvene_due = new.due_at
+        self._stages[-1].due_at = new.due_at
+        return self._moved("stage", stage.id, old.due_at, new.due_at)
+
+    def _moved(
+        self, deadline: PendingDeadline, stage_id: str | None, old: datetime, new: datetime
+    ) -> RescheduledDeadline:
+        return RescheduledDeadline(
+            deadline=deadline, stage_id=stage_id, old_due_at=old, new_due_at=new
+        )
+
+    def _record_calendar_change(
+        self, c: CalendarChange, moved: list[RescheduledDeadline], now: datetime
+    ) -> None:
+        """Keep the change and each moved deadline in the record; tell who must act."""
+        self._record(
+            "calendar_changed",
+            stage_id=self._stage_id(),
+            actor=c.by,
+            text=c.reason,
+            data=change_data(c, moved),
+        )
+        self._changes.extend(deadline_changes(c, moved, now))
+        for m in moved:
+            self._record(
+                "deadline_changed",
+                stage_id=m.stage_id,
+                actor=c.by,
+                text=c.reason,
+                due_at=m.new_due_at,
+                data=moved_data(m),
+            )
+        if not moved or self._current is None:
+            return
+        stage = self._current
+        labels = {
+            "stage": f"{stage.title}",
+            "first_contact": "First contact with the raising professional",
+            "confirmation": "Written confirmation of the agreed outcome",
+            "conference_reports": "Reports for the child protection conference",
+            "alert_stage": stage.title,
+        }
+        closed = ", ".join(local_date(d) for d in c.closure_days)
+        lines = [
+            f"The working-day calendar for case {self._req.case_reference} has changed: {c.reason}"
+            + (f" (now closed: {closed})." if closed else "."),
+            *(
+                f"{labels[m.deadline]}: was {local_text(m.old_due_at)}, "
+                f"now {local_text(m.new_due_at)}."
+                for m in moved
+            ),
+            f"Changed by {c.by}.",
+        ]
+        confirming = self._state == "resolved"
+        spec = self._ladder_().stages[self._stages[-1].index] if confirming else stage
+        to = [spec.confirmer or spec.holders[-1]] if confirming else stage.holders
+        earliest = min(m.new_due_at for m in moved)
+        self._notify(
+            "deadline_changed",
+            f"Deadline moved to {local_text(earliest)}: the calendar changed",
+            to,
+            self._raising_side(spec) if confirming else stage.copied,
+            lines,
+            due_at=earliest,
+        )
