@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from models.common import CaseReference, Identifier, NonEmptyText, Person
-from models.status import RejectedInput
+from models.status import DeadlineChange, RejectedInput
 
 AlertSuffix = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
 
@@ -173,6 +173,10 @@ class PracticeAlertStatus(BaseModel):
     finalised_by: str | None = None
     rejected_inputs: list[RejectedInput] = Field(default_factory=list)
     notification_failures: list[str] = Field(default_factory=list)
+    deadline_changes: list[DeadlineChange] = Field(
+        default_factory=list,
+        description="Every stage deadline a calendar change moved: old, new, by whom and why.",
+    )
 
 
 AlertStepKind = Literal[
@@ -185,6 +189,8 @@ AlertStepKind = Literal[
     "not_satisfied",
     "finalised",
     "rejected_input",
+    "calendar_changed",
+    "deadline_changed",
 ]
 
 

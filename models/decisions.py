@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from models.common import Identifier, NonEmptyText
 
@@ -63,7 +63,7 @@ class ShortenTimescale(Decision):
     """
 
     reason: NonEmptyText
-    working_days: int | None = Field(default=None, ge=0, le=60)
+    working_days: StrictInt | None = Field(default=None, ge=0, le=60)
     due_at: AwareDatetime | None = None
 
     @model_validator(mode="after")

@@ -31,6 +31,7 @@ StepKind = Literal[
     "conference_reconvened",
     "learning_item",
     "conference_reports_due",
+    "calendar_changed",
 ]
 
 

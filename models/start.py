@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
 
 from models.common import CaseReference, Identifier, NonEmptyText, Person
 
@@ -56,8 +64,9 @@ class StartDisagreement(BaseModel):
     risk_to_child: NonEmptyText
     aim: NonEmptyText = Field(description="What the raising professional aims to achieve.")
     people: list[Person] = Field(min_length=1)
-    immediate_risk: bool = False
-    child_timescale_working_days: int | None = Field(
+    # Strict: a case system's "5", true or "yes" is a bug to report, not a value to guess.
+    immediate_risk: StrictBool = False
+    child_timescale_working_days: StrictInt | None = Field(
         default=None,
         ge=0,
         le=60,

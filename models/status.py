@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from models.calendar import PendingDeadline
 from models.start import ConferenceInfo
 
 CaseState = Literal["open", "resolved", "closed"]
@@ -59,10 +60,12 @@ class RejectedInput(BaseModel):
 
 
 class DeadlineChange(BaseModel):
-    """A deadline brought forward, with the old and new values and why."""
+    """A deadline moved (brought forward, or re-projected onto a changed calendar),
+    with the old and new values, who and why."""
 
     at: AwareDatetime
     stage_id: str
+    deadline: PendingDeadline = "stage"
     old_due_at: AwareDatetime
     new_due_at: AwareDatetime
     by: str

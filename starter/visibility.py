@@ -25,7 +25,10 @@ from temporalio.service import RPCError, RPCStatusCode
 from packs import PackError, UnknownProcedure, load_pack
 from workflows import search_attributes as sa
 
-WORKFLOW_TYPE = "Disagreement"
+WORKFLOW_TYPES = ("Disagreement", "PracticeAlert")
+"""The case workflows an admin lists: disagreements and practice alerts share the attributes."""
+FINISHED_STATES = ("closed", "finalised")
+"""``EscalationState`` values of a case nobody is working on any more."""
 DEFAULT_TIMEZONE = "Europe/London"
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -115,9 +118,13 @@ def check_identifier(field: str, value: str | None) -> str | None:
     return None
 
 
+def _types() -> str:
+    return "WorkflowType IN (" + ", ".join(f"'{t}'" for t in WORKFLOW_TYPES) + ")"
+
+
 def list_query(extra: str | None = None) -> str:
-    """Every disagreement, narrowed by an admin's own visibility query."""
-    base = f"WorkflowType = '{WORKFLOW_TYPE}'"
+    """Every disagreement and practice alert, narrowed by an admin's own visibility query."""
+    base = _types()
     return f"{base} AND ({extra})" if extra else base
 
 
@@ -125,9 +132,9 @@ def overdue_query(now: datetime, procedure: str | None = None, stage: str | None
     """Running cases whose pending deadline has passed (or that recorded being overdue)."""
     moment = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     parts = [
-        f"WorkflowType = '{WORKFLOW_TYPE}'",
+        _types(),
         "ExecutionStatus = 'Running'",
-        f"{sa.STATE.name} != 'closed'",
+        *(f"{sa.STATE.name} != '{state}'" for state in FINISHED_STATES),
         f"({sa.OVERDUE.name} = true OR {sa.NEXT_DEADLINE.name} < '{moment}')",
     ]
     if procedure:
@@ -195,7 +202,7 @@ def _timezone(procedure: str | None) -> str:
 def format_row(row: CaseRow) -> str:
     """One terminal line: id, procedure, stage, state, deadline in local time, flags."""
     due = "-"
-    if row.next_deadline is not None and row.state != "closed":
+    if row.next_deadline is not None and row.state not in FINISHED_STATES:
         due = "due " + sa.local_deadline(row.next_deadline, _timezone(row.procedure))
     flags = [
         f for f, on in (("OVERDUE", row.overdue), ("IMMEDIATE-RISK", row.immediate_risk)) if on

@@ -19,8 +19,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from records.db import make_sessionmaker, upgrade
-from starter.binaries import test_server_path
 from starter.smtp_sink import SmtpSink
+from starter.testing import start_time_skipping
 
 PG_ADMIN_DSN = os.environ.get("ESCALATION_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -28,10 +28,7 @@ PG_ADMIN_DSN = os.environ.get("ESCALATION_TEST_PG_DSN", "postgresql://postgres@1
 @pytest.fixture
 async def env() -> AsyncIterator[WorkflowEnvironment]:
     """A fresh time-skipping server per test: each test owns its clock."""
-    environment = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
-        test_server_existing_path=str(test_server_path()),
-    )
+    environment = await start_time_skipping(pydantic_data_converter)
     try:
         yield environment
     finally:

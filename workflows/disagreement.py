@@ -14,23 +14,31 @@ dissenting minority up the pack's dissent ladder (the case switches ladders), or
 up; silence past its deadline is recorded as a breach. When the start names a
 conference, its reports deadline is tracked beside the ladder; a resolution at a
 stage with ``learning_notify`` becomes a learning item.
+
+This module holds the timeline (run, waiting, deadlines firing), the decisions and
+the handlers. The shared state and stage steps are in ``workflows.case``, the
+conference loop in ``workflows.conference``, the calendar change in
+``workflows.recalendar``, and every ``workflow.patched`` id in ``workflows.patches``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TypeVar
 
 from temporalio import workflow
 from temporalio.common import RawValue
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from pydantic import ValidationError
+    from pydantic import BaseModel, ValidationError
 
-    from models.calendar import DeadlinePlan, DeadlineRequest, Reminder
+    from models.calendar import (
+        CalendarChange,
+        CalendarReceipt,
+        DeadlinePlan,
+    )
     from models.decisions import (
         ConferenceReconvened,
         Confirmed,
@@ -41,39 +49,34 @@ with workflow.unsafe.imports_passed_through():
         ShortenTimescale,
         Unresolved,
     )
-    from models.notifications import Notification, NotificationKind
-    from models.pack import LadderSpec, PolicyPack, StageSpec
-    from models.records import DisagreementRecord, StepKind, StepRecord
     from models.start import StartDisagreement
     from models.status import (
-        CaseState,
         DeadlineChange,
         DisagreementStatus,
-        LearningItem,
-        RejectedInput,
-        StageOutcome,
-        StageStatus,
     )
     from workflows import steps
+    from workflows.case import CalendarInbound, Inbound
+    from workflows.conference import ConferenceSteps
     from workflows.ladder import (
         DecisionKind,
         Position,
         check_decision,
         check_reconvened,
-        dissent_ladder,
         immediate_risk_target,
-        is_adjournment,
         next_stage,
         raised_at_error,
         stage_working_days,
         validate_start,
     )
+    from workflows.patches import (
+        PATCH_DRAIN,
+        PATCH_REPORTS,
+        PATCH_SEARCH_ATTRIBUTES,
+    )
+    from workflows.recalendar import CalendarSteps
+    from workflows.search_attributes import attribute_updates, current_details
     from workflows.text import (
-        interim_position,
         local_text,
-        reports_lines,
-        stage_number,
-        truncate,
     )
 
 DECISION_MODELS: dict[DecisionKind, type[Decision]] = {
@@ -85,62 +88,14 @@ DECISION_MODELS: dict[DecisionKind, type[Decision]] = {
     "conference_reconvened": ConferenceReconvened,
 }
 
-# workflow.patched ids: code paths a case started on older code must not take on replay.
-PATCH_ADJOURNMENT = "conference-adjournment-loop"
-PATCH_REPORTS = "conference-report-deadlines"
-PATCH_LEARNING = "learning-items"
-
-
-@dataclass
-class _Inbound:
-    """A decision waiting to be applied; ``reply`` is set for updates."""
-
-    kind: DecisionKind
-    decision: Decision
-    reply: asyncio.Future[DecisionReceipt] | None = None
-
 
 @workflow.defn(name="Disagreement")
-class DisagreementWorkflow:
+class DisagreementWorkflow(ConferenceSteps, CalendarSteps):
     """A disagreement climbing its procedure's ladder until resolved and confirmed."""
 
     @workflow.init
     def __init__(self, req: StartDisagreement) -> None:
-        self._req = req
-        self._pack: PolicyPack | None = None
-        self._ladder: LadderSpec | None = None
-        self._state: CaseState = "open"
-        self._stages: list[StageStatus] = []
-        self._current: StageSpec | None = None
-        self._plan: DeadlinePlan | None = None
-        self._reminders: list[Reminder] = []
-        self._overdue_sent = False
-        self._child_cap = req.child_timescale_working_days
-        self._immediate_risk = req.immediate_risk
-        self._raised_at: datetime | None = None
-        self._raise_due_at: datetime | None = None
-        self._raised_late = False
-        self._outcome: Resolved | None = None
-        self._resolved_at: datetime | None = None
-        self._confirmation: DeadlinePlan | None = None
-        self._confirmation_late = False
-        self._confirmed_at: datetime | None = None
-        self._inbox: list[_Inbound] = []
-        self._rejected: list[RejectedInput] = []
-        self._changes: list[DeadlineChange] = []
-        self._failures: list[str] = []
-        self._records: list[DisagreementRecord | StepRecord] = []
-        self._recording = True
-        self._sends: list[asyncio.Task[None]] = []
-        self._seq = 0
-        self._adjourned = False
-        self._interim: str | None = None
-        self._reconvene_due: datetime | None = None
-        self._breached = False
-        self._conference_outcome: ConferenceReconvened | None = None
-        self._reports: DeadlinePlan | None = None
-        self._reports_reminder: datetime | None = None
-        self._learning: list[LearningItem] = []
+        super().__init__(req)
 
     # ------------------------------------------------------------------ run
 
@@ -183,12 +138,19 @@ class DisagreementWorkflow:
         self._record("opened", actor=req.raising_agency, text=req.nature)
         if req.immediate_risk:
             self._record("immediate_risk", stage_id=first.id, text="immediate risk at start")
-        await self._enter(first, raised.start)
+        await self._enter(first, raised.start, risk=req.immediate_risk)
         if self._reports is not None:
             self._announce_reports()
+        self._publish()
         await self._climb()
         await self._await_confirmation()
+        if self._inbox and workflow.patched(PATCH_DRAIN):
+            # Decisions queued behind the one that closed the case: refuse each with
+            # the reason, so no caller waits for ever on an update that cannot apply.
+            while self._inbox:
+                await self._apply(self._inbox.pop(0))
         self._finish()
+        self._publish()
         await workflow.wait_condition(workflow.all_handlers_finished)
         self._recording = False
         await asyncio.gather(*self._sends)
@@ -203,6 +165,7 @@ class DisagreementWorkflow:
                 await self._apply(self._inbox.pop(0))
             else:
                 await self._on_time(workflow.now())
+            self._publish()
 
     async def _await_confirmation(self) -> None:
         """Wait for the written confirmation; remind and record it if it is late."""
@@ -216,6 +179,7 @@ class DisagreementWorkflow:
             elif self._confirmation and workflow.now() >= self._confirmation.due_at:
                 self._confirmation_late = True
                 self._confirmation_overdue()
+            self._publish()
 
     async def _wait_until(self, wake: datetime | None) -> None:
         """Sleep until ``wake`` (a durable timer) or until a decision arrives."""
@@ -264,333 +228,27 @@ class DisagreementWorkflow:
         # Entered at exactly the passed deadline: each stage gets its full N working days.
         await self._enter(above, plan.due_at)
 
-    # -------------------------------------------------------------- stages
+    def _publish(self) -> None:
+        """Keep what an admin sees in the Web UI current: search attributes and details.
 
-    async def _enter(self, stage: StageSpec, start: datetime) -> None:
-        pack, ladder = self._pack_(), self._ladder_()
-        adjourned = is_adjournment(stage) and workflow.patched(PATCH_ADJOURNMENT)
-        days = stage_working_days(pack, stage, self._child_cap)
-        plan = await self._plan_from(start, days, reminders=True)
-        first_contact = None
-        if stage.first_contact_working_days is not None:
-            first_contact = (
-                await self._plan_from(start, min(stage.first_contact_working_days, days))
-            ).due_at
-        index = ladder.index_of(stage.id)
-        self._current, self._plan, self._overdue_sent = stage, plan, False
-        self._adjourned = adjourned
-        self._reminders = [r for r in plan.reminders if r.at > workflow.now()]
-        self._stages.append(
-            StageStatus(
-                stage_id=stage.id,
-                title=stage.title,
-                index=index,
-                ladder_id=ladder.id,
-                kind=stage.kind,
-                holders=[self._holder_text(role) for role in stage.holders],
-                entered_at=plan.start,
-                due_at=plan.due_at,
-                timescale_working_days=days,
-                capped=days < pack.timescale(stage),
-                first_contact_due_at=first_contact,
-            )
-        )
-        self._record(
-            "stage_entered",
-            stage_id=stage.id,
-            due_at=plan.due_at,
-            text=f"{stage.title}: {days} working day(s)",
-            state="open",
-            data={"ladder": ladder.id},
-        )
-        if adjourned:
-            self._adjourn(stage, plan, index)
-            return
-        lines = [
-            f"The disagreement about case {self._req.case_reference} is now at "
-            f"{stage_number(index, len(ladder.stages))}: {stage.title}.",
-            "Who must act: " + "; ".join(self._holder_text(r) for r in stage.holders) + ".",
-            f"Nature of the disagreement: {self._req.nature}",
-            f"Risk to the child: {self._req.risk_to_child}",
-            f"What the raising professional aims to achieve: {self._req.aim}",
-        ]
-        if first_contact is not None:
-            lines.append(
-                f"First contact with the raising professional by {local_text(first_contact)}."
-            )
-        if stage.guidance:
-            lines.append(stage.guidance)
-        lines.append(
-            "Reply with 'resolved' (with the agreed outcome) or 'unresolved' (with the reason)."
-        )
-        self._notify(
-            "stage_entered",
-            f"{stage.title}: action needed by {local_text(plan.due_at)}",
-            stage.holders,
-            stage.copied,
-            lines,
-            due_at=plan.due_at,
-        )
-
-    def _leave(self, outcome: StageOutcome, by: str | None, text: str | None, at: datetime) -> None:
-        entry = self._stages[-1]
-        entry.left_at, entry.outcome, entry.decided_by, entry.text = at, outcome, by, text
-        self._record(
-            "stage_left", stage_id=entry.stage_id, actor=by, text=text, data={"outcome": outcome}
-        )
-        self._reminders = []
-
-    def _remind(self, stage: StageSpec, plan: DeadlinePlan, reminder: Reminder) -> None:
-        what = "half the time has passed" if reminder.kind == "halfway" else "today is the last day"
-        awaited = "A decision is still awaited."
-        if self._adjourned:
-            awaited = (
-                f"The adjourned conference must reconvene by {local_text(plan.due_at)}; "
-                "send 'conference_reconvened' with its outcome when it has."
-            )
-        self._record("reminder", stage_id=stage.id, due_at=plan.due_at, text=reminder.kind)
-        self._notify(
-            "reminder",
-            f"Reminder: {stage.title} due {local_text(plan.due_at)}",
-            stage.holders,
-            stage.copied if self._adjourned else [],  # each agency *and* its line manager
-            [f"Reminder for {stage.title}: {what}.", awaited],
-            due_at=plan.due_at,
-        )
-
-    def _overdue(self, stage: StageSpec, plan: DeadlinePlan) -> None:
-        self._overdue_sent = True
-        self._stages[-1].overdue_notified_at = workflow.now()
-        self._record("deadline_passed", stage_id=stage.id, due_at=plan.due_at, text="overdue")
-        self._notify(
-            "overdue",
-            f"Overdue: {stage.title} was due {local_text(plan.due_at)}",
-            stage.overdue_notify or stage.holders,
-            stage.holders if stage.overdue_notify else [],
-            [
-                f"{stage.title} has passed its deadline without a decision.",
-                "This is the last stage of the procedure; the case keeps waiting for a decision.",
-            ],
-            due_at=plan.due_at,
-        )
-
-    # ------------------------------------------------- adjourned conference
-
-    def _adjourn(self, stage: StageSpec, plan: DeadlinePlan, index: int) -> None:
-        """An equally divided conference is adjourned: record the child's interim position
-        and tell each agency and its line manager (holders and copied) to re-evaluate."""
-        conference = self._req.conference
-        self._interim = interim_position(
-            conference.kind if conference else None, stage.interim_position
-        )
-        self._reconvene_due = plan.due_at
-        self._record(
-            "interim_position",
-            stage_id=stage.id,
-            text=self._interim,
-            due_at=plan.due_at,
-        )
-        ladder = self._ladder_()
-        lines = [
-            f"The child protection conference about case {self._req.case_reference} was "
-            f"equally divided and is adjourned ({stage_number(index, len(ladder.stages))}: "
-            f"{stage.title}). It must reconvene by {local_text(plan.due_at)}.",
-            f"Interim position: {self._interim}",
-            "Each agency: inform your line manager and re-evaluate your evidence, analysis and "
-            "professional judgement before the conference reconvenes. Line managers: attempt "
-            "to resolve the disagreement and keep a clear written record, including written "
-            "confirmation between the parties of the disagreement and how outstanding issues "
-            "will be pursued.",
-            "Agencies and line managers: "
-            + "; ".join(self._holder_text(r) for r in [*stage.holders, *stage.copied])
-            + ".",
-            f"Nature of the disagreement: {self._req.nature}",
-            f"Risk to the child: {self._req.risk_to_child}",
-        ]
-        if stage.guidance:
-            lines.append(stage.guidance)
-        lines.append(
-            "When the conference has reconvened, send 'conference_reconvened' with its outcome "
-            "(unanimous, majority or still_divided) and the decision as minuted."
-        )
-        self._notify(
-            "conference_adjourned",
-            f"{stage.title}: conference adjourned, reconvene by {local_text(plan.due_at)}",
-            stage.holders,
-            stage.copied,
-            lines,
-            due_at=plan.due_at,
-        )
-
-    async def _breach(self, stage: StageSpec, plan: DeadlinePlan) -> None:
-        """No reconvened conference by the deadline: record the breach, tell everyone, go up."""
-        self._breached = True
-        above = next_stage(self._ladder_(), stage.id)
-        escalate = above is not None and stage.on_deadline == "escalate"
-        self._record(
-            "adjournment_breached",
-            stage_id=stage.id,
-            due_at=plan.due_at,
-            text="the adjourned conference did not reconvene by its deadline",
-        )
-        after = (
-            f"The case goes up to {above.title} now."
-            if escalate and above is not None
-            else "There is no higher level: the case keeps waiting for the conference."
-        )
-        self._notify(
-            "adjournment_breached",
-            f"Breach: {stage.title} did not reconvene by {local_text(plan.due_at)}",
-            stage.holders,
-            stage.copied,
-            [
-                f"The adjourned child protection conference did not reconvene within its "
-                f"{self._stages[-1].timescale_working_days} working days. This breach has been "
-                "recorded.",
-                f"Interim position: {self._interim}",
-                after,
-            ],
-            due_at=plan.due_at,
-        )
-        if not escalate or above is None:
-            self._overdue_sent = True
-            self._stages[-1].overdue_notified_at = workflow.now()
-            return
-        self._leave("adjournment_breached", None, "not reconvened by the deadline", plan.due_at)
-        await self._enter(above, plan.due_at)
-
-    async def _reconvened(self, d: ConferenceReconvened, now: datetime) -> None:
-        """Apply the reconvened conference's outcome.
-
-        Agreement (unanimous, or a majority nobody disputes) closes the case at once,
-        with the conference's decision as the outcome and no written-confirmation step:
-        the decision is minuted in the conference record that goes to every agency, and
-        the seeds ask for written confirmation between the parties during the
-        adjournment, not after the conference has decided. A disputed majority sends the
-        minority up the pack's dissent ladder; still divided goes up this ladder.
+        Called after every step. Cases started on code without this keep running
+        without it (their histories have no upsert commands to match).
         """
-        stage = self._current
-        assert stage is not None
-        ladder = self._ladder_()
-        self._conference_outcome = d
-        dissent = dissent_ladder(self._pack_(), stage) if d.minority_dissents else None
-        self._record(
-            "conference_reconvened",
-            stage_id=stage.id,
-            actor=d.by,
-            text=d.text,
-            data={
-                "decision": "conference_reconvened",
-                "outcome": d.outcome,
-                "minority_dissents": str(d.minority_dissents).lower(),
-                "minority": d.minority or "",
-                "ladder": dissent.id if dissent else ladder.id,
-            },
-        )
-        if d.outcome == "still_divided":
-            above = next_stage(ladder, stage.id)
-            assert above is not None
-            self._leave("still_divided", d.by, d.text, now)
-            await self._enter(above, now)
+        if not workflow.patched(PATCH_SEARCH_ATTRIBUTES):
             return
-        if dissent is not None:
-            self._leave("minority_dissent", d.by, d.text, now)
-            self._ladder = dissent
-            await self._enter(dissent.stages[0], now)
-            return
-        outcome = d.text
-        if d.minority_dissents:
-            outcome += " (the minority dissents; this procedure has no dissent ladder)"
-        self._outcome = Resolved(by=d.by, outcome=outcome, stage=stage.id)
-        self._resolved_at = now
-        self._leave("resolved", d.by, outcome, now)
-        self._plan, self._adjourned = None, False
-        self._learn(stage, outcome, d.by, now)
-        self._state = "closed"
-
-    # ------------------------------------------------- learning and reports
-
-    def _learn(self, stage: StageSpec, outcome: str, by: str, now: datetime) -> None:
-        """A resolution at a stage the pack learns from: record it and tell those roles."""
-        if not stage.learning_notify or not workflow.patched(PATCH_LEARNING):
-            return
-        pack = self._pack_()
-        item = LearningItem(
-            at=now,
-            stage_id=stage.id,
-            stage_title=stage.title,
-            ladder_id=self._ladder_().id,
-            outcome=outcome,
-            by=by,
-            notified=[pack.role_title(r) for r in stage.learning_notify],
-        )
-        self._learning.append(item)
-        self._record(
-            "learning_item",
-            stage_id=stage.id,
-            actor=by,
-            text=outcome,
-            data={"notify": ", ".join(stage.learning_notify)},
-        )
-        self._notify(
-            "learning_item",
-            f"Learning item: resolved at {stage.title}",
-            stage.learning_notify,
-            [],
-            [
-                f"A disagreement about case {self._req.case_reference} was resolved at "
-                f"{stage.title}. The procedure asks for the learning from it.",
-                f"Agreed outcome: {outcome}",
-                f"Nature of the disagreement: {self._req.nature}",
-                f"Raised by {self._req.raising_agency} with {self._req.receiving_agency}.",
-            ],
-        )
-
-    def _announce_reports(self) -> None:
-        """Tell the first stage's holders when the conference reports are due."""
-        plan, conference, stage = self._reports, self._req.conference, self._current
-        assert plan is not None and conference is not None and stage is not None
-        self._reports_reminder = next((r.at for r in plan.reminders if r.at > workflow.now()), None)
-        self._record(
-            "conference_reports_due",
-            stage_id=stage.id,
-            due_at=plan.due_at,
-            text=f"{conference.kind} conference at {plan.start.isoformat()}",
-            data={"working_days_before": str(plan.working_days)},
-        )
-        self._notify(
-            "conference_reports_due",
-            f"Conference reports due by {local_text(plan.due_at)}",
-            stage.holders,
-            stage.copied,
-            reports_lines(conference.kind, plan.start, plan.due_at, plan.working_days),
-            due_at=plan.due_at,
-        )
-
-    def _remind_reports(self) -> None:
-        """The morning the reports are due, if the case is still open."""
-        plan, conference, stage = self._reports, self._req.conference, self._current
-        assert plan is not None and conference is not None and stage is not None
-        self._record(
-            "reminder",
-            stage_id=stage.id,
-            due_at=plan.due_at,
-            text="conference_reports",
-            data={"step": "conference_reports_reminder"},
-        )
-        self._notify(
-            "reminder",
-            f"Reminder: conference reports due today by {local_text(plan.due_at)}",
-            stage.holders,
-            [],
-            reports_lines(conference.kind, plan.start, plan.due_at, plan.working_days),
-            due_at=plan.due_at,
+        status = self._status()
+        workflow.upsert_search_attributes(attribute_updates(status, workflow.now()))
+        workflow.set_current_details(
+            current_details(status, self._pack_().calendar.timezone, len(self._ladder_().stages))
         )
 
     # ------------------------------------------------------------ decisions
 
-    async def _apply(self, inbound: _Inbound) -> None:
+    async def _apply(self, inbound: Inbound | CalendarInbound) -> None:
         """Apply one decision, or refuse it with the reason (never fail the workflow)."""
+        if isinstance(inbound, CalendarInbound):
+            await self._recalendar(inbound)
+            return
         kind, d = inbound.kind, inbound.decision
         error = self._refusal(kind, d)
         change: DeadlinePlan | None = None
@@ -725,7 +383,7 @@ class DisagreementWorkflow:
         self._record("immediate_risk", stage_id=self._stage_id(), actor=d.by, text=d.reason)
         if target is not None:
             self._leave("immediate_risk", d.by, d.reason, now)
-            await self._enter(target, now)
+            await self._enter(target, now, risk=True)
             return
         stage = self._current
         assert stage is not None
@@ -768,6 +426,9 @@ class DisagreementWorkflow:
         assert stage is not None and old is not None
         if d.working_days is not None:
             self._child_cap = min(self._child_cap or d.working_days, d.working_days)
+        if d.due_at is not None:
+            # Kept for the stage's life so a calendar change cannot lengthen past it.
+            self._not_after = min(self._not_after or d.due_at, d.due_at)
         self._plan = new
         if self._adjourned:
             self._reconvene_due = new.due_at
@@ -857,63 +518,89 @@ class DisagreementWorkflow:
         self._receive("conference_reconvened", payload)
 
     @workflow.update(name="reconvene_conference")
-    async def reconvene_conference(self, d: ConferenceReconvened) -> DecisionReceipt:
+    async def reconvene_conference(self, payload: RawValue) -> DecisionReceipt:
         """Acknowledged reconvened conference; refused unless a conference is adjourned."""
-        return await self._submit("conference_reconvened", d)
+        decision = self._parse("conference_reconvened", payload)
+        return await self._submit("conference_reconvened", decision)
 
     @reconvene_conference.validator
-    def _validate_reconvene(self, d: ConferenceReconvened) -> None:
+    def _validate_reconvene(self, payload: RawValue) -> None:
+        d = self._parse("conference_reconvened", payload)
         self._validate("conference_reconvened", d)
 
     @workflow.update(name="resolve")
-    async def resolve(self, d: Resolved) -> DecisionReceipt:
+    async def resolve(self, payload: RawValue) -> DecisionReceipt:
         """Acknowledged ``resolved``: the answer says whether the workflow accepted it."""
-        return await self._submit("resolved", d)
+        return await self._submit("resolved", self._parse("resolved", payload))
 
     @resolve.validator
-    def _validate_resolve(self, d: Resolved) -> None:
+    def _validate_resolve(self, payload: RawValue) -> None:
+        d = self._parse("resolved", payload)
         self._validate("resolved", d)
 
     @workflow.update(name="unresolve")
-    async def unresolve(self, d: Unresolved) -> DecisionReceipt:
+    async def unresolve(self, payload: RawValue) -> DecisionReceipt:
         """Acknowledged ``unresolved``."""
-        return await self._submit("unresolved", d)
+        return await self._submit("unresolved", self._parse("unresolved", payload))
 
     @unresolve.validator
-    def _validate_unresolve(self, d: Unresolved) -> None:
+    def _validate_unresolve(self, payload: RawValue) -> None:
+        d = self._parse("unresolved", payload)
         self._validate("unresolved", d)
 
     @workflow.update(name="confirm")
-    async def confirm(self, d: Confirmed) -> DecisionReceipt:
+    async def confirm(self, payload: RawValue) -> DecisionReceipt:
         """Acknowledged written confirmation."""
-        return await self._submit("confirmed", d)
+        return await self._submit("confirmed", self._parse("confirmed", payload))
 
     @confirm.validator
-    def _validate_confirm(self, d: Confirmed) -> None:
+    def _validate_confirm(self, payload: RawValue) -> None:
+        d = self._parse("confirmed", payload)
         self._validate("confirmed", d)
 
     @workflow.update(name="raise_immediate_risk")
-    async def raise_immediate_risk(self, d: ImmediateRisk) -> DecisionReceipt:
+    async def raise_immediate_risk(self, payload: RawValue) -> DecisionReceipt:
         """Acknowledged immediate risk."""
-        return await self._submit("immediate_risk", d)
+        return await self._submit("immediate_risk", self._parse("immediate_risk", payload))
 
     @raise_immediate_risk.validator
-    def _validate_risk(self, d: ImmediateRisk) -> None:
+    def _validate_risk(self, payload: RawValue) -> None:
+        d = self._parse("immediate_risk", payload)
         self._validate("immediate_risk", d)
 
     @workflow.update(name="shorten_timescale")
-    async def shorten_timescale(self, d: ShortenTimescale) -> DecisionReceipt:
+    async def shorten_timescale(self, payload: RawValue) -> DecisionReceipt:
         """Acknowledged shortening; a lengthening is refused with the reason."""
-        return await self._submit("shorten_timescale", d)
+        return await self._submit("shorten_timescale", self._parse("shorten_timescale", payload))
 
     @shorten_timescale.validator
-    def _validate_shorten(self, d: ShortenTimescale) -> None:
+    def _validate_shorten(self, payload: RawValue) -> None:
+        d = self._parse("shorten_timescale", payload)
         self._validate("shorten_timescale", d)
+        assert isinstance(d, ShortenTimescale)
         plan = self._plan
         if d.due_at is not None and plan is not None and d.due_at >= plan.due_at:
             raise ApplicationError(
                 f"due_at: a timescale can only be shortened; {d.due_at.isoformat()} is not "
                 f"earlier than the current deadline {plan.due_at.isoformat()}",
+                type="DecisionRefused",
+            )
+
+    @workflow.update(name="change_calendar")
+    async def change_calendar(self, payload: RawValue) -> CalendarReceipt:
+        """Re-project pending deadlines onto a changed calendar (closure days, new holidays)."""
+        c = _decode(payload, CalendarChange)
+        reply: asyncio.Future[CalendarReceipt] = asyncio.get_running_loop().create_future()
+        self._inbox.append(CalendarInbound(c, reply))
+        return await reply
+
+    @change_calendar.validator
+    def _validate_calendar(self, payload: RawValue) -> None:
+        _decode(payload, CalendarChange)
+        if self._state == "closed":
+            raise ApplicationError(
+                "the case is closed; its deadlines are final and a calendar change "
+                "cannot reopen them",
                 type="DecisionRefused",
             )
 
@@ -923,16 +610,21 @@ class DisagreementWorkflow:
         return self._status()
 
     def _receive(self, kind: DecisionKind, payload: RawValue) -> None:
-        model = DECISION_MODELS[kind]
         try:
-            decision = workflow.payload_converter().from_payload(payload.payload, model)
-            if not isinstance(decision, model):
-                raise TypeError(f"expected a JSON object for {kind}")
-        except (ValidationError, TypeError, ValueError, RuntimeError) as exc:
+            decision = self._parse(kind, payload)
+        except ApplicationError as exc:
             raw = payload.payload.data.decode("utf-8", errors="replace")
-            self._reject(kind, raw, _explain(exc))
+            self._reject(kind, raw, exc.message)
             return
-        self._inbox.append(_Inbound(kind, decision))
+        self._inbox.append(Inbound(kind, decision))
+
+    def _parse(self, kind: DecisionKind, payload: RawValue) -> Decision:
+        """The decision in ``payload``, or a refusal naming each bad field and why.
+
+        Signals and updates take the raw payload so that a malformed one from any
+        client is answered with the field and the reason, not a decoding failure.
+        """
+        return _decode(payload, DECISION_MODELS[kind])
 
     def _validate(self, kind: DecisionKind, d: Decision) -> None:
         if self._ladder is None:
@@ -943,236 +635,22 @@ class DisagreementWorkflow:
 
     async def _submit(self, kind: DecisionKind, d: Decision) -> DecisionReceipt:
         reply: asyncio.Future[DecisionReceipt] = asyncio.get_running_loop().create_future()
-        self._inbox.append(_Inbound(kind, d, reply))
+        self._inbox.append(Inbound(kind, d, reply))
         return await reply
 
-    def _reject(self, name: str, payload: str, error: str) -> None:
-        workflow.logger.warning("refused %s: %s", name, error)
-        self._rejected.append(
-            RejectedInput(at=workflow.now(), name=name, error=error, payload=truncate(payload))
-        )
-        self._record(
-            "rejected_input",
-            stage_id=self._stage_id(),
-            text=f"{name}: {error}",
-            data={"payload": truncate(payload)},
-        )
 
-    # ------------------------------------------------------ side effects
+_M = TypeVar("_M", bound="BaseModel")
 
-    async def _plan_from(
-        self,
-        start: datetime,
-        days: int,
-        pack: PolicyPack | None = None,
-        *,
-        reminders: bool = False,
-        not_after: datetime | None = None,
-        direction: Literal["after", "before"] = "after",
-    ) -> DeadlinePlan:
-        calendar = (pack or self._pack_()).calendar
-        return await steps.plan_deadline(
-            DeadlineRequest(
-                calendar=calendar,
-                start=start,
-                working_days=days,
-                reminders=reminders,
-                not_after=not_after,
-                direction=direction,
-            )
-        )
 
-    def _next_key(self, prefix: str) -> str:
-        # Workflow id, not run id: a retried or replayed step maps to the same row or email.
-        self._seq += 1
-        return f"{workflow.info().workflow_id}/{prefix}-{self._seq:04d}"
-
-    def _record(
-        self,
-        kind: StepKind,
-        *,
-        stage_id: str | None = None,
-        actor: str | None = None,
-        text: str | None = None,
-        due_at: datetime | None = None,
-        state: str | None = None,
-        data: dict[str, str] | None = None,
-    ) -> None:
-        """Queue a record row; the recorder writes rows in order beside the timeline."""
-        self._records.append(
-            StepRecord(
-                key=self._next_key("step"),
-                workflow_id=workflow.info().workflow_id,
-                case_reference=self._req.case_reference,
-                kind=kind,
-                at=workflow.now(),
-                stage_id=stage_id,
-                actor=actor,
-                text=text,
-                due_at=due_at,
-                state=state,
-                current_stage=self._stage_id() if state is not None else None,
-                data=data or {},
-            )
-        )
-
-    async def _recorder(self) -> None:
-        while True:
-            await workflow.wait_condition(lambda: bool(self._records) or not self._recording)
-            if not self._records:
-                return
-            item = self._records.pop(0)
-            if isinstance(item, DisagreementRecord):
-                await steps.open_record(item)
-            else:
-                await steps.record_step(item)
-
-    def _notify(
-        self,
-        kind: NotificationKind,
-        headline: str,
-        to_roles: list[str],
-        cc_roles: list[str],
-        lines: list[str],
-        due_at: datetime | None = None,
-    ) -> None:
-        """Send an email beside the timeline; a failure is recorded, never fatal."""
-        pack = self._pack_()
-        to = [p for r in dict.fromkeys(to_roles) if (p := self._req.person(r)) is not None]
-        cc = [
-            p
-            for r in dict.fromkeys(cc_roles)
-            if r not in to_roles and (p := self._req.person(r)) is not None
-        ]
-        missing = [r for r in dict.fromkeys(to_roles) if self._req.person(r) is None]
-        if missing:
-            self._failures.append(f"{kind}: nobody named for {', '.join(missing)}")
-        # Roles with nobody named go by reference: the email activity looks them up in the
-        # partnership's contact directory (by agency for a side's role).
-        unfilled_cc = [
-            r for r in dict.fromkeys(cc_roles) if r not in to_roles and self._req.person(r) is None
-        ]
-        stage = self._current
-        n = Notification(
-            key=self._next_key("mail"),
-            workflow_id=workflow.info().workflow_id,
-            case_reference=self._req.case_reference,
-            kind=kind,
-            procedure_title=pack.title,
-            partnership=pack.partnership,
-            stage_title=stage.title if stage else None,
-            headline=headline,
-            lines=lines,
-            due_at=due_at,
-            timezone=pack.calendar.timezone,
-            to=to,
-            cc=cc,
-            unfilled_to=missing,
-            unfilled_cc=unfilled_cc,
-            raising_agency=self._req.raising_agency,
-            receiving_agency=self._req.receiving_agency,
-            business_manager=self._req.person("partnership.business_manager"),
-        )
-        self._sends.append(asyncio.create_task(self._send(n)))
-
-    async def _send(self, n: Notification) -> None:
-        try:
-            await steps.send_notification(n)
-        except ActivityError as exc:
-            cause = exc.cause.message if isinstance(exc.cause, ApplicationError) else str(exc)
-            self._failures.append(f"{n.kind} ({n.key}): {cause}")
-
-    # ------------------------------------------------------------- views
-
-    def _pack_(self) -> PolicyPack:
-        assert self._pack is not None, "pack not loaded yet"
-        return self._pack
-
-    def _ladder_(self) -> LadderSpec:
-        assert self._ladder is not None, "ladder not chosen yet"
-        return self._ladder
-
-    def _stage_id(self) -> str | None:
-        return self._current.id if self._current is not None else None
-
-    def _holder_text(self, role: str) -> str:
-        title = self._pack_().role_title(role)
-        person = self._req.person(role)
-        return f"{title} ({person.name})" if person else title
-
-    def _raising_side(self, stage: StageSpec) -> list[str]:
-        return [r for r in stage.holders + stage.copied if r.startswith("raising.")]
-
-    def _disagreement_record(self) -> DisagreementRecord:
-        req, pack = self._req, self._pack_()
-        assert self._raised_at is not None
-        return DisagreementRecord(
-            workflow_id=workflow.info().workflow_id,
-            case_reference=req.case_reference,
-            procedure=pack.id,
-            ladder=self._ladder_().id,
-            partnership=pack.partnership,
-            raising_agency=req.raising_agency,
-            receiving_agency=req.receiving_agency,
-            nature=req.nature,
-            risk_to_child=req.risk_to_child,
-            aim=req.aim,
-            raised_at=self._raised_at,
-            raised_late=self._raised_late,
-            immediate_risk=req.immediate_risk,
-        )
-
-    def _receipt(self, message: str) -> DecisionReceipt:
-        due = (
-            self._confirmation.due_at if self._state == "resolved" and self._confirmation else None
-        )
-        if self._state == "open" and self._plan is not None:
-            due = self._plan.due_at
-        return DecisionReceipt(
-            state=self._state, stage=self._stage_id(), message=message, due_at=due
-        )
-
-    def _status(self) -> DisagreementStatus:
-        req, pack = self._req, self._pack
-        first_contact = self._stages[0].first_contact_due_at if self._stages else None
-        return DisagreementStatus(
-            workflow_id=workflow.info().workflow_id,
-            case_reference=req.case_reference,
-            procedure=req.procedure,
-            procedure_title=pack.title if pack else req.procedure,
-            partnership=pack.partnership if pack else "",
-            ladder=self._ladder.id if self._ladder else (req.ladder or ""),
-            state=self._state,
-            current_stage=self._stage_id() if self._state == "open" else None,
-            current_stage_title=self._current.title
-            if self._current and self._state == "open"
-            else None,
-            stages=[s.model_copy() for s in self._stages],
-            raised_at=self._raised_at or workflow.now(),
-            raise_due_at=self._raise_due_at,
-            raised_late=self._raised_late,
-            first_contact_due_at=first_contact,
-            immediate_risk=self._immediate_risk,
-            child_timescale_working_days=self._child_cap,
-            outcome=self._outcome.outcome if self._outcome else None,
-            resolved_at=self._resolved_at,
-            resolved_by=self._outcome.by if self._outcome else None,
-            confirmation_due_at=self._confirmation.due_at if self._confirmation else None,
-            confirmed_at=self._confirmed_at,
-            confirmation_late=self._confirmation_late,
-            deadline_changes=list(self._changes),
-            conference=req.conference,
-            conference_reports_due_at=self._reports.due_at if self._reports else None,
-            interim_position=self._interim,
-            reconvene_due_at=self._reconvene_due,
-            adjournment_breached=self._breached,
-            conference_outcome=(
-                self._conference_outcome.outcome if self._conference_outcome else None
-            ),
-            learning_items=[item.model_copy() for item in self._learning],
-            rejected_inputs=list(self._rejected),
-            notification_failures=list(self._failures),
-        )
+def _decode(payload: RawValue, model: type[_M]) -> _M:
+    """Decode and validate a raw payload as ``model``; refuse it naming fields and reasons."""
+    try:
+        value = workflow.payload_converter().from_payload(payload.payload, model)
+        if not isinstance(value, model):
+            raise TypeError(f"expected a JSON object for {model.__name__}")
+    except (ValidationError, TypeError, ValueError, RuntimeError) as exc:
+        raise ApplicationError(_explain(exc), type="InvalidPayload") from exc
+    return value
 
 
 def _explain(exc: Exception) -> str:

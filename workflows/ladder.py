@@ -65,16 +65,33 @@ def immediate_risk_target(ladder: LadderSpec, stage_id: str | None) -> StageSpec
     return None
 
 
-def stage_working_days(pack: PolicyPack, stage: StageSpec, child_cap: int | None) -> int:
+def stage_working_days(
+    pack: PolicyPack, stage: StageSpec, child_cap: int | None, risk_cap: int | None = None
+) -> int:
     """The stage's timescale: the pack's figure or the child's shorter one, whichever is less.
 
     An adjourned conference never waits longer than 15 working days, whatever the
-    pack's default timescale says: the seeds make that the outer limit.
+    pack's default timescale says: the seeds make that the outer limit. ``risk_cap``
+    is the ladder's timescale for a stage entered because of an immediate risk
+    (Rutland: 0, "on the same working day"), see :func:`immediate_risk_cap`.
     """
     days = pack.timescale(stage)
     if stage.kind == ADJOURNMENT:
         days = min(days, ADJOURNMENT_MAX_WORKING_DAYS)
-    return days if child_cap is None else min(days, child_cap)
+    for cap in (child_cap, risk_cap):
+        if cap is not None:
+            days = min(days, cap)
+    return days
+
+
+def immediate_risk_cap(ladder: LadderSpec, stage: StageSpec) -> int | None:
+    """The timescale an immediate risk imposes on ``stage``, if the ladder sets one.
+
+    Only the ladder's immediate-risk stage, entered because of the risk, takes it.
+    """
+    if stage.id != ladder.immediate_risk_stage:
+        return None
+    return ladder.immediate_risk_working_days
 
 
 def is_adjournment(stage: StageSpec | None) -> bool:

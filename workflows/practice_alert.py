@@ -12,14 +12,21 @@ timeline, so a slow database or relay never delays an escalation.
 
 Emails reuse the outbox's notification kinds: ``stage_entered`` (the alert is at
 a stage), ``reminder``, ``overdue`` (the last stage missed its deadline),
-``resolved`` (a stage responded; the chair decides) and ``closed`` (finalised).
+``resolved`` (a stage responded; the chair decides), ``closed`` (finalised) and
+``deadline_changed`` (a calendar change moved the stage deadline).
+
+After every step the alert upserts the same search attributes as a disagreement
+and sets the Web UI's current details (patched: ``alert-search-attributes-v1``);
+the ``change_calendar`` update re-projects a pending stage deadline onto announced
+closure days or a refreshed holiday list (patched: ``alert-change-calendar-v1``).
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RawValue
@@ -44,11 +51,18 @@ with workflow.unsafe.imports_passed_through():
         StageOutcome,
         StartPracticeAlert,
     )
-    from models.calendar import DeadlinePlan, DeadlineRequest, Reminder
+    from models.calendar import (
+        CalendarChange,
+        CalendarReceipt,
+        DeadlinePlan,
+        DeadlineRequest,
+        Reminder,
+        RescheduledDeadline,
+    )
     from models.common import Person
     from models.notifications import Notification, NotificationKind
     from models.pack import AlertStageSpec, PolicyPack, PracticeAlertSpec
-    from models.status import RejectedInput
+    from models.status import DeadlineChange, RejectedInput
     from workflows import steps
     from workflows.alert_rules import (
         AlertDecisionKind,
@@ -59,7 +73,16 @@ with workflow.unsafe.imports_passed_through():
         stage_index,
         validate_start,
     )
+    from workflows.calendar_change import (
+        change_data,
+        deadline_changes,
+        moved_data,
+        moved_lines,
+        with_closures,
+    )
     from workflows.ladder import raised_at_error
+    from workflows.patches import PATCH_ALERT_CALENDAR, PATCH_ALERT_SEARCH_ATTRIBUTES
+    from workflows.search_attributes import alert_attribute_updates, alert_current_details
     from workflows.text import local_text, stage_number, truncate
 
 MODELS: dict[AlertDecisionKind, type[AlertDecision]] = {
@@ -85,6 +108,14 @@ class _Inbound:
     reply: asyncio.Future[AlertReceipt] | None = None
 
 
+@dataclass
+class _CalendarInbound:
+    """A calendar change waiting to be applied between decisions, in arrival order."""
+
+    change: CalendarChange
+    reply: asyncio.Future[CalendarReceipt]
+
+
 @workflow.defn(name="PracticeAlert")
 class PracticeAlertWorkflow:
     """A practice alert going up its stages until the raising chair finalises it."""
@@ -104,7 +135,10 @@ class PracticeAlertWorkflow:
         self._note: list[CaseNoteEntry] = []
         self._finalised_at: datetime | None = None
         self._finalised_by: str | None = None
-        self._inbox: list[_Inbound] = []
+        self._inbox: list[_Inbound | _CalendarInbound] = []
+        self._closures: list[date] = []
+        self._changes: list[DeadlineChange] = []
+        self._published: list[tuple[str, Any]] | None = None
         self._rejected: list[RejectedInput] = []
         self._failures: list[str] = []
         self._records: list[AlertRecord | AlertStepRecord] = []
@@ -146,12 +180,14 @@ class PracticeAlertWorkflow:
             },
         )
         await self._enter(first, raised.start, because=None)
+        self._publish()
         while self._state != "finalised":
             await self._wait_until(self._next_wake())
             if self._inbox:
                 await self._apply(self._inbox.pop(0))
             else:
                 await self._on_time(workflow.now())
+            self._publish()
         await self._drain()
         self._recording = False
         await asyncio.gather(*self._sends)
@@ -170,6 +206,25 @@ class PracticeAlertWorkflow:
             await workflow.wait_condition(lambda: bool(self._inbox), timeout=delay)
         except TimeoutError:
             pass
+
+    def _publish(self) -> None:
+        """Keep what an admin sees in the Web UI current: search attributes and details.
+
+        Called after every step; the attributes are upserted only when they changed
+        (a reminder changes nothing an admin searches on). Alerts started on code
+        without this keep running without it (their histories have no upserts).
+        """
+        if not workflow.patched(PATCH_ALERT_SEARCH_ATTRIBUTES):
+            return
+        status, pack = self._status(), self._pack_()
+        updates = alert_attribute_updates(status, workflow.now(), pack.partnership)
+        seen = [(u.key.name, u.value) for u in updates]
+        if seen != self._published:
+            workflow.upsert_search_attributes(updates)
+            self._published = seen
+        workflow.set_current_details(
+            alert_current_details(status, pack.calendar.timezone, len(self._spec_().stages))
+        )
 
     def _next_wake(self) -> datetime | None:
         if self._state != "open":
@@ -315,8 +370,11 @@ class PracticeAlertWorkflow:
 
     # ------------------------------------------------------------ decisions
 
-    async def _apply(self, inbound: _Inbound) -> None:
+    async def _apply(self, inbound: _Inbound | _CalendarInbound) -> None:
         """Apply one decision, or refuse it with the reason (never fail the workflow)."""
+        if isinstance(inbound, _CalendarInbound):
+            await self._recalendar(inbound)
+            return
         kind, d = inbound.kind, inbound.decision
         error = self._refusal(kind, d)
         if error is not None:
@@ -413,6 +471,93 @@ class PracticeAlertWorkflow:
         self._leave("not_satisfied", now)
         await self._enter(above, now, because=f"the raising chair is not satisfied: {d.reason}")
 
+    # ------------------------------------------------------ calendar change
+
+    async def _recalendar(self, inbound: _CalendarInbound) -> None:
+        """Re-project the pending stage deadline onto the changed calendar.
+
+        The deadline is recomputed from the stage's own start in the calendar
+        activity (which also reads the current bank-holiday list), so the answer is
+        in the history. A deadline already passed, or the last stage's overdue one,
+        stays as it is: a calendar change never reopens it. Later stages are planned
+        on the changed calendar too.
+        """
+        c, now = inbound.change, workflow.now()
+        error = None
+        if self._state == "finalised":
+            error = "the alert is finalised; its deadlines are final"
+        elif not workflow.patched(PATCH_ALERT_CALENDAR):
+            error = "this alert started before calendar changes were supported"
+        if error is not None:
+            self._reject("change_calendar", c.model_dump_json(), error)
+            inbound.reply.set_exception(ApplicationError(error, type="DecisionRefused"))
+            return
+        self._closures = sorted({*self._closures, *c.closure_days})
+        moved: list[RescheduledDeadline] = []
+        stage, plan = self._current, self._plan
+        pending = self._state == "open" and not self._overdue_sent
+        if pending and stage is not None and plan is not None and plan.due_at > now:
+            new = await self._plan_from(plan.start, plan.working_days, reminders=True)
+            if new.due_at != plan.due_at:
+                # Reminders already sent are not repeated; pending ones move with the deadline.
+                kinds = {r.kind for r in self._reminders}
+                self._plan = new
+                self._reminders = [r for r in new.reminders if r.at > now and r.kind in kinds]
+                self._stages[-1].due_at = new.due_at
+                moved.append(
+                    RescheduledDeadline(
+                        deadline="alert_stage",
+                        stage_id=stage.id,
+                        old_due_at=plan.due_at,
+                        new_due_at=new.due_at,
+                    )
+                )
+        self._record_calendar_change(c, moved, now)
+        inbound.reply.set_result(
+            CalendarReceipt(
+                workflow_id=workflow.info().workflow_id,
+                moved=moved,
+                message=f"{len(moved)} deadline(s) moved" if moved else "no pending deadline moved",
+            )
+        )
+
+    def _record_calendar_change(
+        self, c: CalendarChange, moved: list[RescheduledDeadline], now: datetime
+    ) -> None:
+        """Keep the change and each moved deadline in the record; tell who must respond."""
+        stage = self._current
+        self._record(
+            "calendar_changed",
+            stage_id=stage.id if stage else None,
+            actor=c.by,
+            text=c.reason,
+            data=change_data(c, moved),
+        )
+        self._changes.extend(deadline_changes(c, moved, now))
+        for m in moved:
+            self._record(
+                "deadline_changed",
+                stage_id=m.stage_id,
+                actor=c.by,
+                text=c.reason,
+                due_at=m.new_due_at,
+                data=moved_data(m),
+            )
+        if not moved or stage is None:
+            return
+        new = moved[-1].new_due_at
+        self._notify(
+            "deadline_changed",
+            f"Practice alert deadline moved to {local_text(new)}: the calendar changed",
+            self._people(stage.holders),
+            [*self._people(stage.copied), self._req.raised_by],
+            [
+                *moved_lines(self._req.case_reference, c, moved, stage.title),
+                f"Respond on the alert's case note by {local_text(new)}.",
+            ],
+            due_at=new,
+        )
+
     # ------------------------------------------------------- handlers (in)
 
     @workflow.signal(name="alert_response")
@@ -456,6 +601,24 @@ class PracticeAlertWorkflow:
     @escalate.validator
     def _validate_escalate(self, d: NotSatisfied) -> None:
         self._validate("not_satisfied", d)
+
+    @workflow.update(name="change_calendar")
+    async def change_calendar(self, payload: RawValue) -> CalendarReceipt:
+        """Re-project the pending stage deadline onto a changed calendar (closure days)."""
+        change = _decode(payload, CalendarChange)
+        reply: asyncio.Future[CalendarReceipt] = asyncio.get_running_loop().create_future()
+        self._inbox.append(_CalendarInbound(change, reply))
+        return await reply
+
+    @change_calendar.validator
+    def _validate_calendar(self, payload: RawValue) -> None:
+        _decode(payload, CalendarChange)
+        if self._state == "finalised":
+            raise ApplicationError(
+                "the alert is finalised; its deadlines are final and a calendar change "
+                "cannot reopen them",
+                type="DecisionRefused",
+            )
 
     @workflow.query(name="status")
     def status(self) -> PracticeAlertStatus:
@@ -508,7 +671,7 @@ class PracticeAlertWorkflow:
         *,
         reminders: bool = False,
     ) -> DeadlinePlan:
-        calendar = (pack or self._pack_()).calendar
+        calendar = with_closures((pack or self._pack_()).calendar, self._closures)
         return await steps.plan_deadline(
             DeadlineRequest(calendar=calendar, start=start, working_days=days, reminders=reminders)
         )
@@ -714,6 +877,7 @@ class PracticeAlertWorkflow:
             finalised_by=self._finalised_by,
             rejected_inputs=list(self._rejected),
             notification_failures=list(self._failures),
+            deadline_changes=[c.model_copy() for c in self._changes],
         )
 
 
@@ -722,6 +886,7 @@ async def open_alert_record(rec: AlertRecord) -> None:
     await workflow.execute_activity(
         "open_practice_alert",
         rec,
+        summary=f"Record: practice alert about case {rec.case_reference} raised",
         start_to_close_timeout=timedelta(seconds=30),
         retry_policy=steps.DURABLE,
     )
@@ -732,9 +897,21 @@ async def record_alert_step(step: AlertStepRecord) -> None:
     await workflow.execute_activity(
         "record_alert_step",
         step,
+        summary=f"Record: alert {step.kind}" + (f" at {step.stage_id}" if step.stage_id else ""),
         start_to_close_timeout=timedelta(seconds=30),
         retry_policy=steps.DURABLE,
     )
+
+
+def _decode(payload: RawValue, model: type[CalendarChange]) -> CalendarChange:
+    """Decode and validate a raw update payload; refuse it naming fields and reasons."""
+    try:
+        value = workflow.payload_converter().from_payload(payload.payload, model)
+        if not isinstance(value, model):
+            raise TypeError(f"expected a JSON object for {model.__name__}")
+    except (ValidationError, TypeError, ValueError, RuntimeError) as exc:
+        raise ApplicationError(_explain(exc), type="InvalidPayload") from exc
+    return value
 
 
 def _explain(exc: Exception) -> str:

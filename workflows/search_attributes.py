@@ -22,6 +22,7 @@ from temporalio.common import (
     SearchAttributeUpdate,
 )
 
+from models.alerts import PracticeAlertStatus
 from models.status import DisagreementStatus
 
 PROCEDURE = SearchAttributeKey.for_keyword("EscalationProcedure")
@@ -144,4 +145,76 @@ def current_details(
         lines.append(f"{label}: {local_deadline(due, timezone)}")
     if status.immediate_risk:
         lines.append("Immediate risk of significant harm declared.")
+    return "\n\n".join(lines)
+
+
+# ------------------------------------------------------------ practice alerts
+#
+# A practice alert carries the same attributes, so one query finds both kinds of
+# workflow; ``WorkflowType = 'PracticeAlert'`` tells them apart. Its states are the
+# alert's own (``open``, ``awaiting_finalisation``, ``finalised``), and
+# ``EscalationImmediateRisk`` is always false: a chair's "serious or urgent" alert
+# is not a declaration of immediate risk of significant harm.
+
+
+def alert_is_overdue(status: PracticeAlertStatus, now: datetime) -> bool:
+    """Whether the alert's stage deadline has passed without a response."""
+    if status.state != "open" or not status.stages:
+        return False
+    if status.stages[-1].overdue_notified_at is not None:
+        return True
+    return status.due_at is not None and now >= status.due_at
+
+
+def alert_attribute_updates(
+    status: PracticeAlertStatus, now: datetime, partnership: str | None = None
+) -> list[SearchAttributeUpdate[Any]]:
+    """The search attributes a practice alert's ``status`` implies at ``now``.
+
+    As for disagreements, a missing value is left out rather than unset, so once
+    a stage has responded the alert keeps that stage and its last deadline, and
+    ``EscalationState`` says the raising chair is deciding (or has finalised it).
+    """
+    stage = status.current_stage or (status.stages[-1].stage_id if status.stages else None)
+    updates: list[SearchAttributeUpdate[Any]] = [
+        PROCEDURE.value_set(status.procedure),
+        STATE.value_set(status.state),
+        OVERDUE.value_set(alert_is_overdue(status, now)),
+        IMMEDIATE_RISK.value_set(False),
+        CASE_REF.value_set(status.case_reference),
+    ]
+    if partnership:
+        updates.append(PARTNERSHIP.value_set(partnership))
+    if stage:
+        updates.append(STAGE.value_set(stage))
+    if status.due_at is not None:
+        updates.append(NEXT_DEADLINE.value_set(status.due_at))
+    return updates
+
+
+def alert_current_details(
+    status: PracticeAlertStatus, timezone: str, total_stages: int | None = None
+) -> str:
+    """The UI's current-details text for an alert: stage, who must act, deadline (local)."""
+    reason = f"Practice alert: {status.reason_title}"
+    if not status.stages:
+        return f"{reason}\n\n**Opening**: loading the procedure and computing the first deadline."
+    last = status.stages[-1]
+    where = f"**{last.title}**" + (f" ({last.index + 1} of {total_stages})" if total_stages else "")
+    if status.state == "finalised":
+        return f"{reason}\n\n**Finalised** at {where} by {status.finalised_by or 'the raiser'}."
+    if status.state == "awaiting_finalisation":
+        return "\n\n".join(
+            [
+                reason,
+                f"{where} has responded; the raising chair decides: finalise, or not "
+                "satisfied (the alert goes up a stage).",
+                f"Who must act: {status.raised_by} (raising chair)",
+            ]
+        )
+    lines = [reason, where, f"Who must act: {', '.join(last.holders)}"]
+    if status.due_at is not None:
+        lines.append(f"Deadline: {local_deadline(status.due_at, timezone)}")
+    if last.overdue_notified_at is not None:
+        lines.append("Overdue: the raising chair has been told; the alert keeps waiting.")
     return "\n\n".join(lines)

@@ -3,6 +3,9 @@
 Activities are called by name so that workflow modules never import the
 database or SMTP libraries the activities use. Retry policies say which errors
 are permanent: retrying an unknown procedure or a refused mailbox cannot help.
+Each call carries a one-line summary, which the Temporal Web UI shows beside the
+activity, so an admin reading a history sees "Email: Stage 2 ... action needed by
+..." rather than a bare activity name (case references only, never a child's name).
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ async def load_pack(procedure: str) -> PolicyPack:
         "load_pack",
         LoadPack(procedure=procedure),
         result_type=PolicyPack,
+        summary=f"Load the {procedure} procedure",
         start_to_close_timeout=timedelta(seconds=30),
         retry_policy=QUICK,
     )
@@ -60,6 +64,10 @@ async def plan_deadline(req: DeadlineRequest) -> DeadlinePlan:
         "plan_deadline",
         req,
         result_type=DeadlinePlan,
+        summary=(
+            f"Deadline: {req.working_days} working day(s) {req.direction} "
+            f"{req.start.isoformat(timespec='minutes')}"
+        ),
         start_to_close_timeout=timedelta(seconds=30),
         retry_policy=QUICK,
     )
@@ -71,6 +79,7 @@ async def open_record(rec: DisagreementRecord) -> None:
     await workflow.execute_activity(
         "open_record",
         rec,
+        summary=f"Record: disagreement about case {rec.case_reference} opened",
         start_to_close_timeout=timedelta(seconds=30),
         retry_policy=DURABLE,
     )
@@ -81,6 +90,7 @@ async def record_step(step: StepRecord) -> None:
     await workflow.execute_activity(
         "record_step",
         step,
+        summary=f"Record: {step.kind}" + (f" at {step.stage_id}" if step.stage_id else ""),
         start_to_close_timeout=timedelta(seconds=30),
         retry_policy=DURABLE,
     )
@@ -92,6 +102,7 @@ async def send_notification(n: Notification) -> NotificationResult:
         "send_notification",
         n,
         result_type=NotificationResult,
+        summary=f"Email: {n.headline}"[:200],
         start_to_close_timeout=timedelta(seconds=60),
         schedule_to_close_timeout=timedelta(days=3),
         retry_policy=MAIL,

@@ -7,7 +7,7 @@ deadline means close of business where the partnership works.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 
 def local_text(moment: datetime) -> str:
@@ -15,6 +15,11 @@ def local_text(moment: datetime) -> str:
     offset = moment.strftime("%z")
     zone = f"UTC{offset[:3]}:{offset[3:]}" if offset else "local time"
     return f"{moment.strftime('%A')} {moment.day} {moment.strftime('%B %Y, %H:%M')} ({zone})"
+
+
+def local_date(day: date) -> str:
+    """E.g. 'Monday 4 January 2027'."""
+    return f"{day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
 
 
 def stage_number(index: int, total: int) -> str:

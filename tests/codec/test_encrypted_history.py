@@ -22,11 +22,12 @@ from activities.email import SmtpConfig
 from codec.aes import EncryptionCodec
 from codec.server import create_app
 from models.decisions import Resolved
-from starter.binaries import test_server_path
 from starter.connect import data_converter
 from starter.sdk import DecisionRefused, EscalationClient
+from starter.testing import start_time_skipping
 from tests.workflows.support import EXAMPLE, at, jump_to, start_payload
 from worker import create_worker
+from workflows.search_attributes import ALL_KEYS
 
 KEYS = "k1:" + base64.b64encode(bytes(range(100, 132))).decode()
 TOKEN = "admin-token-for-tests"
@@ -37,10 +38,7 @@ OUTCOME = "Section 47 enquiry agreed at the strategy discussion"
 
 @pytest.fixture
 async def codec_env() -> AsyncIterator[WorkflowEnvironment]:
-    environment = await WorkflowEnvironment.start_time_skipping(
-        data_converter=data_converter(KEYS),
-        test_server_existing_path=str(test_server_path()),
-    )
+    environment = await start_time_skipping(data_converter(KEYS))
     try:
         yield environment
     finally:
@@ -101,6 +99,29 @@ async def test_history_is_ciphertext_yet_the_sdk_reads_it(codec_env, db, mail, e
     ]
     leaked = [c for c in clear if c in text or base64.b64encode(c.encode()).decode() in text]
     assert leaked == []
+    # Search attributes are indexed by the server, so they cannot be encrypted: they are
+    # the only plain payloads, and they hold only what an admin may search by.
+    indexed = [
+        e["upsertWorkflowSearchAttributesEventAttributes"]["searchAttributes"]
+        for e in history["events"]
+        if "upsertWorkflowSearchAttributesEventAttributes" in e
+    ]
+    assert indexed, "the workflow keeps its search attributes current"
+    names = {name for attrs in indexed for name in attrs["indexedFields"]}
+    # (TemporalChangeVersion is Temporal's own record of the workflow.patched ids.)
+    assert names - {key.name for key in ALL_KEYS} == {"TemporalChangeVersion"}
+    for attrs in indexed:
+        for value in _payloads(attrs):
+            assert base64.b64decode(value["metadata"]["encoding"]) == b"json/plain"
+    # Likewise the markers of workflow.patched: Temporal writes the patch id itself.
+    patches = [
+        e.pop("markerRecordedEventAttributes")
+        for e in history["events"]
+        if e.get("markerRecordedEventAttributes", {}).get("markerName") == "core_patch"
+    ]
+    assert patches, "the workflow.patched markers are in the history"
+    for e in history["events"]:
+        e.pop("upsertWorkflowSearchAttributesEventAttributes", None)
     payloads = list(_payloads(history))
     assert len(payloads) >= 10  # start input, update, activity inputs and results, summary
     encodings = {base64.b64decode(p["metadata"]["encoding"]) for p in payloads}

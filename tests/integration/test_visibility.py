@@ -33,7 +33,7 @@ from starter.binaries import temporal_cli_path
 from starter.connect import ConnectionOptions, connect
 from starter.devstack import DevServer, dev_server_args, start_dev_server
 from starter.visibility import missing_search_attributes, register_search_attributes
-from tests.integration.visibility_standin import Probe, StandIn
+from tests.integration.visibility_standin import AlertProbe, AlertStandIn, Probe, StandIn
 from workflows.search_attributes import registration, static_summary
 
 
@@ -143,7 +143,7 @@ async def test_list_and_overdue_answer_from_visibility(server, capsys) -> None:
         ),
     }
     queue = f"visibility-{run}"
-    async with Worker(client, task_queue=queue, workflows=[StandIn]):
+    async with Worker(client, task_queue=queue, workflows=[StandIn, AlertStandIn]):
         ids = {}
         for name, status in cases.items():
             handle = await client.start_workflow(
@@ -154,13 +154,40 @@ async def test_list_and_overdue_answer_from_visibility(server, capsys) -> None:
                 static_summary=static_summary(status.case_reference, "Redbridge", "Redbridge LSCB"),
             )
             ids[name] = handle.id
+        alert = await client.start_workflow(
+            AlertStandIn.run,
+            AlertProbe(
+                case_reference=f"CR-{run}-5",
+                procedure="rutland",
+                stage="service_manager",
+                state="open",
+                due=past,
+                overdue=True,
+            ),
+            id=f"practice-alert-CR-{run}-5-a1",
+            task_queue=queue,
+        )
+        finished = await client.start_workflow(
+            AlertStandIn.run,
+            AlertProbe(
+                case_reference=f"CR-{run}-6",
+                procedure="rutland",
+                stage="team_manager",
+                state="finalised",
+                due=past,
+                overdue=False,
+            ),
+            id=f"practice-alert-CR-{run}-6-a1",
+            task_queue=queue,
+        )
+        ids["alert"], ids["finalised"] = alert.id, finished.id
         query = f"EscalationCaseRef STARTS_WITH 'CR-{run}'"
         for _ in range(100):  # visibility is eventually consistent
             code, out, _ = await _cli(capsys, "list", "--address", server.address, "--query", query)
-            if len(out) == 4 and all(" - " not in line for line in out):
+            if len(out) == 6 and all(" - " not in line for line in out):
                 break
             await asyncio.sleep(0.2)
-        assert code == 0 and len(out) == 4, out
+        assert code == 0 and len(out) == 6, out
 
         code, out, err = await _cli(
             capsys,
@@ -183,7 +210,14 @@ async def test_list_and_overdue_answer_from_visibility(server, capsys) -> None:
         rows = {
             r["workflow_id"]: r for r in map(json.loads, out) if f"CR-{run}" in r["workflow_id"]
         }
-        assert set(rows) == {ids["senior-late"], ids["chair-waiting"], ids["elsewhere"]}
+        # Disagreements and practice alerts alike; a finalised alert is nobody's work.
+        assert set(rows) == {
+            ids["senior-late"],
+            ids["chair-waiting"],
+            ids["elsewhere"],
+            ids["alert"],
+        }
+        assert rows[ids["alert"]]["stage"] == "service_manager"
         assert rows[ids["chair-waiting"]]["immediate_risk"] is True
         assert rows[ids["chair-waiting"]]["next_deadline"] == "2026-01-05T17:00:00+00:00"
 

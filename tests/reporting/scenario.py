@@ -28,16 +28,15 @@ from pathlib import Path
 from typing import Any
 
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
 from activities.email import SmtpConfig
 from models.alerts import AlertResponse, Finalise
 from models.decisions import Confirmed, Resolved, Unresolved
 from records.db import make_sessionmaker
 from starter.alerts_sdk import PracticeAlertClient
-from starter.binaries import test_server_path
 from starter.sdk import EscalationClient
 from starter.smtp_sink import SmtpSink
+from starter.testing import start_time_skipping
 from tests.workflows.support import at, jump_to, start_payload
 from worker import create_worker
 
@@ -69,10 +68,7 @@ def _alert(raised: str, reason: str) -> dict[str, Any]:
 
 async def run_quarter(url: str, sink: SmtpSink) -> Quarter:
     """Run every case to Wed 20 Nov 2030 09:00 and return the ids."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
-        test_server_existing_path=str(test_server_path()),
-    )
+    env = await start_time_skipping(pydantic_data_converter)
     db = make_sessionmaker(url)
     queue = f"report-{uuid.uuid4()}"
     smtp = SmtpConfig(host="127.0.0.1", port=sink.port, mail_from="escalations@lscb.example.org")

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from models.calendar import DeadlineRequest
-from models.decisions import ConferenceReconvened, Confirmed, Resolved
+from models.decisions import ConferenceReconvened, Confirmed, ImmediateRisk, Resolved
 from models.pack import LadderSpec, PolicyPack
 from packs import load_pack
 from starter.smtp_sink import SmtpSink
@@ -263,13 +263,6 @@ async def test_sutton_independent_chairs_written_response_is_final(env, db, mail
         assert result.confirmation_due_at is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the engine does not yet honour LadderSpec.immediate_risk_working_days "
-        "(workflows/ladder.py stage_working_days): stage 4 gets the pack default instead"
-    ),
-)
 async def test_rutland_significant_harm_goes_to_stage_4_the_same_working_day(env, db, mail) -> None:
     await jump_to(env, RAISED)
     async with running(env, db, mail) as h:
@@ -280,9 +273,43 @@ async def test_rutland_significant_harm_goes_to_stage_4_the_same_working_day(env
         assert [s.stage_id for s in status.stages] == ["lscb"]
         assert status.stages[0].entered_at == RAISED
         assert status.stages[0].due_at == at("2027-05-24T17:00:00+01:00")
+        assert status.stages[0].timescale_working_days == 0
         entered = await mails_of(mail, payload["case_reference"], "stage_entered", 1)
         assert [addresses(m, "To") for m in entered] == [
             emails(payload, ["partnership.lscb_manager"])
+        ]
+        # The last stage waits past its deadline and tells the Independent Chair.
+        await h.sleep_until(at("2027-05-24T17:01:00+01:00"))
+        status = await h.status(wid)
+        assert status.current_stage == "lscb" and status.stages[0].overdue_notified_at
+
+
+async def test_rutland_significant_harm_declared_later_is_due_that_working_day(
+    env, db, mail
+) -> None:
+    """Declared on the evening of Friday 28 May 2027 (after close of business, before the
+    31 May bank holiday): 'the same working day' is the next one, Tuesday 1 June."""
+    await jump_to(env, RAISED)
+    async with running(env, db, mail) as h:
+        payload = example("rutland", "disagreement")
+        wid = await h.client.open(payload)
+        await h.sleep_until(at("2027-05-25T11:00:00+01:00"))
+        receipt = await h.client.raise_immediate_risk(
+            wid, ImmediateRisk(by="A. Teacher", reason="Bruising seen today")
+        )
+        assert receipt is not None and receipt.stage == "lscb"
+        assert receipt.due_at == at("2027-05-25T17:00:00+01:00")
+        other = await h.client.open(example("rutland", "disagreement"))
+        await h.sleep_until(at("2027-05-28T18:30:00+01:00"))
+        receipt = await h.client.raise_immediate_risk(
+            other, ImmediateRisk(by="A. Teacher", reason="Disclosure this evening")
+        )
+        assert receipt is not None and receipt.stage == "lscb"
+        assert receipt.due_at == at("2027-06-01T17:00:00+01:00")
+        status = await h.status(wid)
+        assert [(s.stage_id, s.outcome) for s in status.stages] == [
+            ("practitioners", "immediate_risk"),
+            ("lscb", None),
         ]
 
 

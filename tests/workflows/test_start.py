@@ -39,6 +39,15 @@ async def _nothing_happened(h, case_reference: str) -> None:
             {"child_timescale_working_days": -1},
             "child_timescale_working_days: Input should be greater",
         ),
+        (
+            {"child_timescale_working_days": "5"},
+            "child_timescale_working_days: Input should be a valid integer",
+        ),
+        (
+            {"child_timescale_working_days": True},
+            "child_timescale_working_days: Input should be a valid integer",
+        ),
+        ({"immediate_risk": "yes"}, "immediate_risk: Input should be a valid boolean"),
     ],
 )
 async def test_invalid_start_is_refused_before_anything_starts(

@@ -1,0 +1,96 @@
+"""The workflow's emails carry each acting person's decision link, end to end.
+
+With the decision page configured, the case's own emails (stage entered, reminder,
+resolution) reach each person who must act with a link for them, this case and
+this stage, checked with the page's own verification; copies carry none, and an
+adjourned conference (which waits for 'conference_reconvened') asks for no link.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+from activities.email_links import DecisionLinks
+from activities.smtp import SmtpConfig
+from models.decisions import Resolved
+from starter.sdk import EscalationClient
+from starter.smtp_sink import ReceivedMail
+from tests.fixtures.harness import payload as conference_payload
+from tests.fixtures.harness import running_packs
+from tests.workflows.support import at, email_of, jump_to, start_payload
+from web.links import LinkClaims, verify
+from worker import create_worker
+
+SECRET = "workflow-link-secret-0123456789"
+TOKEN = re.compile(r"https://decide\.lscb\.example/d/([A-Za-z0-9_.-]+)")
+RAISED = at("2026-12-07T10:00:00+00:00")
+
+
+def claims(mail: ReceivedMail) -> list[LinkClaims]:
+    text = mail.message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    return [verify(t, SECRET, RAISED) for t in TOKEN.findall(text)]
+
+
+async def test_stage_emails_carry_each_acting_persons_own_link(env, db, mail) -> None:
+    await jump_to(env, RAISED)
+    queue = f"test-{uuid.uuid4()}"
+    smtp = SmtpConfig(
+        host="127.0.0.1",
+        port=mail.port,
+        mail_from="escalations@lscb.example.org",
+        links=DecisionLinks(SECRET, "https://decide.lscb.example/", 14),
+    )
+    async with create_worker(env.client, queue, sessionmaker=db, smtp=smtp):
+        client = EscalationClient(env.client, queue, env.get_current_time)
+        wid = await client.open(start_payload(RAISED))
+        holders = [email_of("raising.practitioner"), email_of("receiving.practitioner")]
+        await mail.wait_for(2)
+        entered = [m for m in mail.received if "action needed" in m.message["Subject"]]
+        assert sorted(m.rcpt_tos[0] for m in entered) == sorted(holders)
+        for m in entered:
+            [c] = claims(m)
+            assert (c.workflow_id, c.stage, c.email, c.action) == (
+                wid,
+                "practitioners",
+                m.rcpt_tos[0].lower(),
+                "decide",
+            )
+            assert c.expires_at == at("2026-12-14T17:00:00+00:00") + timedelta(days=14)
+
+        await client.resolve(wid, Resolved(by="B. Social Worker", outcome="Plan agreed"))
+        await mail.wait_for(4)  # the confirmer's own message, and the raising side's copy
+        [own] = [
+            m
+            for m in mail.received
+            if "confirm in writing" in m.message["Subject"]
+            and m.rcpt_tos == [email_of("receiving.practitioner")]
+        ]
+        [c] = claims(own)
+        assert (c.stage, c.action) == ("practitioners", "confirm")
+        copies = [
+            m
+            for m in mail.received
+            if "confirm in writing" in m.message["Subject"]
+            and m.rcpt_tos != [email_of("receiving.practitioner")]
+        ]
+        assert copies and all(claims(m) == [] for m in copies)
+
+
+async def test_an_adjourned_conference_asks_for_no_decision_link(env, db, mail) -> None:
+    await jump_to(env, RAISED)
+    links = DecisionLinks(SECRET, "https://decide.lscb.example/", 14)
+    async with running_packs(env, db, mail, links=links) as h:
+        adjourned = await h.client.open(conference_payload(RAISED, ladder="adjourned_only"))
+        individual = await h.client.open(conference_payload(RAISED, disagreement_id="c2"))
+        await mail.wait_for(3)
+        # Past the adjournment's halfway reminder: still no link to a decision it cannot take.
+        await h.sleep_until(RAISED + timedelta(days=9))
+
+    def of(wid: str) -> list[ReceivedMail]:
+        case = wid.removeprefix("disagreement-").rsplit("-", 1)[0]
+        return [m for m in mail.received if f"[{case}]" in str(m.message["Subject"])]
+
+    assert of(adjourned) and all(claims(m) == [] for m in of(adjourned))
+    assert any(claims(m) for m in of(individual))

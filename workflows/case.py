@@ -1,0 +1,532 @@
+"""What every part of the Disagreement workflow shares: its state, the stage steps, side effects.
+
+``CaseCore`` holds the case (pack, ladder, stages, deadlines, the inbox of
+decisions) and the steps all parts need: entering and leaving a stage, planning a
+deadline in the calendar activity, queueing record rows and emails beside the
+timeline, and the views (status, receipts). The conference loop
+(``workflows.conference``), the calendar change (``workflows.recalendar``) and the
+workflow itself (``workflows.disagreement``) build on it. Deterministic like all
+workflow code: time from ``workflow.now()``, everything else from activities.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from models.calendar import (
+        CalendarChange,
+        CalendarReceipt,
+        CalendarSpec,
+        DeadlinePlan,
+        DeadlineRequest,
+        Reminder,
+    )
+    from models.decisions import (
+        ConferenceReconvened,
+        Decision,
+        DecisionReceipt,
+        Resolved,
+    )
+    from models.notifications import Notification, NotificationKind
+    from models.pack import LadderSpec, PolicyPack, StageSpec
+    from models.records import DisagreementRecord, StepKind, StepRecord
+    from models.start import StartDisagreement
+    from models.status import (
+        CaseState,
+        DeadlineChange,
+        DisagreementStatus,
+        LearningItem,
+        RejectedInput,
+        StageOutcome,
+        StageStatus,
+    )
+    from workflows import steps
+    from workflows.calendar_change import with_closures
+    from workflows.ladder import (
+        DecisionKind,
+        immediate_risk_cap,
+        is_adjournment,
+        stage_working_days,
+    )
+    from workflows.patches import PATCH_ADJOURNMENT, PATCH_RISK_TIMESCALE
+    from workflows.text import (
+        interim_position,
+        local_text,
+        stage_number,
+        truncate,
+    )
+
+
+@dataclass
+class Inbound:
+    """A decision waiting to be applied; ``reply`` is set for updates."""
+
+    kind: DecisionKind
+    decision: Decision
+    reply: asyncio.Future[DecisionReceipt] | None = None
+
+
+@dataclass
+class CalendarInbound:
+    """A calendar change waiting to be applied between decisions, in arrival order."""
+
+    change: CalendarChange
+    reply: asyncio.Future[CalendarReceipt]
+
+
+class CaseCore:
+    """The case's state and the steps every part of the workflow takes."""
+
+    def __init__(self, req: StartDisagreement) -> None:
+        self._req = req
+        self._pack: PolicyPack | None = None
+        self._ladder: LadderSpec | None = None
+        self._state: CaseState = "open"
+        self._stages: list[StageStatus] = []
+        self._current: StageSpec | None = None
+        self._plan: DeadlinePlan | None = None
+        self._reminders: list[Reminder] = []
+        self._overdue_sent = False
+        self._child_cap = req.child_timescale_working_days
+        self._immediate_risk = req.immediate_risk
+        self._raised_at: datetime | None = None
+        self._raise_due_at: datetime | None = None
+        self._raised_late = False
+        self._outcome: Resolved | None = None
+        self._resolved_at: datetime | None = None
+        self._confirmation: DeadlinePlan | None = None
+        self._confirmation_late = False
+        self._confirmed_at: datetime | None = None
+        self._inbox: list[Inbound | CalendarInbound] = []
+        self._closures: list[date] = []
+        self._not_after: datetime | None = None
+        self._rejected: list[RejectedInput] = []
+        self._changes: list[DeadlineChange] = []
+        self._failures: list[str] = []
+        self._records: list[DisagreementRecord | StepRecord] = []
+        self._recording = True
+        self._sends: list[asyncio.Task[None]] = []
+        self._seq = 0
+        self._adjourned = False
+        self._interim: str | None = None
+        self._reconvene_due: datetime | None = None
+        self._breached = False
+        self._conference_outcome: ConferenceReconvened | None = None
+        self._reports: DeadlinePlan | None = None
+        self._reports_reminder: datetime | None = None
+        self._learning: list[LearningItem] = []
+
+    # -------------------------------------------------------------- stages
+
+    async def _enter(self, stage: StageSpec, start: datetime, *, risk: bool = False) -> None:
+        """Enter ``stage`` at ``start``: plan its deadline, record it, tell its holders.
+
+        ``risk``: entered because of an immediate risk of significant harm, so the
+        ladder's immediate-risk timescale applies (Rutland: the same working day).
+        """
+        pack, ladder = self._pack_(), self._ladder_()
+        adjourned = is_adjournment(stage) and workflow.patched(PATCH_ADJOURNMENT)
+        risk_cap = immediate_risk_cap(ladder, stage) if risk else None
+        if risk_cap is not None and not workflow.patched(PATCH_RISK_TIMESCALE):
+            risk_cap = None
+        days = stage_working_days(pack, stage, self._child_cap, risk_cap)
+        plan = await self._plan_from(start, days, reminders=True)
+        first_contact = None
+        if stage.first_contact_working_days is not None:
+            first_contact = (
+                await self._plan_from(start, min(stage.first_contact_working_days, days))
+            ).due_at
+        index = ladder.index_of(stage.id)
+        self._current, self._plan, self._overdue_sent = stage, plan, False
+        self._not_after = None
+        self._adjourned = adjourned
+        self._reminders = [r for r in plan.reminders if r.at > workflow.now()]
+        self._stages.append(
+            StageStatus(
+                stage_id=stage.id,
+                title=stage.title,
+                index=index,
+                ladder_id=ladder.id,
+                kind=stage.kind,
+                holders=[self._holder_text(role) for role in stage.holders],
+                entered_at=plan.start,
+                due_at=plan.due_at,
+                timescale_working_days=days,
+                capped=days < pack.timescale(stage),
+                first_contact_due_at=first_contact,
+            )
+        )
+        self._record(
+            "stage_entered",
+            stage_id=stage.id,
+            due_at=plan.due_at,
+            text=f"{stage.title}: {days} working day(s)",
+            state="open",
+            data={"ladder": ladder.id},
+        )
+        if adjourned:
+            self._adjourn(stage, plan, index)
+            return
+        lines = [
+            f"The disagreement about case {self._req.case_reference} is now at "
+            f"{stage_number(index, len(ladder.stages))}: {stage.title}.",
+            "Who must act: " + "; ".join(self._holder_text(r) for r in stage.holders) + ".",
+            f"Nature of the disagreement: {self._req.nature}",
+            f"Risk to the child: {self._req.risk_to_child}",
+            f"What the raising professional aims to achieve: {self._req.aim}",
+        ]
+        if first_contact is not None:
+            lines.append(
+                f"First contact with the raising professional by {local_text(first_contact)}."
+            )
+        if stage.guidance:
+            lines.append(stage.guidance)
+        lines.append(
+            "Reply with 'resolved' (with the agreed outcome) or 'unresolved' (with the reason)."
+        )
+        self._notify(
+            "stage_entered",
+            f"{stage.title}: action needed by {local_text(plan.due_at)}",
+            stage.holders,
+            stage.copied,
+            lines,
+            due_at=plan.due_at,
+        )
+
+    def _leave(self, outcome: StageOutcome, by: str | None, text: str | None, at: datetime) -> None:
+        entry = self._stages[-1]
+        entry.left_at, entry.outcome, entry.decided_by, entry.text = at, outcome, by, text
+        self._record(
+            "stage_left", stage_id=entry.stage_id, actor=by, text=text, data={"outcome": outcome}
+        )
+        self._reminders = []
+
+    def _remind(self, stage: StageSpec, plan: DeadlinePlan, reminder: Reminder) -> None:
+        what = "half the time has passed" if reminder.kind == "halfway" else "today is the last day"
+        awaited = "A decision is still awaited."
+        if self._adjourned:
+            awaited = (
+                f"The adjourned conference must reconvene by {local_text(plan.due_at)}; "
+                "send 'conference_reconvened' with its outcome when it has."
+            )
+        self._record("reminder", stage_id=stage.id, due_at=plan.due_at, text=reminder.kind)
+        self._notify(
+            "reminder",
+            f"Reminder: {stage.title} due {local_text(plan.due_at)}",
+            stage.holders,
+            stage.copied if self._adjourned else [],  # each agency *and* its line manager
+            [f"Reminder for {stage.title}: {what}.", awaited],
+            due_at=plan.due_at,
+        )
+
+    def _overdue(self, stage: StageSpec, plan: DeadlinePlan) -> None:
+        self._overdue_sent = True
+        self._stages[-1].overdue_notified_at = workflow.now()
+        self._record("deadline_passed", stage_id=stage.id, due_at=plan.due_at, text="overdue")
+        self._notify(
+            "overdue",
+            f"Overdue: {stage.title} was due {local_text(plan.due_at)}",
+            stage.overdue_notify or stage.holders,
+            stage.holders if stage.overdue_notify else [],
+            [
+                f"{stage.title} has passed its deadline without a decision.",
+                "This is the last stage of the procedure; the case keeps waiting for a decision.",
+            ],
+            due_at=plan.due_at,
+        )
+
+    # ------------------------------------------------- adjourned conference
+
+    def _adjourn(self, stage: StageSpec, plan: DeadlinePlan, index: int) -> None:
+        """An equally divided conference is adjourned: record the child's interim position
+        and tell each agency and its line manager (holders and copied) to re-evaluate."""
+        conference = self._req.conference
+        self._interim = interim_position(
+            conference.kind if conference else None, stage.interim_position
+        )
+        self._reconvene_due = plan.due_at
+        self._record(
+            "interim_position",
+            stage_id=stage.id,
+            text=self._interim,
+            due_at=plan.due_at,
+        )
+        ladder = self._ladder_()
+        lines = [
+            f"The child protection conference about case {self._req.case_reference} was "
+            f"equally divided and is adjourned ({stage_number(index, len(ladder.stages))}: "
+            f"{stage.title}). It must reconvene by {local_text(plan.due_at)}.",
+            f"Interim position: {self._interim}",
+            "Each agency: inform your line manager and re-evaluate your evidence, analysis and "
+            "professional judgement before the conference reconvenes. Line managers: attempt "
+            "to resolve the disagreement and keep a clear written record, including written "
+            "confirmation between the parties of the disagreement and how outstanding issues "
+            "will be pursued.",
+            "Agencies and line managers: "
+            + "; ".join(self._holder_text(r) for r in [*stage.holders, *stage.copied])
+            + ".",
+            f"Nature of the disagreement: {self._req.nature}",
+            f"Risk to the child: {self._req.risk_to_child}",
+        ]
+        if stage.guidance:
+            lines.append(stage.guidance)
+        lines.append(
+            "When the conference has reconvened, send 'conference_reconvened' with its outcome "
+            "(unanimous, majority or still_divided) and the decision as minuted."
+        )
+        self._notify(
+            "conference_adjourned",
+            f"{stage.title}: conference adjourned, reconvene by {local_text(plan.due_at)}",
+            stage.holders,
+            stage.copied,
+            lines,
+            due_at=plan.due_at,
+        )
+
+    def _reject(self, name: str, payload: str, error: str) -> None:
+        workflow.logger.warning("refused %s: %s", name, error)
+        self._rejected.append(
+            RejectedInput(at=workflow.now(), name=name, error=error, payload=truncate(payload))
+        )
+        self._record(
+            "rejected_input",
+            stage_id=self._stage_id(),
+            text=f"{name}: {error}",
+            data={"payload": truncate(payload)},
+        )
+
+    # ------------------------------------------------------ side effects
+
+    async def _plan_from(
+        self,
+        start: datetime,
+        days: int,
+        pack: PolicyPack | None = None,
+        *,
+        reminders: bool = False,
+        not_after: datetime | None = None,
+        direction: Literal["after", "before"] = "after",
+    ) -> DeadlinePlan:
+        calendar = self._calendar(pack or self._pack_())
+        return await steps.plan_deadline(
+            DeadlineRequest(
+                calendar=calendar,
+                start=start,
+                working_days=days,
+                reminders=reminders,
+                not_after=not_after,
+                direction=direction,
+            )
+        )
+
+    def _next_key(self, prefix: str) -> str:
+        # Workflow id, not run id: a retried or replayed step maps to the same row or email.
+        self._seq += 1
+        return f"{workflow.info().workflow_id}/{prefix}-{self._seq:04d}"
+
+    def _record(
+        self,
+        kind: StepKind,
+        *,
+        stage_id: str | None = None,
+        actor: str | None = None,
+        text: str | None = None,
+        due_at: datetime | None = None,
+        state: str | None = None,
+        data: dict[str, str] | None = None,
+    ) -> None:
+        """Queue a record row; the recorder writes rows in order beside the timeline."""
+        self._records.append(
+            StepRecord(
+                key=self._next_key("step"),
+                workflow_id=workflow.info().workflow_id,
+                case_reference=self._req.case_reference,
+                kind=kind,
+                at=workflow.now(),
+                stage_id=stage_id,
+                actor=actor,
+                text=text,
+                due_at=due_at,
+                state=state,
+                current_stage=self._stage_id() if state is not None else None,
+                data=data or {},
+            )
+        )
+
+    async def _recorder(self) -> None:
+        while True:
+            await workflow.wait_condition(lambda: bool(self._records) or not self._recording)
+            if not self._records:
+                return
+            item = self._records.pop(0)
+            if isinstance(item, DisagreementRecord):
+                await steps.open_record(item)
+            else:
+                await steps.record_step(item)
+
+    def _notify(
+        self,
+        kind: NotificationKind,
+        headline: str,
+        to_roles: list[str],
+        cc_roles: list[str],
+        lines: list[str],
+        due_at: datetime | None = None,
+    ) -> None:
+        """Send an email beside the timeline; a failure is recorded, never fatal."""
+        pack = self._pack_()
+        to = [p for r in dict.fromkeys(to_roles) if (p := self._req.person(r)) is not None]
+        cc = [
+            p
+            for r in dict.fromkeys(cc_roles)
+            if r not in to_roles and (p := self._req.person(r)) is not None
+        ]
+        missing = [r for r in dict.fromkeys(to_roles) if self._req.person(r) is None]
+        if missing:
+            self._failures.append(f"{kind}: nobody named for {', '.join(missing)}")
+        # Roles with nobody named go by reference: the email activity looks them up in the
+        # partnership's contact directory (by agency for a side's role).
+        unfilled_cc = [
+            r for r in dict.fromkeys(cc_roles) if r not in to_roles and self._req.person(r) is None
+        ]
+        stage = self._current
+        # The stage a decision link is for: the open stage's decision (not while an
+        # adjourned conference waits for 'conference_reconvened'), or the confirmation.
+        asks = stage is not None and (
+            (self._state == "open" and not self._adjourned)
+            or kind in ("resolved", "confirmation_due", "confirmation_late")
+        )
+        n = Notification(
+            key=self._next_key("mail"),
+            workflow_id=workflow.info().workflow_id,
+            case_reference=self._req.case_reference,
+            kind=kind,
+            procedure_title=pack.title,
+            partnership=pack.partnership,
+            stage_title=stage.title if stage else None,
+            stage_id=stage.id if stage is not None and asks else None,
+            headline=headline,
+            lines=lines,
+            due_at=due_at,
+            timezone=pack.calendar.timezone,
+            to=to,
+            cc=cc,
+            unfilled_to=missing,
+            unfilled_cc=unfilled_cc,
+            raising_agency=self._req.raising_agency,
+            receiving_agency=self._req.receiving_agency,
+            business_manager=self._req.person("partnership.business_manager"),
+        )
+        self._sends.append(asyncio.create_task(self._send(n)))
+
+    async def _send(self, n: Notification) -> None:
+        try:
+            await steps.send_notification(n)
+        except ActivityError as exc:
+            cause = exc.cause.message if isinstance(exc.cause, ApplicationError) else str(exc)
+            self._failures.append(f"{n.kind} ({n.key}): {cause}")
+
+    # ------------------------------------------------------ calendar change
+
+    def _calendar(self, pack: PolicyPack) -> CalendarSpec:
+        """The pack's calendar plus the closure days announced while the case runs."""
+        return with_closures(pack.calendar, self._closures)
+
+    # ------------------------------------------------------------- views
+
+    def _pack_(self) -> PolicyPack:
+        assert self._pack is not None, "pack not loaded yet"
+        return self._pack
+
+    def _ladder_(self) -> LadderSpec:
+        assert self._ladder is not None, "ladder not chosen yet"
+        return self._ladder
+
+    def _stage_id(self) -> str | None:
+        return self._current.id if self._current is not None else None
+
+    def _holder_text(self, role: str) -> str:
+        title = self._pack_().role_title(role)
+        person = self._req.person(role)
+        return f"{title} ({person.name})" if person else title
+
+    def _raising_side(self, stage: StageSpec) -> list[str]:
+        return [r for r in stage.holders + stage.copied if r.startswith("raising.")]
+
+    def _disagreement_record(self) -> DisagreementRecord:
+        req, pack = self._req, self._pack_()
+        assert self._raised_at is not None
+        return DisagreementRecord(
+            workflow_id=workflow.info().workflow_id,
+            case_reference=req.case_reference,
+            procedure=pack.id,
+            ladder=self._ladder_().id,
+            partnership=pack.partnership,
+            raising_agency=req.raising_agency,
+            receiving_agency=req.receiving_agency,
+            nature=req.nature,
+            risk_to_child=req.risk_to_child,
+            aim=req.aim,
+            raised_at=self._raised_at,
+            raised_late=self._raised_late,
+            immediate_risk=req.immediate_risk,
+        )
+
+    def _receipt(self, message: str) -> DecisionReceipt:
+        due = (
+            self._confirmation.due_at if self._state == "resolved" and self._confirmation else None
+        )
+        if self._state == "open" and self._plan is not None:
+            due = self._plan.due_at
+        return DecisionReceipt(
+            state=self._state, stage=self._stage_id(), message=message, due_at=due
+        )
+
+    def _status(self) -> DisagreementStatus:
+        req, pack = self._req, self._pack
+        first_contact = self._stages[0].first_contact_due_at if self._stages else None
+        return DisagreementStatus(
+            workflow_id=workflow.info().workflow_id,
+            case_reference=req.case_reference,
+            procedure=req.procedure,
+            procedure_title=pack.title if pack else req.procedure,
+            partnership=pack.partnership if pack else "",
+            ladder=self._ladder.id if self._ladder else (req.ladder or ""),
+            state=self._state,
+            current_stage=self._stage_id() if self._state == "open" else None,
+            current_stage_title=self._current.title
+            if self._current and self._state == "open"
+            else None,
+            stages=[s.model_copy() for s in self._stages],
+            raised_at=self._raised_at or workflow.now(),
+            raise_due_at=self._raise_due_at,
+            raised_late=self._raised_late,
+            first_contact_due_at=first_contact,
+            immediate_risk=self._immediate_risk,
+            child_timescale_working_days=self._child_cap,
+            outcome=self._outcome.outcome if self._outcome else None,
+            resolved_at=self._resolved_at,
+            resolved_by=self._outcome.by if self._outcome else None,
+            confirmation_due_at=self._confirmation.due_at if self._confirmation else None,
+            confirmed_at=self._confirmed_at,
+            confirmation_late=self._confirmation_late,
+            deadline_changes=list(self._changes),
+            conference=req.conference,
+            conference_reports_due_at=self._reports.due_at if self._reports else None,
+            interim_position=self._interim,
+            reconvene_due_at=self._reconvene_due,
+            adjournment_breached=self._breached,
+            conference_outcome=(
+                self._conference_outcome.outcome if self._conference_outcome else None
+            ),
+            learning_items=[item.model_copy() for item in self._learning],
+            rejected_inputs=list(self._rejected),
+            notification_failures=list(self._failures),
+        )
