@@ -104,7 +104,11 @@ def build_stages(steps: list[Step], titles: dict[str, str]) -> list[StageEntry]:
         elif step.kind == "stage_left":
             current.left_at, current.by, current.text = step.at, step.actor, step.text
             current.outcome = str((step.data or {}).get("outcome") or "") or None
-        elif step.kind == "deadline_changed" and step.due_at is not None:
+        elif (
+            step.kind == "deadline_changed"
+            and step.due_at is not None
+            and (step.data or {}).get("deadline", "stage") == "stage"
+        ):
             current.original_due_at = current.original_due_at or current.due_at
             current.due_at = step.due_at
         elif step.kind in ("deadline_passed", "adjournment_breached"):

@@ -34,6 +34,8 @@ def decision_kind(step: StepRecord) -> str | None:
         if "decision" in step.data:
             return step.data["decision"]
         return None if "step" in step.data else "decision"
+    if step.data.get("cause") == "calendar":
+        return None  # the calendar moved a deadline: nobody's decision about the case
     if step.kind in DECISION_STEP_KINDS and step.actor:
         return DECISION_STEP_KINDS[step.kind]
     return None

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from models.calendar import CalendarChange, CalendarReceipt
 from models.decisions import (
     ConferenceReconvened,
     Confirmed,
@@ -71,7 +72,14 @@ INTERFACE: tuple[Published, ...] = (
         "input",
         ("signal conference_reconvened", "update reconvene_conference"),
     ),
+    Published(
+        "CalendarChange",
+        CalendarChange,
+        "input",
+        ("update change_calendar (Disagreement and PracticeAlert)",),
+    ),
     Published("DecisionReceipt", DecisionReceipt, "output", ("result of every update",)),
+    Published("CalendarReceipt", CalendarReceipt, "output", ("result of change_calendar",)),
     Published("DisagreementStatus", DisagreementStatus, "output", ("query status",)),
 )
 
@@ -81,7 +89,7 @@ ALERT_INTERFACE: dict[str, tuple[Direction, tuple[str, ...]]] = {
     "AlertResponse": ("input", ("signal alert_response", "update respond")),
     "Finalise": ("input", ("signal finalised", "update finalise")),
     "NotSatisfied": ("input", ("signal not_satisfied", "update escalate")),
-    "AlertReceipt": ("output", ("result of every PracticeAlert update",)),
+    "AlertReceipt": ("output", ("result of every PracticeAlert update but change_calendar",)),
     "PracticeAlertStatus": ("output", ("query status (PracticeAlert)",)),
 }
 """The practice alert workflow's payloads (``models/alerts.py``), by model name."""

@@ -5,7 +5,9 @@ code, a start stage the alert may not start at, a raiser who may not raise
 alerts) raises :class:`~starter.sdk.InvalidRequest` naming each field and reason,
 and no workflow is started, so no row is written and no email sent. Decisions go
 as Updates by default, so the caller learns whether the workflow accepted them;
-``acknowledged=False`` sends the fire-and-forget signal instead.
+``acknowledged=False`` sends the fire-and-forget signal instead. A calendar change
+(closure days announced while the alert runs) goes as the ``change_calendar``
+Update and answers with what moved.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from models.alerts import (
     PracticeAlertStatus,
     StartPracticeAlert,
 )
+from models.calendar import CalendarChange, CalendarReceipt
 from packs import PACK_DIR, PackError, UnknownProcedure, load_pack
 from starter.connect import connect
 from starter.sdk import DecisionRefused, EscalationError, InvalidRequest
@@ -175,6 +178,42 @@ class PracticeAlertClient:
     ) -> AlertReceipt | None:
         """The raiser is not satisfied with the response: the alert goes up a stage."""
         return await self._decide(workflow_id, "escalate", "not_satisfied", decision, acknowledged)
+
+    async def change_calendar(
+        self, workflow_id: str, change: CalendarChange | dict[str, Any]
+    ) -> CalendarReceipt:
+        """Re-project the alert's pending stage deadline onto a changed calendar.
+
+        The alert adds ``closure_days`` to its calendar, recomputes its stage deadline
+        if it has not passed, records old and new with the reason and emails who must
+        respond. The receipt lists what moved (nothing, once the deadline has passed).
+
+        Raises:
+            InvalidRequest: the change is malformed (each field and reason named).
+            DecisionRefused: the alert is finalised.
+        """
+        if not isinstance(change, CalendarChange):
+            try:
+                change = CalendarChange.model_validate(change)
+            except ValidationError as exc:
+                raise InvalidRequest(
+                    [
+                        f"{'.'.join(str(p) for p in e['loc']) or 'change'}: {e['msg']}"
+                        for e in exc.errors()
+                    ]
+                ) from exc
+        handle = self.handle(workflow_id)
+        try:
+            receipt: CalendarReceipt = await handle.execute_update(
+                "change_calendar", change, result_type=CalendarReceipt
+            )
+            return receipt
+        except WorkflowUpdateFailedError as exc:
+            cause = exc.cause
+            message = cause.message if isinstance(cause, ApplicationError) else str(cause)
+            raise DecisionRefused(message) from exc
+        except RPCError as exc:
+            raise await self._closed(handle, exc) from exc
 
     async def _decide(
         self,

@@ -11,7 +11,9 @@ import asyncio
 import importlib
 import json
 import logging
+import os
 import sys
+import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +43,7 @@ EXTENSIONS: tuple[str, ...] = (
     "starter.cli_ops",
     "starter.cli_alerts",
     "starter.cli_packs",
+    "starter.cli_calendar",
 )
 """Modules that add subcommands, one area each (packs, contacts, records, ...).
 
@@ -215,8 +218,8 @@ def _read_json(name: str) -> Any:
     return json.loads(text)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``escalation`` command."""
+def _main(argv: Sequence[str] | None = None) -> int:
+    """The command: parse, dispatch, return the exit code."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
     args = build_parser().parse_args(argv)
     for extension in _extensions():
@@ -259,6 +262,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         return _fail(str(exc), EXIT_BAD_INPUT)
     return asyncio.run(_with_client(args, action))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``escalation`` command.
+
+    Run as a program (``argv`` None: the console script, ``python -m starter.cli``)
+    it ends the process with ``os._exit`` once its output is flushed. The
+    Temporal client's Rust runtime has no close: its threads are still alive
+    when the interpreter tears down, and that teardown intermittently aborted the
+    process (exit -6) after the command had done its work. Nothing remains to be
+    done at that point, so skipping the teardown loses nothing. Tests call
+    ``main([...])`` in their own process, which must go on: then it just returns.
+    """
+    if argv is not None:
+        return _main(argv)
+    try:
+        code = _main(argv)
+    except Exception:  # print it as the interpreter would, then leave the same way
+        traceback.print_exc()
+        code = 1
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

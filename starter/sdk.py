@@ -17,10 +17,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError
 
+from models.calendar import CalendarChange, CalendarReceipt
 from models.decisions import (
     ConferenceReconvened,
     Confirmed,
@@ -215,6 +222,38 @@ class EscalationClient:
             workflow_id, "reconvene_conference", "conference_reconvened", decision, acknowledged
         )
 
+    async def change_calendar(
+        self, workflow_id: str, change: CalendarChange | dict[str, Any]
+    ) -> CalendarReceipt:
+        """Re-project the case's pending deadlines onto a changed calendar.
+
+        The case adds ``change.closure_days`` to its calendar, recomputes every deadline
+        that has not passed (on the current bank-holiday list too, so an empty
+        ``closure_days`` after a holiday-list deploy re-projects as well), records old
+        and new with the reason and tells who must act. The receipt lists what moved.
+
+        Raises:
+            InvalidRequest: the change is malformed (each field and reason named).
+            DecisionRefused: the case is closed (or otherwise no longer running).
+        """
+        if not isinstance(change, CalendarChange):
+            try:
+                change = CalendarChange.model_validate(change)
+            except ValidationError as exc:
+                raise InvalidRequest(_field_errors(exc)) from exc
+        handle = self.handle(workflow_id)
+        try:
+            receipt: CalendarReceipt = await handle.execute_update(
+                "change_calendar", change, result_type=CalendarReceipt
+            )
+            return receipt
+        except WorkflowUpdateFailedError as exc:
+            cause = exc.cause
+            message = cause.message if isinstance(cause, ApplicationError) else str(cause)
+            raise DecisionRefused(message) from exc
+        except RPCError as exc:
+            raise await _not_running(handle, exc) from exc
+
     async def _decide(
         self, workflow_id: str, update: str, signal: str, decision: Decision, acknowledged: bool
     ) -> DecisionReceipt | None:
@@ -231,6 +270,20 @@ class EscalationClient:
             cause = exc.cause
             message = cause.message if isinstance(cause, ApplicationError) else str(cause)
             raise DecisionRefused(message) from exc
+
+
+async def _not_running(handle: WorkflowHandle[Any, Any], exc: RPCError) -> Exception:
+    """Explain an Update sent to a case that has finished (or is not there at all)."""
+    try:
+        described = await handle.describe()
+    except RPCError:
+        return EscalationError(f"case '{handle.id}' not found: {exc.message}")
+    if described.status == WorkflowExecutionStatus.COMPLETED:
+        return DecisionRefused(f"the case '{handle.id}' is closed; its deadlines are final")
+    if described.status != WorkflowExecutionStatus.RUNNING:
+        state = described.status.name.lower() if described.status else "unknown"
+        return DecisionRefused(f"the case '{handle.id}' is not running ({state})")
+    return exc
 
 
 def _field_errors(exc: ValidationError) -> list[str]:
