@@ -1,23 +1,41 @@
-"""Regenerate the saved workflow histories that the replay tests check.
+"""Save the workflow histories that the replay test checks (tests/histories/).
 
-Run deliberately (``make histories``) when a workflow change is *meant* to be
-incompatible and no running case can exist on the old code; otherwise keep the
-old histories and guard the change with ``workflow.patched`` so both the old and
-the new histories replay. Each scenario runs on the time-skipping test server
-with the real activities (a temporary SQLite database and a local SMTP sink).
+By default only *missing* histories are written: the saved files are what running
+cases looked like on older code, and today's code must keep replaying them, so they
+are never rewritten by accident. ``--force`` rewrites them all (or the ones named),
+deliberately, when a change is *meant* to be incompatible and no running case can
+exist on the old code; otherwise guard the change with ``workflow.patched``.
+
+Besides the hand-written Redbridge, conference test pack and practice alert test pack
+scenarios below, every ladder of every pack in packs/ (and every pack's practice
+alerts) is saved at the points ``tests/workflows/history_plan.py`` derives from the
+pack, raised from its shipped example (examples/<pack>--<ladder>.json): a new pack
+gets its histories from ``make histories`` without code. Each case runs on its own
+time-skipping test server with the real activities (a temporary SQLite database and
+a local SMTP sink), and is snapshotted when nothing is in flight.
+
+    python scripts/save_histories.py                  # write the missing ones
+    python scripts/save_histories.py NAME...          # only these (if missing)
+    python scripts/save_histories.py --force [NAME...]  # rewrite (deliberately)
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import sys
 import tempfile
+import time
+import zlib
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -30,9 +48,11 @@ from models.decisions import (
     ShortenTimescale,
     Unresolved,
 )
+from packs import PACK_DIR as SHIPPED_PACKS
+from packs import load_pack
 from records.db import make_sessionmaker, upgrade
-from starter.binaries import test_server_path
 from starter.smtp_sink import SmtpSink
+from starter.testing import start_time_skipping
 from tests.fixtures.harness import payload as conference_payload
 from tests.fixtures.harness import running_packs
 from tests.workflows.alert_support import (
@@ -41,6 +61,7 @@ from tests.workflows.alert_support import (
     alert_payload,
     alerts_running,
 )
+from tests.workflows.history_plan import Walk, opens_adjourned, walks
 from tests.workflows.support import Harness, at, jump_to, running, start_payload
 
 OUT = Path(__file__).resolve().parents[1] / "tests" / "histories"
@@ -206,10 +227,7 @@ ALERT_SCENARIOS: dict[str, Callable[[AlertHarness], Awaitable[str]]] = {
 
 async def save_alert(name: str, db: Any, sink: SmtpSink) -> None:
     """Run one practice alert scenario and write tests/histories/{name}.json."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
-        test_server_existing_path=str(test_server_path()),
-    )
+    env = await start_time_skipping(pydantic_data_converter)
     try:
         await jump_to(env, RAISED)
         async with alerts_running(env, db, sink) as h:
@@ -231,16 +249,291 @@ TEST_PACK_SCENARIOS = {
 """Scenarios run on the test-only packs in tests/fixtures/packs/ (file prefix conference-test)."""
 
 
-async def main(names: list[str]) -> None:
-    """Run the named scenarios (all when none are named) and write their histories.
+# ------------------------------------------------ every ladder of every shipped pack
 
-    Name only new scenarios when adding histories: existing files are what running cases
-    looked like on older code, and must not be rewritten.
+WALK_RAISED = RAISED
+"""Every shipped pack's cases are raised on Monday 10 June 2030 at 10:00 BST."""
+CONFERENCE_AT = at("2030-06-19T10:00:00+01:00")
+"""A conference named in an example is moved here: inside the adjournment, after raising."""
+
+
+def walk_payload(walk: Walk, point: str) -> dict[str, Any]:
+    """The pack's shipped example for this ladder, raised at WALK_RAISED."""
+    path = walk.example()
+    if not path.exists():
+        raise SystemExit(
+            f"{walk.name(point)}: no example payload {path.relative_to(OUT.parents[1])}; "
+            "ship one per ladder (and one for practice alerts) so histories can be saved"
+        )
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    data["case_reference"] = f"{data['case_reference']}-H{zlib.crc32(point.encode()) % 1000:03d}"
+    data["raised_at"] = WALK_RAISED.isoformat()
+    data.pop("disagreement_arose_at", None)
+    if isinstance(data.get("conference"), dict):
+        data["conference"]["at"] = CONFERENCE_AT.isoformat()
+    return data
+
+
+def _open_activities(history: WorkflowHistory) -> set[int]:
+    scheduled = {
+        e.event_id
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    }
+    for e in history.events:
+        for field in (
+            "activity_task_completed_event_attributes",
+            "activity_task_failed_event_attributes",
+            "activity_task_timed_out_event_attributes",
+            "activity_task_canceled_event_attributes",
+        ):
+            if e.HasField(field):
+                scheduled.discard(getattr(e, field).scheduled_event_id)
+    return scheduled
+
+
+BUSY = {EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED}
+
+
+async def settle(handle: WorkflowHandle[Any, Any]) -> WorkflowHistory:
+    """The case's history once nothing is in flight (no workflow task, no activity).
+
+    A worker restarted at this point finds exactly this history, and a snapshot taken
+    while an email is still being sent would differ from run to run for no reason.
+    Decisions are sent only once the case is idle too: an update that reaches the
+    time-skipping test server while a timer's workflow task is in flight can wedge it
+    ("invalid history builder state for action"), and the update then never returns.
     """
-    unknown = sorted(set(names) - set(SCENARIOS) - set(ALERT_SCENARIOS))
+    deadline = time.monotonic() + 30
+    seen = -1
+    while True:
+        history = await handle.fetch_history()
+        idle = history.events[-1].event_type not in BUSY and not _open_activities(history)
+        if idle and len(history.events) == seen:
+            return history
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{handle.id}: still busy after 30 s (an activity retrying?)")
+        seen = len(history.events)
+        await asyncio.sleep(0.15)
+
+
+def midway(entered: datetime, due: datetime) -> datetime:
+    """Halfway through a stage, to the minute."""
+    return (entered + (due - entered) / 2).replace(second=0, microsecond=0)
+
+
+async def climb(h: Harness, wid: str, index: int) -> None:
+    """Let silence take the case up to the ``index``-th stage of its ladder (0-based)."""
+    for _ in range(40):
+        await settle(h.client.handle(wid))
+        status = await h.status(wid)
+        if len(status.stages) - 1 >= index:
+            return
+        await h.sleep_until(status.stages[-1].due_at + timedelta(minutes=1))
+    raise RuntimeError(f"{wid}: did not reach stage {index + 1} by silence")
+
+
+async def walk_ladder(h: Harness, walk: Walk, want: set[str]) -> dict[str, WorkflowHistory]:
+    """One case climbing the ladder by silence, snapshotted at started/adjourned/mid/last."""
+    ladder = load_pack(walk.pack).ladder(walk.ladder)
+    wid = await h.client.open(walk_payload(walk, "walk"))
+    handle = h.client.handle(wid)
+    saved: dict[str, WorkflowHistory] = {}
+    await h.sleep_until(WALK_RAISED + timedelta(minutes=5))
+    saved["started"] = await settle(handle)
+    if "adjourned" in walk.points:
+        first = (await h.status(wid)).stages[0]
+        await h.sleep_until(midway(first.entered_at, first.due_at))
+        saved["adjourned"] = await settle(handle)
+    if "mid-ladder" in walk.points:
+        await climb(h, wid, len(ladder.stages) // 2)
+        stage = (await h.status(wid)).stages[-1]
+        await h.sleep_until(midway(stage.entered_at, stage.due_at))
+        saved["mid-ladder"] = await settle(handle)
+    if "last-stage" in want:
+        await climb(h, wid, len(ladder.stages) - 1)
+        last = (await h.status(wid)).stages[-1]
+        await h.sleep_until(last.due_at + timedelta(hours=1))
+        saved["last-stage"] = await settle(handle)
+        status = await h.status(wid)
+        if status.current_stage != ladder.stages[-1].id or last.due_at is None:
+            raise RuntimeError(f"{wid}: expected to wait at {ladder.stages[-1].id}")
+        if status.stages[-1].overdue_notified_at is None:
+            raise RuntimeError(f"{wid}: no overdue notice after the last deadline")
+    return saved
+
+
+async def close_ladder(h: Harness, walk: Walk) -> WorkflowHistory:
+    """Resolved at stage 2 and confirmed, or an adjourned conference agreed: closed."""
+    ladder = load_pack(walk.pack).ladder(walk.ladder)
+    wid = await h.client.open(walk_payload(walk, "closed"))
+    if opens_adjourned(ladder):
+        await settle(h.client.handle(wid))
+        first = (await h.status(wid)).stages[0]
+        await h.sleep_until(midway(first.entered_at, first.due_at))
+        await settle(h.client.handle(wid))
+        agreed = ConferenceReconvened(
+            by="Conference chair", outcome="unanimous", text="Plan continues, all agreed"
+        )
+        receipt = await h.client.reconvene(wid, agreed)
+    else:
+        await climb(h, wid, min(1, len(ladder.stages) - 1))
+        stage = (await h.status(wid)).stages[-1]
+        await h.sleep_until(midway(stage.entered_at, stage.due_at))
+        await settle(h.client.handle(wid))
+        resolved = Resolved(by="Line manager", outcome="Plan agreed", stage=stage.stage_id)
+        receipt = await h.client.resolve(wid, resolved)
+        if receipt is not None and receipt.state == "resolved":
+            await h.sleep_until(midway(stage.entered_at, stage.due_at) + timedelta(hours=3))
+            await settle(h.client.handle(wid))
+            receipt = await h.client.confirm(wid, Confirmed(by="Line manager", text="Letter sent"))
+    if receipt is None or receipt.state != "closed":
+        raise RuntimeError(f"{wid}: not closed ({receipt})")
+    await h.client.handle(wid).result()
+    return await settle(h.client.handle(wid))
+
+
+async def risk_on_ladder(h: Harness, walk: Walk) -> WorkflowHistory:
+    """An immediate risk declared an hour after raising; the next morning."""
+    wid = await h.client.open(walk_payload(walk, "immediate-risk"))
+    await h.sleep_until(WALK_RAISED + timedelta(hours=1))
+    await settle(h.client.handle(wid))
+    risk = ImmediateRisk(by="Raising practitioner", reason="Disclosure today")
+    if await h.client.raise_immediate_risk(wid, risk) is None:
+        raise RuntimeError(f"{wid}: immediate risk not acknowledged")
+    await h.sleep_until(WALK_RAISED + timedelta(days=1))
+    return await settle(h.client.handle(wid))
+
+
+async def alert_climb(h: AlertHarness, wid: str, index: int) -> None:
+    """Let silence take the alert up to its ``index``-th stage (0-based)."""
+    for _ in range(40):
+        await settle(h.client.handle(wid))
+        status = await h.status(wid)
+        if status.stages[-1].index >= index:
+            return
+        await jump_to(h.env, status.stages[-1].due_at + timedelta(minutes=1))
+    raise RuntimeError(f"{wid}: did not reach alert stage {index + 1} by silence")
+
+
+async def walk_alert(h: AlertHarness, walk: Walk, want: set[str]) -> dict[str, WorkflowHistory]:
+    """One practice alert climbing by silence, snapshotted at started/mid/last."""
+    spec = load_pack(walk.pack).practice_alerts
+    assert spec is not None
+    wid = await h.client.raise_alert(walk_payload(walk, "walk"))
+    handle = h.client.handle(wid)
+    saved: dict[str, WorkflowHistory] = {}
+    await jump_to(h.env, WALK_RAISED + timedelta(minutes=5))
+    saved["started"] = await settle(handle)
+    await alert_climb(h, wid, len(spec.stages) // 2)
+    stage = (await h.status(wid)).stages[-1]
+    await jump_to(h.env, midway(stage.entered_at, stage.due_at))
+    saved["mid-ladder"] = await settle(handle)
+    if "last-stage" in want:
+        await alert_climb(h, wid, len(spec.stages) - 1)
+        last = (await h.status(wid)).stages[-1]
+        await jump_to(h.env, last.due_at + timedelta(hours=1))
+        saved["last-stage"] = await settle(handle)
+    return saved
+
+
+async def finalise_alert(h: AlertHarness, walk: Walk) -> WorkflowHistory:
+    """Answered at stage 1 the next day, then finalised by the raiser."""
+    payload = walk_payload(walk, "finalised")
+    wid = await h.client.raise_alert(payload)
+    await jump_to(h.env, WALK_RAISED + timedelta(days=1))
+    await settle(h.client.handle(wid))
+    receipt = await h.client.respond(wid, AlertResponse(by="Team manager", text="Visit done"))
+    if receipt is None or not receipt.accepted:
+        raise RuntimeError(f"{wid}: response refused ({receipt})")
+    await jump_to(h.env, WALK_RAISED + timedelta(days=2))
+    await settle(h.client.handle(wid))
+    await h.client.finalise(wid, Finalise(by=payload["raised_by"]["email"], text="Satisfied"))
+    await h.client.handle(wid).result()
+    return await settle(h.client.handle(wid))
+
+
+def write(name: str, history: WorkflowHistory) -> None:
+    """Write tests/histories/{name}.json (the SDK's JSON form, which the Replayer reads)."""
+    path = OUT / f"{name}.json"
+    path.write_text(history.to_json(), encoding="utf-8")
+    size = path.stat().st_size // 1024
+    print(f"{path.relative_to(OUT.parents[1])}: {len(history.events)} events, {size} KB")
+
+
+async def save_walk(walk: Walk, want: set[str], db: Any, sink: SmtpSink) -> None:
+    """Run the cases of one ladder (or a pack's alerts) that ``want`` calls for, each on a
+    fresh time-skipping server, and write their histories."""
+    runs: list[tuple[set[str], Callable[[Any], Awaitable[dict[str, WorkflowHistory]]]]] = []
+    walked = want & {"started", "adjourned", "mid-ladder", "last-stage"}
+    if walk.ladder is None:
+        if walked:
+            runs.append((walked, lambda h: walk_alert(h, walk, want)))
+        if "finalised" in want:
+            runs.append(({"finalised"}, lambda h: _one("finalised", finalise_alert(h, walk))))
+    else:
+        if walked:
+            runs.append((walked, lambda h: walk_ladder(h, walk, want)))
+        if "closed" in want:
+            runs.append(({"closed"}, lambda h: _one("closed", close_ladder(h, walk))))
+        if "immediate-risk" in want:
+            runs.append(
+                ({"immediate-risk"}, lambda h: _one("immediate-risk", risk_on_ladder(h, walk)))
+            )
+    for points, run in runs:
+        env = await start_time_skipping(pydantic_data_converter)
+        try:
+            await jump_to(env, WALK_RAISED)
+            if walk.ladder is None:
+                async with alerts_running(env, db, sink, SHIPPED_PACKS) as ah:
+                    saved = await run(ah)
+            else:
+                async with running(env, db, sink) as h:
+                    saved = await run(h)
+        finally:
+            await env.shutdown()
+        for point in walk.points:
+            if point in points:
+                write(walk.name(point), saved[point])
+
+
+async def _one(point: str, history: Awaitable[WorkflowHistory]) -> dict[str, WorkflowHistory]:
+    return {point: await history}
+
+
+# ---------------------------------------------------------------------- the run
+
+
+def legacy_name(name: str) -> str:
+    """The file stem of one of the hand-written scenarios above."""
+    if name in ALERT_SCENARIOS:
+        return name
+    prefix = "conference-test" if name in TEST_PACK_SCENARIOS else "redbridge-2017"
+    return f"{prefix}-{name.removeprefix('conference-')}"
+
+
+async def main(names: list[str], force: bool) -> None:
+    """Write the histories named (every one when none are) that are missing, or all with force.
+
+    Existing files are what running cases looked like on older code: they prove today's
+    code still replays them, so they are only rewritten with ``--force``.
+    """
+    legacy = {legacy_name(n): n for n in [*SCENARIOS, *ALERT_SCENARIOS]}
+    planned = {w.name(p): (w, p) for w in walks() for p in w.points}
+    unknown = sorted(set(names) - set(legacy) - set(planned))
     if unknown:
-        known = ", ".join([*SCENARIOS, *ALERT_SCENARIOS])
-        raise SystemExit(f"unknown scenario(s): {', '.join(unknown)}; known: {known}")
+        known = "\n  ".join(sorted([*legacy, *planned]))
+        raise SystemExit(f"unknown history name(s): {', '.join(unknown)}; known:\n  {known}")
+
+    def wanted(name: str) -> bool:
+        return (not names or name in names) and (force or not (OUT / f"{name}.json").exists())
+
+    todo_legacy = [legacy[n] for n in legacy if wanted(n)]
+    todo_walks = [(w, {p for p in w.points if wanted(w.name(p))}) for w in walks()]
+    todo_walks = [(w, want) for w, want in todo_walks if want]
+    if not todo_legacy and not todo_walks:
+        print("every history is saved; nothing to do (--force rewrites them)")
+        return
     OUT.mkdir(parents=True, exist_ok=True)
     sink = SmtpSink()
     sink.start()
@@ -250,13 +543,10 @@ async def main(names: list[str]) -> None:
             await upgrade(url)
             db = make_sessionmaker(url)
             for name, scenario in SCENARIOS.items():
-                if names and name not in names:
+                if name not in todo_legacy:
                     continue
                 on_test_packs = name in TEST_PACK_SCENARIOS
-                env = await WorkflowEnvironment.start_time_skipping(
-                    data_converter=pydantic_data_converter,
-                    test_server_existing_path=str(test_server_path()),
-                )
+                env = await start_time_skipping(pydantic_data_converter)
                 try:
                     await jump_to(env, RAISED)
                     harness = running_packs if on_test_packs else running
@@ -265,16 +555,33 @@ async def main(names: list[str]) -> None:
                         history = await h.client.handle(wid).fetch_history()
                 finally:
                     await env.shutdown()
-                prefix = "conference-test" if on_test_packs else "redbridge-2017"
-                path = OUT / f"{prefix}-{name.removeprefix('conference-')}.json"
-                path.write_text(history.to_json(), encoding="utf-8")
-                print(f"{path.relative_to(OUT.parents[1])}: {len(history.events)} events")
+                write(legacy_name(name), history)
             for name in ALERT_SCENARIOS:
-                if not names or name in names:
+                if name in todo_legacy:
                     await save_alert(name, db, sink)
+            for walk, want in todo_walks:
+                await save_walk(walk, want, db, sink)
     finally:
         sink.stop()
 
 
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Save the workflow histories the replay test checks (tests/histories/)."
+    )
+    parser.add_argument(
+        "names",
+        nargs="*",
+        help="history file stems to write (default: every one the packs call for)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="rewrite histories that already exist (only when old cases cannot exist)",
+    )
+    return parser.parse_args(argv)
+
+
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1:]))
+    args = parse_args(sys.argv[1:])
+    asyncio.run(main(args.names, args.force))
