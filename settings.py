@@ -11,6 +11,13 @@ from functools import lru_cache
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEFAULT_MAX_CACHED_WORKFLOWS = 250
+"""Each cached Disagreement costs the worker about 0.2-0.3 MiB (its own sandboxed copy of
+the workflow module and its state), so memory follows the cache, not the open cases: 250
+keeps a worker with 1,000 open cases near 265 MiB (1,000 cached: 446 MiB). An evicted
+case replays its history when it next wakes, which for cases that wake every few days is
+a few milliseconds now and then."""
+
 
 class TemporalSettings(BaseSettings):
     """Where the Temporal service is and which task queue to use."""
@@ -71,6 +78,18 @@ class Settings(TemporalSettings):
     link_secret: SecretStr | None = None
     web_base_url: str = "http://localhost:8088"
     link_valid_days: int = Field(default=14, ge=1, le=90)
+    # The worker process (README "Benchmark": how the cache default was measured).
+    max_cached_workflows: int = Field(
+        default=DEFAULT_MAX_CACHED_WORKFLOWS,
+        ge=0,
+        description="Workflows the worker keeps in memory between tasks; evicted ones replay.",
+    )
+    health_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Serve GET /health on this port (0: any free port); unset: no endpoint.",
+    )
 
 
 @lru_cache(maxsize=1)

@@ -7,6 +7,7 @@ worker``) runs it against ``TEMPORAL_ADDRESS`` with the environment's settings.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from pathlib import Path
@@ -21,9 +22,11 @@ from activities.email import EmailActivities, SmtpConfig
 from activities.packs import PackActivities
 from activities.records import RecordActivities
 from packs import PACK_DIR
+from records.closures import ClosureStore
 from records.db import make_sessionmaker
-from settings import Settings, get_settings
+from settings import DEFAULT_MAX_CACHED_WORKFLOWS, Settings, get_settings
 from starter.connect import ConnectionOptions, connect
+from starter.visibility import missing_search_attributes
 from workflows.disagreement import DisagreementWorkflow
 from workflows.practice_alert import PracticeAlertWorkflow
 
@@ -39,11 +42,15 @@ def create_worker(
     sessionmaker: async_sessionmaker[AsyncSession],
     smtp: SmtpConfig,
     pack_dir: Path = PACK_DIR,
-    max_cached_workflows: int = 1000,
+    max_cached_workflows: int = DEFAULT_MAX_CACHED_WORKFLOWS,
 ) -> Worker:
-    """Build a Worker with every workflow and activity, dependencies injected once."""
+    """Build a Worker with every workflow and activity, dependencies injected once.
+
+    ``max_cached_workflows`` bounds the worker's memory (see ``settings.py``); 0 replays
+    every workflow task from the start (the no-cache test).
+    """
     calendar = CalendarActivities()
-    packs = PackActivities(pack_dir)
+    packs = PackActivities(pack_dir, closures=ClosureStore(sessionmaker))
     records = RecordActivities(sessionmaker)
     email = EmailActivities(sessionmaker, smtp)
     alerts = AlertActivities(sessionmaker)
@@ -68,12 +75,21 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     """Connect, build the worker and run it until ``stop`` is set (or forever)."""
     # Namespace, TLS / API key and the payload codec, all from the settings.
     client = await connect(options=ConnectionOptions.from_settings(settings))
+    # The workflows upsert these at every step; without them every workflow task would
+    # fail again and again, so refuse to poll and say what to run instead.
+    missing = await missing_search_attributes(client, settings.temporal_namespace)
+    if missing:
+        raise SystemExit(
+            f"namespace {settings.temporal_namespace!r} lacks the search attributes "
+            f"{', '.join(missing)}: run `escalation setup` against this cluster first"
+        )
     sessionmaker = make_sessionmaker(settings.database_url)
     worker = create_worker(
         client,
         settings.task_queue,
         sessionmaker=sessionmaker,
         smtp=SmtpConfig.from_settings(settings),
+        max_cached_workflows=settings.max_cached_workflows,
     )
     log.info(
         "worker polling task queue %r on %s (namespace %s)",
@@ -81,7 +97,15 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         settings.temporal_address,
         settings.temporal_namespace,
     )
-    async with worker:
+    async with worker, contextlib.AsyncExitStack() as stack:
+        if settings.health_port is not None:
+            # Imported here: aiohttp costs a worker without the endpoint about 4 MiB.
+            from starter.health import serving_health
+
+            port = await stack.enter_async_context(
+                serving_health(client, worker, settings.health_port)
+            )
+            log.info("health endpoint on port %d (GET /health)", port)
         await (stop or asyncio.Event()).wait()
 
 

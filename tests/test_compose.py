@@ -3,7 +3,8 @@
 The file is parsed and checked for what a real deployment needs: every part of
 the topology, start-up order by health, two worker replicas, the codec on for
 every Temporal client and wired into the Web UI, secrets only from the
-environment, documented defaults, and an image that ships every package.
+environment, documented defaults, a worker healthcheck on its own endpoint, and an
+image that ships every package.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from settings import Settings
 
 ROOT = Path(__file__).parents[1]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -49,13 +52,28 @@ def test_services_of_the_production_topology() -> None:
     assert _needs(services["temporal"], "postgresql") == "service_healthy"
     assert _needs(services["temporal-ui"], "codec-server") == "service_healthy"
     assert services["temporal-setup"]["command"] == ["escalation", "setup"]
-    for name in ("postgresql", "temporal", "temporal-ui", "smtp", "codec-server", "web"):
+    for name in ("postgresql", "temporal", "temporal-ui", "smtp", "codec-server", "web", "worker"):
         assert "healthcheck" in services[name], name
     for name in ("codec-server", "web"):
         probe = " ".join(services[name]["healthcheck"]["test"])
         port = services[name]["ports"][0].split(":")[1]
         assert f"localhost:{port}/health" in probe, name
         assert services[name]["command"][-1] == port, name
+
+
+def test_the_worker_is_health_checked_on_its_own_endpoint() -> None:
+    """The probe asks the port the worker serves /health on (settings.health_port)."""
+    worker = _compose()["services"]["worker"]
+    env = worker["environment"]
+    port = env["ESCALATION_HEALTH_PORT"]
+    assert Settings.model_validate({"health_port": port}).health_port == int(port)
+    assert "ports" not in worker  # two replicas cannot publish one port; the probe is inside
+    check = worker["healthcheck"]
+    assert check["test"][0] == "CMD"
+    assert f"http://localhost:{port}/health" in " ".join(check["test"])
+    assert {"interval", "timeout", "retries", "start_period"} <= set(check)
+    cached = env["ESCALATION_MAX_CACHED_WORKFLOWS"]
+    assert re.fullmatch(r"\$\{ESCALATION_MAX_CACHED_WORKFLOWS:-\d+\}", cached)
 
 
 def test_temporal_stores_on_postgresql() -> None:
@@ -114,3 +132,6 @@ def test_the_image_ships_every_package() -> None:
     assert packages <= copied, f"add COPY lines for {sorted(packages - copied)} to the Dockerfile"
     copy_files = " ".join(re.findall(r"^COPY (.+) \./$", dockerfile, re.M))
     assert all(f"{m}.py" in copy_files for m in modules)
+    # Bytecode is compiled at build time (PYTHONDONTWRITEBYTECODE forbids it at run time).
+    assert "PYTHONDONTWRITEBYTECODE=1" in dockerfile
+    assert re.search(r"^RUN python -m compileall (-q )?/app$", dockerfile, re.M)
