@@ -26,8 +26,12 @@ lint: $(BIN)/.installed
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
+# Two worker processes, one test file each at a time: every test owns its servers, sink and
+# databases, so files run side by side (about 100 s instead of 160 s on 2 cores).
+PYTEST_WORKERS ?= 2
+
 pytest: $(BIN)/.installed
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile
 
 histories: $(BIN)/.installed
 	$(BIN)/python scripts/save_histories.py
