@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.bare import BareDecision, BareStart, create_table
 from bench.measure import Figures, Side, measure
-from bench.procs import ROOT, WorkerProc
+from bench.procs import ROOT, WorkerProc, compile_bytecode
 from bench.skipping import longest_scenario_seconds
 from models.decisions import Unresolved
 from records.db import make_engine, upgrade
@@ -58,12 +58,37 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _payload(run: str, i: int) -> dict[str, Any]:
+def payload(run: str, i: int) -> dict[str, Any]:
     payload = {k: v for k, v in EXAMPLE.items() if k != "disagreement_arose_at"}
     payload["case_reference"] = f"CR-B{run}-{i:05d}"
     payload["disagreement_id"] = "bench"
     payload["raised_at"] = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
     return payload
+
+
+async def count_opened(engine: AsyncEngine, run: str) -> int:
+    """Cases of this run whose stage 1 row is written and whose stage 1 email is sent."""
+    like = {"p": f"CR-B{run}-%"}
+    async with engine.connect() as conn:
+        entered = (
+            await conn.execute(
+                text(
+                    "SELECT count(*) FROM steps WHERE kind = 'stage_entered'"
+                    " AND case_reference LIKE :p"
+                ),
+                like,
+            )
+        ).scalar_one()
+        mailed = (
+            await conn.execute(
+                text(
+                    "SELECT count(*) FROM notifications WHERE status = 'sent'"
+                    " AND case_reference LIKE :p"
+                ),
+                like,
+            )
+        ).scalar_one()
+    return min(int(entered), int(mailed))
 
 
 async def run_bench(args: argparse.Namespace) -> dict[str, Any]:
@@ -80,6 +105,7 @@ async def run_bench(args: argparse.Namespace) -> dict[str, Any]:
     sink.start()
     run = uuid.uuid4().hex[:6]
     env = {
+        **(compile_bytecode(state / "pycache") if args.bytecode else {}),
         "TEMPORAL_ADDRESS": server.address,
         "ESCALATION_DATABASE_URL": url,
         "ESCALATION_SMTP_HOST": "127.0.0.1",
@@ -97,7 +123,7 @@ async def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         await asyncio.gather(ours.start(), bare.start())
 
         async def open_case(i: int) -> str:
-            return await sdk.open(_payload(run, i))
+            return await sdk.open(payload(run, i))
 
         async def unresolve(wid: str) -> None:
             await sdk.handle(wid).signal(
@@ -115,28 +141,7 @@ async def run_bench(args: argparse.Namespace) -> dict[str, Any]:
             await client.get_workflow_handle(wid).signal("decide", BareDecision(by="Bench"))
 
         async def opened() -> int:
-            """Cases whose stage 1 row is written and whose stage 1 email is sent."""
-            like = {"p": f"CR-B{run}-%"}
-            async with engine.connect() as conn:
-                entered = (
-                    await conn.execute(
-                        text(
-                            "SELECT count(*) FROM steps WHERE kind = 'stage_entered'"
-                            " AND case_reference LIKE :p"
-                        ),
-                        like,
-                    )
-                ).scalar_one()
-                mailed = (
-                    await conn.execute(
-                        text(
-                            "SELECT count(*) FROM notifications WHERE status = 'sent'"
-                            " AND case_reference LIKE :p"
-                        ),
-                        like,
-                    )
-                ).scalar_one()
-            return min(int(entered), int(mailed))
+            return await count_opened(engine, run)
 
         sides = [
             Side(
@@ -281,6 +286,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=float,
         default=0.5,
         help="seconds of a quiet worker (twice running) that mean it has caught up",
+    )
+    parser.add_argument(
+        "--no-bytecode",
+        dest="bytecode",
+        action="store_false",
+        help="run the workers without compiled bytecode (the image compiles it; see Dockerfile)",
     )
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.json")
     args = parser.parse_args(argv)

@@ -15,14 +15,13 @@ from datetime import datetime
 from pathlib import Path
 
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
 from activities.email import SmtpConfig
 from bench.bare import BareDecision, BareStart, create_bare_worker, create_table
 from records.db import make_sessionmaker, upgrade
-from starter.binaries import test_server_path
 from starter.sdk import EscalationClient
 from starter.smtp_sink import SmtpSink
+from starter.testing import start_time_skipping
 from worker import create_worker
 
 SCENARIO = "redbridge-2017-whole-ladder"
@@ -41,10 +40,7 @@ async def longest_scenario_seconds() -> tuple[float, float]:
         await upgrade(url)
         sessionmaker = make_sessionmaker(url)
         await create_table(sessionmaker.kw["bind"])
-        env = await WorkflowEnvironment.start_time_skipping(
-            data_converter=pydantic_data_converter,
-            test_server_existing_path=str(test_server_path()),
-        )
+        env = await start_time_skipping(pydantic_data_converter)
         try:
             queue = f"bench-{uuid.uuid4()}"
             smtp = SmtpConfig(host="127.0.0.1", port=sink.port)
