@@ -63,6 +63,7 @@ def create_worker(
             calendar.plan_deadline,
             records.open_record,
             records.record_step,
+            records.record_steps,
             email.send_notification,
             alerts.open_practice_alert,
             alerts.record_alert_step,

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from models.records import DisagreementRecord, StepRecord
+from models.records import DisagreementRecord, RecordBatch, StepRecord
 from records.derive import derived_rows
 from records.schema import Disagreement, Step, utcnow
 
@@ -52,24 +52,49 @@ class RecordActivities:
         A decision, a written confirmation or a learning item also gets its typed
         row, under the step's key and in the same transaction: both or neither.
         """
-        values = step.model_dump(exclude={"state", "current_stage"})
         async with self._sessionmaker() as session, session.begin():
-            result = await session.execute(insert_ignoring_duplicates(session, Step, values))
-            if not cast("CursorResult[Any]", result).rowcount:
-                return  # written by an earlier attempt, with everything below
-            due = None
-            if step.kind == "confirmed":
-                due = await session.scalar(
-                    select(Step.due_at)
-                    .where(Step.workflow_id == step.workflow_id, Step.kind == "confirmation_due")
-                    .order_by(Step.key.desc())
-                    .limit(1)
-                )
-            for table, row in derived_rows(step, due):
-                await session.execute(insert_ignoring_duplicates(session, table, row))
-            if step.state is not None:
+            await _write_step(session, step)
+
+    @activity.defn(name="record_steps")
+    async def record_steps(self, batch: RecordBatch) -> None:
+        """Write a batch (the disagreement first, then its steps in order) in one transaction.
+
+        Each row is idempotent by its own key, as with ``record_step``, so a retried
+        batch writes only what an earlier attempt did not.
+        """
+        async with self._sessionmaker() as session, session.begin():
+            if batch.disagreement is not None:
                 await session.execute(
-                    update(Disagreement)
-                    .where(Disagreement.workflow_id == step.workflow_id)
-                    .values(state=step.state, current_stage=step.current_stage, updated_at=utcnow())
+                    insert_ignoring_duplicates(
+                        session, Disagreement, batch.disagreement.model_dump()
+                    )
                 )
+            for step in batch.steps:
+                await _write_step(session, step)
+        if batch.disagreement is not None:
+            rec = batch.disagreement
+            log.info("recorded disagreement %s (case %s)", rec.workflow_id, rec.case_reference)
+
+
+async def _write_step(session: AsyncSession, step: StepRecord) -> None:
+    """Insert one step with its typed rows and the case's new state, inside ``session``."""
+    values = step.model_dump(exclude={"state", "current_stage"})
+    result = await session.execute(insert_ignoring_duplicates(session, Step, values))
+    if not cast("CursorResult[Any]", result).rowcount:
+        return  # written by an earlier attempt, with everything below
+    due = None
+    if step.kind == "confirmed":
+        due = await session.scalar(
+            select(Step.due_at)
+            .where(Step.workflow_id == step.workflow_id, Step.kind == "confirmation_due")
+            .order_by(Step.key.desc())
+            .limit(1)
+        )
+    for table, row in derived_rows(step, due):
+        await session.execute(insert_ignoring_duplicates(session, table, row))
+    if step.state is not None:
+        await session.execute(
+            update(Disagreement)
+            .where(Disagreement.workflow_id == step.workflow_id)
+            .values(state=step.state, current_stage=step.current_stage, updated_at=utcnow())
+        )

@@ -68,3 +68,15 @@ class StepRecord(BaseModel):
     state: str | None = Field(default=None, description="New case state, if it changed.")
     current_stage: str | None = None
     data: dict[str, str] = Field(default_factory=dict)
+
+
+class RecordBatch(BaseModel):
+    """Rows the workflow queued while the previous write ran, written in one transaction.
+
+    One activity per batch instead of one per row: opening a case queues the
+    disagreement and its first steps together, and a database that was away
+    catches up in one write. The disagreement, when present, is written first.
+    """
+
+    disagreement: DisagreementRecord | None = None
+    steps: list[StepRecord] = Field(default_factory=list)

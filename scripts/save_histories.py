@@ -179,6 +179,10 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[str]]] = {
     "conference-majority-dissent": conference_majority_dissent,
     "conference-breached": conference_breached,
     "conference-learning": conference_learning,
+    # Taken after 'batch-records-v1' (one record activity per batch of queued rows), so the
+    # batched path is replayed too; the files above keep the one-row-per-activity path.
+    "batched-records-mid-ladder": mid_ladder,
+    "batched-records-confirmed": confirmed,
 }
 
 

@@ -36,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.notifications import Notification, NotificationKind
     from models.pack import LadderSpec, PolicyPack, StageSpec
-    from models.records import DisagreementRecord, StepKind, StepRecord
+    from models.records import DisagreementRecord, RecordBatch, StepKind, StepRecord
     from models.start import StartDisagreement
     from models.status import (
         CaseState,
@@ -55,13 +55,17 @@ with workflow.unsafe.imports_passed_through():
         is_adjournment,
         stage_working_days,
     )
-    from workflows.patches import PATCH_ADJOURNMENT, PATCH_RISK_TIMESCALE
+    from workflows.patches import PATCH_ADJOURNMENT, PATCH_BATCH_RECORDS, PATCH_RISK_TIMESCALE
     from workflows.text import (
         interim_position,
         local_text,
         stage_number,
         truncate,
     )
+
+
+RECORD_BATCH = 50
+"""Rows per record write at most: a long queue (a database away for days) stays small."""
 
 
 @dataclass
@@ -365,6 +369,17 @@ class CaseCore:
             await workflow.wait_condition(lambda: bool(self._records) or not self._recording)
             if not self._records:
                 return
+            if workflow.patched(PATCH_BATCH_RECORDS):
+                # Everything queued while the last write ran goes in one activity.
+                batch, self._records = self._records[:RECORD_BATCH], self._records[RECORD_BATCH:]
+                opened = [r for r in batch if isinstance(r, DisagreementRecord)]
+                await steps.record_steps(
+                    RecordBatch(
+                        disagreement=opened[0] if opened else None,
+                        steps=[r for r in batch if isinstance(r, StepRecord)],
+                    )
+                )
+                continue
             item = self._records.pop(0)
             if isinstance(item, DisagreementRecord):
                 await steps.open_record(item)

@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from models.notifications import Notification, NotificationResult
     from models.pack import PolicyPack
     from models.packs_io import LoadPack
-    from models.records import DisagreementRecord, StepRecord
+    from models.records import DisagreementRecord, RecordBatch, StepRecord
 
 QUICK = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -91,6 +91,21 @@ async def record_step(step: StepRecord) -> None:
         "record_step",
         step,
         summary=f"Record: {step.kind}" + (f" at {step.stage_id}" if step.stage_id else ""),
+        start_to_close_timeout=timedelta(seconds=30),
+        retry_policy=DURABLE,
+    )
+
+
+async def record_steps(batch: RecordBatch) -> None:
+    """Write the rows queued since the last write, in one transaction (each idempotent by key)."""
+    parts: list[str] = [f"{s.kind} at {s.stage_id}" if s.stage_id else s.kind for s in batch.steps]
+    if batch.disagreement is not None:
+        parts.insert(0, f"disagreement about case {batch.disagreement.case_reference} opened")
+    what = "; ".join(dict.fromkeys(parts))
+    await workflow.execute_activity(
+        "record_steps",
+        batch,
+        summary=f"Record: {what}"[:200],
         start_to_close_timeout=timedelta(seconds=30),
         retry_policy=DURABLE,
     )

@@ -13,6 +13,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.email import EmailActivities
 from activities.records import RecordActivities
+from models.records import RecordBatch
 from tests.activities.support import disagreement, new_case, notification, rows, smtp_for, step
 
 
@@ -35,6 +36,37 @@ async def test_open_record_and_record_step_twice_write_one_row_each(any_db) -> N
         (f"{wid}/step-0001", "stage_entered"),
         (f"{wid}/step-0002", "decision"),
     ]
+
+
+async def test_a_batch_retried_writes_each_row_once_in_order(any_db) -> None:
+    """The batch the workflow writes at opening (disagreement first, then its steps),
+    retried after a partial earlier write, ends with one row each and the latest state."""
+    wid, case = new_case()
+    acts, env = RecordActivities(any_db), ActivityEnvironment()
+    opened = disagreement(wid, case)
+    first = step(wid, case, 1, "opened")
+    later = [
+        step(wid, case, 2, state="open", current_stage="s1"),
+        step(wid, case, 3, "decision", actor="B", text="no", data={"decision": "unresolved"}),
+        step(wid, case, 4, state="open", current_stage="s2"),
+    ]
+    await env.run(acts.record_steps, RecordBatch(disagreement=opened, steps=[first]))
+    for _ in range(2):
+        await env.run(acts.record_steps, RecordBatch(disagreement=opened, steps=[first, *later]))
+    assert await rows(
+        any_db, "SELECT key, kind FROM steps WHERE workflow_id = :w ORDER BY key", w=wid
+    ) == [
+        (f"{wid}/step-0001", "opened"),
+        (f"{wid}/step-0002", "stage_entered"),
+        (f"{wid}/step-0003", "decision"),
+        (f"{wid}/step-0004", "stage_entered"),
+    ]
+    assert await rows(
+        any_db, "SELECT state, current_stage FROM disagreements WHERE workflow_id = :w", w=wid
+    ) == [("open", "s2")]
+    assert await rows(
+        any_db, "SELECT kind, actor FROM decisions WHERE workflow_id = :w", w=wid
+    ) == [("unresolved", "B")]
 
 
 async def test_send_notification_retried_sends_one_email(any_db, mail) -> None:
