@@ -183,6 +183,10 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[str]]] = {
     # batched path is replayed too; the files above keep the one-row-per-activity path.
     "batched-records-mid-ladder": mid_ladder,
     "batched-records-confirmed": confirmed,
+    # Taken after 'local-deadline-plans' (deadline plans as local activities, markers in history).
+    "local-plans-mid-ladder": mid_ladder,
+    "local-plans-confirmed": confirmed,
+    "local-plans-conference-majority-dissent": conference_majority_dissent,
 }
 
 
@@ -225,6 +229,7 @@ ALERT_SCENARIOS: dict[str, Callable[[AlertHarness], Awaitable[str]]] = {
     "practice-alert-started": alert_started,
     "practice-alert-mid-ladder": alert_mid_ladder,
     "practice-alert-finalised": alert_finalised,
+    "practice-alert-local-plans-mid-ladder": alert_mid_ladder,
 }
 """PracticeAlert scenarios, on the test pack tests/fixtures/packs/rutland-alerts-test.toml."""
 
@@ -245,6 +250,7 @@ async def save_alert(name: str, db: Any, sink: SmtpSink) -> None:
 
 
 TEST_PACK_SCENARIOS = {
+    "local-plans-conference-majority-dissent",
     "conference-adjourned",
     "conference-majority-dissent",
     "conference-breached",

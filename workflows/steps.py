@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from models.pack import PolicyPack
     from models.packs_io import LoadPack
     from models.records import DisagreementRecord, RecordBatch, StepRecord
+    from workflows.patches import PATCH_LOCAL_PLANS
 
 QUICK = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -59,15 +60,32 @@ async def load_pack(procedure: str) -> PolicyPack:
 
 
 async def plan_deadline(req: DeadlineRequest) -> DeadlinePlan:
-    """A deadline computed on the partnership's calendar, recorded in history."""
+    """A deadline computed on the partnership's calendar, recorded in history.
+
+    A local activity (``patched`` local-deadline-plans): the calculation is pure and
+    takes a millisecond, and its answer is still recorded (as a marker), but it costs
+    the server no task round trip, which is most of what opening a case costs it.
+    Cases started before keep the ordinary activity their histories hold.
+    """
+    summary = (
+        f"Deadline: {req.working_days} working day(s) {req.direction} "
+        f"{req.start.isoformat(timespec='minutes')}"
+    )
+    if workflow.patched(PATCH_LOCAL_PLANS):
+        local: DeadlinePlan = await workflow.execute_local_activity(
+            "plan_deadline",
+            req,
+            result_type=DeadlinePlan,
+            summary=summary,
+            start_to_close_timeout=timedelta(seconds=10),
+            retry_policy=QUICK,
+        )
+        return local
     plan: DeadlinePlan = await workflow.execute_activity(
         "plan_deadline",
         req,
         result_type=DeadlinePlan,
-        summary=(
-            f"Deadline: {req.working_days} working day(s) {req.direction} "
-            f"{req.start.isoformat(timespec='minutes')}"
-        ),
+        summary=summary,
         start_to_close_timeout=timedelta(seconds=30),
         retry_policy=QUICK,
     )

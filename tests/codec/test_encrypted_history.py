@@ -120,6 +120,30 @@ async def test_history_is_ciphertext_yet_the_sdk_reads_it(codec_env, db, mail, e
         if e.get("markerRecordedEventAttributes", {}).get("markerName") == "core_patch"
     ]
     assert patches, "the workflow.patched markers are in the history"
+    # A local activity's marker (the deadline plans) keeps its result encrypted beside
+    # Temporal's own bookkeeping of the call (its type, attempt and times) in plain JSON.
+    local = [
+        e["markerRecordedEventAttributes"]["details"]
+        for e in history["events"]
+        if e.get("markerRecordedEventAttributes", {}).get("markerName") == "core_local_activity"
+    ]
+    assert local, "the deadline plans are local activities recorded as markers"
+    for details in local:
+        [meta] = details.pop("data")["payloads"]
+        assert base64.b64decode(meta["metadata"]["encoding"]) == b"json/plain"
+        bookkeeping = json.loads(base64.b64decode(meta["data"]))
+        assert bookkeeping["activity_type"] == "plan_deadline"
+        assert set(bookkeeping) <= {
+            "seq",
+            "attempt",
+            "activity_id",
+            "activity_type",
+            "complete_time",
+            "backoff",
+            "original_schedule_time",
+            "activation_index",
+        }, bookkeeping
+        assert "result" in details  # encrypted, checked with every other payload below
     for e in history["events"]:
         e.pop("upsertWorkflowSearchAttributesEventAttributes", None)
     payloads = list(_payloads(history))

@@ -462,6 +462,7 @@ def test_saved_practice_alert_histories_exist() -> None:
         "practice-alert-started",
         "practice-alert-mid-ladder",
         "practice-alert-finalised",
+        "practice-alert-local-plans-mid-ladder",
     }
 
 

@@ -180,8 +180,13 @@ async def test_a_closure_day_moves_the_stage_deadline_by_one_working_day(env, db
         json.loads(e.marker_recorded_event_attributes.details["patch-data"].payloads[0].data)["id"]
         for e in history.events
         if e.HasField("marker_recorded_event_attributes")
+        and e.marker_recorded_event_attributes.marker_name == "core_patch"
     ]
-    assert markers == ["alert-search-attributes-v1", "alert-change-calendar-v1"]
+    assert markers == [
+        "local-deadline-plans",
+        "alert-search-attributes-v1",
+        "alert-change-calendar-v1",
+    ]
 
 
 async def test_a_passed_deadline_stays_and_a_finalised_alert_refuses(env, db, mail) -> None:
