@@ -27,7 +27,7 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from models.alerts import (
@@ -209,9 +209,7 @@ class PracticeAlertClient:
             )
             return receipt
         except WorkflowUpdateFailedError as exc:
-            cause = exc.cause
-            message = cause.message if isinstance(cause, ApplicationError) else str(cause)
-            raise DecisionRefused(message) from exc
+            raise DecisionRefused.from_update(exc) from exc
         except RPCError as exc:
             raise await self._closed(handle, exc) from exc
 
@@ -233,9 +231,7 @@ class PracticeAlertClient:
             )
             return receipt
         except WorkflowUpdateFailedError as exc:
-            cause = exc.cause
-            message = cause.message if isinstance(cause, ApplicationError) else str(cause)
-            raise DecisionRefused(message) from exc
+            raise DecisionRefused.from_update(exc) from exc
         except RPCError as exc:
             raise await self._closed(handle, exc) from exc
 

@@ -65,6 +65,12 @@ class DuplicateDisagreement(EscalationError):
 class DecisionRefused(EscalationError):
     """The workflow refused a decision; the message says why."""
 
+    @classmethod
+    def from_update(cls, exc: WorkflowUpdateFailedError) -> DecisionRefused:
+        """The workflow's own reason for refusing an update (its validator's message)."""
+        cause = exc.cause
+        return cls(cause.message if isinstance(cause, ApplicationError) else str(cause))
+
 
 def workflow_id_for(case_reference: str, disagreement_id: str) -> str:
     """The workflow id: pseudonymous case reference plus the disagreement's suffix."""
@@ -248,9 +254,7 @@ class EscalationClient:
             )
             return receipt
         except WorkflowUpdateFailedError as exc:
-            cause = exc.cause
-            message = cause.message if isinstance(cause, ApplicationError) else str(cause)
-            raise DecisionRefused(message) from exc
+            raise DecisionRefused.from_update(exc) from exc
         except RPCError as exc:
             raise await _not_running(handle, exc) from exc
 
@@ -267,9 +271,7 @@ class EscalationClient:
             )
             return receipt
         except WorkflowUpdateFailedError as exc:
-            cause = exc.cause
-            message = cause.message if isinstance(cause, ApplicationError) else str(cause)
-            raise DecisionRefused(message) from exc
+            raise DecisionRefused.from_update(exc) from exc
 
 
 async def _not_running(handle: WorkflowHandle[Any, Any], exc: RPCError) -> Exception:

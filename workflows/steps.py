@@ -11,6 +11,7 @@ activity, so an admin reading a history sees "Email: Stage 2 ... action needed b
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -71,24 +72,16 @@ async def plan_deadline(req: DeadlineRequest) -> DeadlinePlan:
         f"Deadline: {req.working_days} working day(s) {req.direction} "
         f"{req.start.isoformat(timespec='minutes')}"
     )
+    options: dict[str, Any] = {
+        "result_type": DeadlinePlan,
+        "summary": summary,
+        "start_to_close_timeout": timedelta(seconds=30),
+        "retry_policy": QUICK,
+    }
     if workflow.patched(PATCH_LOCAL_PLANS):
-        local: DeadlinePlan = await workflow.execute_local_activity(
-            "plan_deadline",
-            req,
-            result_type=DeadlinePlan,
-            summary=summary,
-            start_to_close_timeout=timedelta(seconds=10),
-            retry_policy=QUICK,
-        )
+        local: DeadlinePlan = await workflow.execute_local_activity("plan_deadline", req, **options)
         return local
-    plan: DeadlinePlan = await workflow.execute_activity(
-        "plan_deadline",
-        req,
-        result_type=DeadlinePlan,
-        summary=summary,
-        start_to_close_timeout=timedelta(seconds=30),
-        retry_policy=QUICK,
-    )
+    plan: DeadlinePlan = await workflow.execute_activity("plan_deadline", req, **options)
     return plan
 
 
