@@ -187,6 +187,12 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[str]]] = {
     "local-plans-mid-ladder": mid_ladder,
     "local-plans-confirmed": confirmed,
     "local-plans-conference-majority-dissent": conference_majority_dissent,
+    # Taken after 'case-v2' (one gate marker for every patched path of a new case).
+    "case-v2-mid-ladder": mid_ladder,
+    "case-v2-confirmed": confirmed,
+    "case-v2-risk-and-shortened": risk_and_shortened,
+    "case-v2-conference-majority-dissent": conference_majority_dissent,
+    "case-v2-conference-learning": conference_learning,
 }
 
 
@@ -230,6 +236,7 @@ ALERT_SCENARIOS: dict[str, Callable[[AlertHarness], Awaitable[str]]] = {
     "practice-alert-mid-ladder": alert_mid_ladder,
     "practice-alert-finalised": alert_finalised,
     "practice-alert-local-plans-mid-ladder": alert_mid_ladder,
+    "practice-alert-case-v2-finalised": alert_finalised,
 }
 """PracticeAlert scenarios, on the test pack tests/fixtures/packs/rutland-alerts-test.toml."""
 
@@ -251,6 +258,8 @@ async def save_alert(name: str, db: Any, sink: SmtpSink) -> None:
 
 TEST_PACK_SCENARIOS = {
     "local-plans-conference-majority-dissent",
+    "case-v2-conference-majority-dissent",
+    "case-v2-conference-learning",
     "conference-adjourned",
     "conference-majority-dissent",
     "conference-breached",

@@ -55,7 +55,12 @@ with workflow.unsafe.imports_passed_through():
         is_adjournment,
         stage_working_days,
     )
-    from workflows.patches import PATCH_ADJOURNMENT, PATCH_BATCH_RECORDS, PATCH_RISK_TIMESCALE
+    from workflows.patches import (
+        PATCH_ADJOURNMENT,
+        PATCH_BATCH_RECORDS,
+        PATCH_RISK_TIMESCALE,
+        patched,
+    )
     from workflows.text import (
         interim_position,
         local_text,
@@ -136,9 +141,9 @@ class CaseCore:
         ladder's immediate-risk timescale applies (Rutland: the same working day).
         """
         pack, ladder = self._pack_(), self._ladder_()
-        adjourned = is_adjournment(stage) and workflow.patched(PATCH_ADJOURNMENT)
+        adjourned = is_adjournment(stage) and patched(PATCH_ADJOURNMENT)
         risk_cap = immediate_risk_cap(ladder, stage) if risk else None
-        if risk_cap is not None and not workflow.patched(PATCH_RISK_TIMESCALE):
+        if risk_cap is not None and not patched(PATCH_RISK_TIMESCALE):
             risk_cap = None
         days = stage_working_days(pack, stage, self._child_cap, risk_cap)
         plan = await self._plan_from(start, days, reminders=True)
@@ -369,7 +374,7 @@ class CaseCore:
             await workflow.wait_condition(lambda: bool(self._records) or not self._recording)
             if not self._records:
                 return
-            if workflow.patched(PATCH_BATCH_RECORDS):
+            if patched(PATCH_BATCH_RECORDS):
                 # Everything queued while the last write ran goes in one activity.
                 batch, self._records = self._records[:RECORD_BATCH], self._records[RECORD_BATCH:]
                 opened = [r for r in batch if isinstance(r, DisagreementRecord)]

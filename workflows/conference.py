@@ -30,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
         dissent_ladder,
         next_stage,
     )
-    from workflows.patches import PATCH_LEARNING
+    from workflows.patches import PATCH_LEARNING, patched
     from workflows.text import (
         local_text,
         reports_lines,
@@ -130,7 +130,7 @@ class ConferenceSteps(CaseCore):
 
     def _learn(self, stage: StageSpec, outcome: str, by: str, now: datetime) -> None:
         """A resolution at a stage the pack learns from: record it and tell those roles."""
-        if not stage.learning_notify or not workflow.patched(PATCH_LEARNING):
+        if not stage.learning_notify or not patched(PATCH_LEARNING):
             return
         pack = self._pack_()
         item = LearningItem(

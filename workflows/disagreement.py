@@ -72,6 +72,8 @@ with workflow.unsafe.imports_passed_through():
         PATCH_DRAIN,
         PATCH_REPORTS,
         PATCH_SEARCH_ATTRIBUTES,
+        open_gate,
+        patched,
     )
     from workflows.recalendar import CalendarSteps
     from workflows.search_attributes import attribute_updates, current_details
@@ -102,6 +104,7 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps):
     @workflow.run
     async def run(self, req: StartDisagreement) -> DisagreementStatus:
         """Open the case, climb the ladder, wait for the written confirmation."""
+        open_gate()  # first, while an older case is still replaying (workflows/patches.py)
         pack = await steps.load_pack(req.procedure)
         errors = validate_start(req, pack)
         ladder = pack.ladder(req.ladder) if not errors else None
@@ -124,7 +127,7 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps):
             self._raise_due_at = due.due_at
             self._raised_late = raised.start > due.due_at
         reports = pack.conference_reports
-        if req.conference is not None and reports is not None and workflow.patched(PATCH_REPORTS):
+        if req.conference is not None and reports is not None and patched(PATCH_REPORTS):
             before = (
                 reports.initial_working_days_before
                 if req.conference.kind == "initial"
@@ -144,7 +147,7 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps):
         self._publish()
         await self._climb()
         await self._await_confirmation()
-        if self._inbox and workflow.patched(PATCH_DRAIN):
+        if self._inbox and patched(PATCH_DRAIN):
             # Decisions queued behind the one that closed the case: refuse each with
             # the reason, so no caller waits for ever on an update that cannot apply.
             while self._inbox:
@@ -234,7 +237,7 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps):
         Called after every step. Cases started on code without this keep running
         without it (their histories have no upsert commands to match).
         """
-        if not workflow.patched(PATCH_SEARCH_ATTRIBUTES):
+        if not patched(PATCH_SEARCH_ATTRIBUTES):
             return
         status = self._status()
         workflow.upsert_search_attributes(attribute_updates(status, workflow.now()))

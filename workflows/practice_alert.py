@@ -81,7 +81,12 @@ with workflow.unsafe.imports_passed_through():
         with_closures,
     )
     from workflows.ladder import raised_at_error
-    from workflows.patches import PATCH_ALERT_CALENDAR, PATCH_ALERT_SEARCH_ATTRIBUTES
+    from workflows.patches import (
+        PATCH_ALERT_CALENDAR,
+        PATCH_ALERT_SEARCH_ATTRIBUTES,
+        open_gate,
+        patched,
+    )
     from workflows.search_attributes import alert_attribute_updates, alert_current_details
     from workflows.text import local_text, stage_number, truncate
 
@@ -151,6 +156,7 @@ class PracticeAlertWorkflow:
     @workflow.run
     async def run(self, req: StartPracticeAlert) -> PracticeAlertStatus:
         """Raise the alert, wait on each stage, finish when the chair finalises it."""
+        open_gate()  # first, while an older alert is still replaying (workflows/patches.py)
         pack = await steps.load_pack(req.procedure)
         errors = validate_start(req, pack)
         raised = await self._plan_from(req.raised_at, 0, pack)
@@ -214,7 +220,7 @@ class PracticeAlertWorkflow:
         (a reminder changes nothing an admin searches on). Alerts started on code
         without this keep running without it (their histories have no upserts).
         """
-        if not workflow.patched(PATCH_ALERT_SEARCH_ATTRIBUTES):
+        if not patched(PATCH_ALERT_SEARCH_ATTRIBUTES):
             return
         status, pack = self._status(), self._pack_()
         updates = alert_attribute_updates(status, workflow.now(), pack.partnership)
@@ -486,7 +492,7 @@ class PracticeAlertWorkflow:
         error = None
         if self._state == "finalised":
             error = "the alert is finalised; its deadlines are final"
-        elif not workflow.patched(PATCH_ALERT_CALENDAR):
+        elif not patched(PATCH_ALERT_CALENDAR):
             error = "this alert started before calendar changes were supported"
         if error is not None:
             self._reject("change_calendar", c.model_dump_json(), error)

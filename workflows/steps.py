@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from models.pack import PolicyPack
     from models.packs_io import LoadPack
     from models.records import DisagreementRecord, RecordBatch, StepRecord
-    from workflows.patches import PATCH_LOCAL_PLANS
+    from workflows.patches import PATCH_LOCAL_PLANS, patched
 
 QUICK = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -78,7 +78,7 @@ async def plan_deadline(req: DeadlineRequest) -> DeadlinePlan:
         "start_to_close_timeout": timedelta(seconds=30),
         "retry_policy": QUICK,
     }
-    if workflow.patched(PATCH_LOCAL_PLANS):
+    if patched(PATCH_LOCAL_PLANS):
         local: DeadlinePlan = await workflow.execute_local_activity("plan_deadline", req, **options)
         return local
     plan: DeadlinePlan = await workflow.execute_activity("plan_deadline", req, **options)
