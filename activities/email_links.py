@@ -6,9 +6,10 @@ each acting recipient (the notification's ``to``) a message of their own with
 their own link, and everybody else (``cc``) a copy without one. An email gets
 links only when the decision page is configured (a link secret), the
 notification names the stage the decision is asked for (``stage_id``), and its
-kind asks for a decision the page can record (resolved/unresolved, or the
-written confirmation). An adjourned conference waits for ``conference_reconvened``,
-which the page cannot record, so those emails carry no link.
+kind asks for a decision the page can record (resolved/unresolved, the written
+confirmation, or a practice alert stage's response). An adjourned conference waits
+for ``conference_reconvened``, which the page cannot record, so those emails carry no
+link.
 """
 
 from __future__ import annotations
@@ -33,11 +34,19 @@ ACTION_BY_KIND: dict[NotificationKind, Action] = {
 }
 """The decision each kind of email asks its ``to`` people for; other kinds carry no link."""
 
+ALERT_ACTION_BY_KIND: dict[NotificationKind, Action] = {
+    "stage_entered": "respond",
+    "reminder": "respond",
+    "deadline_changed": "respond",
+}
+"""A practice alert's emails to the stage that must respond (the raiser's carry no link)."""
+
 WHAT = {
     "decide": (
         "record the decision (resolved, with the agreed outcome, or unresolved, with the reason)"
     ),
     "confirm": "record the written confirmation of the agreed outcome",
+    "respond": "record this stage's response to the practice alert (it goes on its case note)",
 }
 
 
@@ -79,6 +88,8 @@ def action_for(n: Notification, links: DecisionLinks | None) -> Action | None:
     """The action ``n`` asks its ``to`` people for, or None when it carries no links."""
     if links is None or n.stage_id is None:
         return None
+    if n.workflow_type == "PracticeAlert":
+        return ALERT_ACTION_BY_KIND.get(n.kind)
     return ACTION_BY_KIND.get(n.kind)
 
 

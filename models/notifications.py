@@ -48,6 +48,10 @@ class Notification(BaseModel):
             "None: no link."
         ),
     )
+    workflow_type: Literal["Disagreement", "PracticeAlert"] = Field(
+        default="Disagreement",
+        description="Which workflow sent it: a practice alert's link asks for a response.",
+    )
     headline: str = Field(description="Short subject text after the case reference.")
     lines: list[str] = Field(default_factory=list, description="Body paragraphs, in order.")
     due_at: AwareDatetime | None = None

@@ -1,7 +1,8 @@
 """The decision page's web application (aiohttp).
 
 ``GET /d/<token>`` shows the disagreement (from the workflow's ``status``
-query) and the forms the link allows; ``POST /d/<token>`` sends the decision
+query) and the forms the link allows, or, for a ``respond`` link, the practice
+alert and its case note with the stage's response form; ``POST /d/<token>`` sends the decision
 to the workflow as an Update and shows the workflow's acceptance or refusal. A
 forged, expired or used link (the stage has moved on, the case is resolved or
 closed) gets a page that says so, and nothing is sent to the workflow.
@@ -19,9 +20,11 @@ from aiohttp import web
 from pydantic import ValidationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from models.alerts import AlertResponse, PracticeAlertStatus
 from models.decisions import Confirmed, DecisionReceipt, Resolved, Unresolved
 from models.status import DisagreementStatus
 from packs import PackError, UnknownProcedure, load_pack
+from starter.alerts_sdk import PracticeAlertClient
 from starter.sdk import DecisionRefused, EscalationClient
 from web import pages
 from web.links import LinkClaims, LinkError, verify
@@ -72,6 +75,20 @@ def used_reason(status: DisagreementStatus, claims: LinkClaims) -> str | None:
     return None
 
 
+def alert_used_reason(status: PracticeAlertStatus, claims: LinkClaims) -> str | None:
+    """Why a practice alert link's moment has passed (None while the stage can respond)."""
+    if status.state == "finalised":
+        return "The practice alert is finalised: this link has been used or is no longer needed."
+    if status.current_stage != claims.stage:
+        return (
+            "The practice alert has moved on to another stage since this link was sent: this link"
+            f" has been used. It is now at {status.current_stage_title or status.current_stage}."
+        )
+    if status.state == "awaiting_finalisation":
+        return "This stage has responded: this link has been used. The raising chair decides next."
+    return None
+
+
 def _html(text: str, status: int = 200) -> web.Response:
     return web.Response(text=text, status=status, content_type="text/html", charset="utf-8")
 
@@ -93,33 +110,95 @@ def create_app(client: EscalationClient, secret: str, clock: Clock = _utcnow) ->
         response.headers.update(SECURITY_HEADERS)
         return response
 
-    async def load(
-        request: web.Request,
-    ) -> tuple[LinkClaims, DisagreementStatus] | web.Response:
-        """Verify the link and fetch the case, or the page explaining why not."""
+    alerts = PracticeAlertClient(client.client, client.task_queue)
+
+    def claims_of(request: web.Request) -> LinkClaims | web.Response:
+        """The link's claims, or the page saying it is expired or forged."""
         try:
-            claims = verify(request.match_info["token"], secret, clock())
+            return verify(request.match_info["token"], secret, clock())
         except LinkError as exc:
             title = "This link has expired" if exc.kind == "expired" else "This link is not valid"
             log.warning("decision link refused: %s", exc.kind)
             return _html(
                 pages.notice(exc.kind, title, str(exc) + "."), 410 if exc.kind == "expired" else 403
             )
+
+    def not_found() -> web.Response:
+        return _html(pages.notice("not-found", "No such case", "This case no longer exists."), 404)
+
+    def opening() -> web.Response:
+        return _html(
+            pages.notice(
+                "opening", "The case is still opening", "Try this link again in a minute."
+            ),
+            503,
+        )
+
+    async def load_alert(claims: LinkClaims) -> PracticeAlertStatus | web.Response:
+        """The practice alert a 'respond' link is for, or the page explaining why not."""
+        try:
+            status = await alerts.status(claims.workflow_id)
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                return not_found()
+            raise
+        if not status.stages and status.state == "open":
+            return opening()
+        if (reason := alert_used_reason(status, claims)) is not None:
+            return _html(pages.notice("used", "This link has been used", reason), 410)
+        return status
+
+    async def alert(request: web.Request, claims: LinkClaims) -> web.Response:
+        """Show the alert (GET) or record the stage's response (POST) as an Update."""
+        loaded = await load_alert(claims)
+        if isinstance(loaded, web.Response):
+            return loaded
+        status, zone = loaded, _zone(loaded.procedure)
+        if request.method != "POST":
+            return _html(pages.alert_page(status, claims, zone))
+        form = await request.post()
+        field = {k: str(v) for k, v in form.items()}
+        if field.get("decision") != "respond":
+            kind = field.get("decision", "")
+            return _html(
+                pages.alert_page(status, claims, zone, f"decision: '{kind}' is not allowed"), 400
+            )
+        wid = claims.workflow_id
+        try:
+            response = AlertResponse(
+                by=f"{claims.email} (decision page)",
+                text=field.get("text", ""),
+                stage=claims.stage,
+            )
+            receipt = await alerts.respond(wid, response)
+        except ValidationError as exc:
+            problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+            return _html(pages.alert_page(status, claims, zone, problems), 400)
+        except DecisionRefused as exc:
+            log.info("alert response refused by %s: %s", wid, exc)
+            return _html(pages.alert_result_page(status, False, str(exc), zone), 409)
+        after = await alerts.status(wid)
+        message = receipt.message if receipt is not None else "recorded"
+        log.info("alert response accepted by %s at stage %s", wid, claims.stage)
+        return _html(pages.alert_result_page(after, True, message, zone))
+
+    async def load(
+        request: web.Request,
+    ) -> tuple[LinkClaims, DisagreementStatus] | web.Response:
+        """Verify the link and fetch the case, or the page explaining why not."""
+        claims = claims_of(request)
+        if isinstance(claims, web.Response):
+            return claims
+        if claims.action == "respond":
+            return await alert(request, claims)
         try:
             status = await client.status(claims.workflow_id)
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
-                return _html(
-                    pages.notice("not-found", "No such case", "This case no longer exists."), 404
-                )
+                return not_found()
             raise
         if not status.stages and status.state == "open":
-            return _html(
-                pages.notice(
-                    "opening", "The case is still opening", "Try this link again in a minute."
-                ),
-                503,
-            )
+            return opening()
         if (reason := used_reason(status, claims)) is not None:
             return _html(pages.notice("used", "This link has been used", reason), 410)
         return claims, status

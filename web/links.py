@@ -20,11 +20,12 @@ from urllib.parse import quote
 
 from settings import Settings
 
-Action = Literal["decide", "confirm"]
+Action = Literal["decide", "confirm", "respond"]
 """decide: record resolved (with the agreed outcome) or unresolved (with the reason);
-confirm: record the written confirmation of a resolution."""
+confirm: record the written confirmation of a resolution; respond: add a stage's response
+to a practice alert's case note."""
 
-ACTIONS: tuple[Action, ...] = ("decide", "confirm")
+ACTIONS: tuple[Action, ...] = ("decide", "confirm", "respond")
 
 
 class LinkError(ValueError):

@@ -10,6 +10,7 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
+from models.alerts import PracticeAlertStatus
 from models.status import DisagreementStatus
 from web.links import LinkClaims
 
@@ -144,3 +145,63 @@ def result_page(
         )
     summary = _summary(status, zone) if status is not None else ""
     return page(f"Disagreement about case {case_reference}", box + summary)
+
+
+def _alert_summary(status: PracticeAlertStatus, zone: str) -> str:
+    last = status.stages[-1] if status.stages else None
+    rows = [
+        ("Case reference", status.case_reference),
+        ("Procedure", status.title),
+        ("Reason", f"{status.reason_code}: {status.reason_title}"),
+        ("State", status.state),
+        ("Stage", last.title if last else "-"),
+        ("Who must respond", ", ".join(last.holders) if last else "-"),
+        ("Deadline", local(status.due_at, zone)),
+    ]
+    cells = "".join(
+        f"<tr><th scope='row'>{escape(k)}</th><td id='case-{i}'>{escape(v)}</td></tr>"
+        for i, (k, v) in enumerate(rows)
+    )
+    return f"<table id='case'>{cells}</table>"
+
+
+def _case_note(status: PracticeAlertStatus, zone: str) -> str:
+    head = "<tr><th>When</th><th>What</th><th>By</th><th>Text</th></tr>"
+    rows = "".join(
+        "<tr>"
+        f"<td>{escape(local(e.at, zone))}</td><td>{escape(e.kind)}</td>"
+        f"<td>{escape(e.by)}</td><td>{escape(e.text)}</td>"
+        "</tr>"
+        for e in status.case_note
+    )
+    return f"<h2>Case note so far</h2><table id='history'>{head}{rows}</table>"
+
+
+def alert_page(
+    status: PracticeAlertStatus, claims: LinkClaims, zone: str, error: str | None = None
+) -> str:
+    """The practice alert, its case note, and the response form this link allows."""
+    who = f"<p>This link is for <strong id='who'>{escape(claims.email)}</strong>.</p>"
+    err = f"<p id='error' class='error'>{escape(error)}</p>" if error else ""
+    form = (
+        f"{err}<form id='respond' method='post'>"
+        "<input type='hidden' name='decision' value='respond'>"
+        "<label for='text'>This stage's response (what has been done or agreed)</label>"
+        "<textarea id='text' name='text' required></textarea>"
+        "<button id='submit-respond' type='submit'>Record the response</button></form>"
+    )
+    body = who + _alert_summary(status, zone) + _case_note(status, zone) + form
+    return page(f"Practice alert on case {status.case_reference}", body)
+
+
+def alert_result_page(status: PracticeAlertStatus, accepted: bool, message: str, zone: str) -> str:
+    """The alert workflow's own answer to the response."""
+    verdict = "accepted" if accepted else "refused"
+    box = (
+        f"<div id='result' class='{'accepted' if accepted else 'notice'}'"
+        f" data-accepted='{str(accepted).lower()}'><p>{'Recorded' if accepted else 'Not recorded'}."
+        f" The alert workflow {verdict} it: {escape(message)}</p></div>"
+    )
+    return page(
+        f"Practice alert on case {status.case_reference}", box + _alert_summary(status, zone)
+    )

@@ -761,6 +761,9 @@ class PracticeAlertWorkflow:
             for p in {p.email.casefold(): p for p in cc}.values()
             if p.email.casefold() not in seen
         ]
+        # The stage whose response the email asks for (its 'to' people get decision links);
+        # only an input of the email activity changes, so histories replay as before.
+        asks = self._current is not None and self._state == "open"
         n = Notification(
             key=self._next_key("mail"),
             workflow_id=workflow.info().workflow_id,
@@ -769,6 +772,8 @@ class PracticeAlertWorkflow:
             procedure_title=spec.title,
             partnership=pack.partnership,
             stage_title=self._current.title if self._current else None,
+            stage_id=self._current.id if asks and self._current is not None else None,
+            workflow_type="PracticeAlert",
             headline=headline,
             lines=lines,
             due_at=due_at,

@@ -24,6 +24,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
+from starter.sdk import EscalationClient
+from tests.workflows.alert_support import TEAM_MANAGER, alert_payload, alerts_running
 from tests.workflows.support import at, email_of, jump_to, running, start_payload
 from web.app import create_app
 from web.links import decision_link
@@ -207,3 +209,81 @@ async def test_the_page_shows_the_workflows_refusal(harness, browser) -> None:
     )
     after = await h.status(wid)
     assert after.current_stage == "lscb_chair" and len(after.stages) == 4
+
+
+@pytest.fixture
+async def alert_harness(env, db, mail) -> AsyncIterator[tuple[Any, str]]:
+    await jump_to(env, RAISED)
+    async with alerts_running(env, db, mail) as h:
+        escalation = EscalationClient(env.client, h.client.task_queue)
+        runner = web.AppRunner(create_app(escalation, SECRET))
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        try:
+            yield h, f"http://127.0.0.1:{port}"
+        finally:
+            await runner.cleanup()
+
+
+async def test_a_practice_alert_stage_responds_through_its_link(alert_harness, browser) -> None:
+    """The Team Manager's link shows the alert and its case note and records the response
+    as an Update; the alert then waits for its raiser, and the same link is used."""
+    h, base = alert_harness
+    wid = await h.client.raise_alert(alert_payload(RAISED.isoformat()))
+    for _ in range(200):
+        if (await h.status(wid)).current_stage == "team_manager":
+            break
+        await asyncio.sleep(0.05)
+    respond = decision_link(
+        base,
+        SECRET,
+        workflow_id=wid,
+        stage="team_manager",
+        email=TEAM_MANAGER,
+        action="respond",
+        expires_at=datetime.now(UTC) + timedelta(days=1),
+    )
+
+    def open_and_respond() -> tuple[str, str, str, str, str]:
+        browser.get(respond)
+        shown = (
+            browser.find_element(By.TAG_NAME, "h1").text,
+            _text(browser, "#case-4"),
+            _text(browser, "#case-6"),
+            _text(browser, "#history"),
+        )
+        browser.find_element(By.ID, "text").send_keys("Home visit done; plan reviewed")
+        browser.find_element(By.ID, "submit-respond").click()
+        return (*shown, str(_after_submit(browser).text))
+
+    h1, stage, deadline, note, result = await _in_browser(open_and_respond)
+    case_ref = (await h.status(wid)).case_reference
+    assert h1 == f"Practice alert on case {case_ref}"
+    assert stage == "Stage 1: Team Manager"
+    assert deadline == "Monday 17 June 2030, 17:00 BST"
+    assert "alert" in note  # the raising entry is on the case note shown
+    assert result.startswith("Recorded. The alert workflow accepted it:")
+    status = await h.status(wid)
+    assert status.state == "awaiting_finalisation"
+    [entry] = [e for e in status.case_note if e.kind == "response"]
+    assert (entry.by, entry.text, entry.stage) == (
+        f"{TEAM_MANAGER} (decision page)",
+        "Home visit done; plan reviewed",
+        "team_manager",
+    )
+
+    # The same link again: used, and a replayed POST changes nothing.
+    def reopen() -> tuple[str, str | None, str]:
+        browser.get(respond)
+        box = browser.find_element(By.ID, "notice")
+        return browser.title, box.get_attribute("data-kind"), box.text
+
+    title, kind, text = await _in_browser(reopen)
+    assert (title, kind) == ("This link has been used", "used")
+    assert "This stage has responded" in text
+    async with aiohttp.ClientSession() as http:
+        async with http.post(respond, data={"decision": "respond", "text": "again"}) as replay:
+            assert replay.status == 410
+    assert (await h.status(wid)).model_dump() == status.model_dump()

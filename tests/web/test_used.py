@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from models.alerts import PracticeAlertStatus
 from tests.workflows.test_search_attributes import _status
-from web.app import used_reason
+from web.app import alert_used_reason, used_reason
 from web.links import LinkClaims
 
 
@@ -51,3 +52,21 @@ def test_used_reason(
         assert found is None
     else:
         assert found is not None and reason in found
+
+
+@pytest.mark.parametrize(
+    ("state", "current", "stage", "reason"),
+    [
+        ("open", "team_manager", "team_manager", None),
+        ("open", "service_manager", "team_manager", "moved on to another stage"),
+        ("awaiting_finalisation", "team_manager", "team_manager", "This stage has responded"),
+        ("awaiting_finalisation", "service_manager", "team_manager", "moved on"),
+        ("finalised", "service_manager", "service_manager", "The practice alert is finalised"),
+    ],
+)
+def test_alert_used_reason(state: str, current: str, stage: str, reason: str | None) -> None:
+    status = PracticeAlertStatus.model_construct(
+        state=state, current_stage=current, current_stage_title=None
+    )
+    found = alert_used_reason(status, _claims(stage, "respond"))
+    assert found == reason if reason is None else reason in (found or "")

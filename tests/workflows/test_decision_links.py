@@ -14,11 +14,16 @@ from datetime import timedelta
 
 from activities.email_links import DecisionLinks
 from activities.smtp import SmtpConfig
+from models.alerts import AlertResponse
 from models.decisions import Resolved
+from starter.alerts_sdk import PracticeAlertClient
 from starter.sdk import EscalationClient
 from starter.smtp_sink import ReceivedMail
 from tests.fixtures.harness import payload as conference_payload
 from tests.fixtures.harness import running_packs
+from tests.workflows.alert_support import PACK_DIR as ALERT_PACKS
+from tests.workflows.alert_support import RAISER as ALERT_RAISER
+from tests.workflows.alert_support import TEAM_MANAGER, alert_payload
 from tests.workflows.support import at, email_of, jump_to, start_payload
 from web.links import LinkClaims, verify
 from worker import create_worker
@@ -94,3 +99,38 @@ async def test_an_adjourned_conference_asks_for_no_decision_link(env, db, mail) 
 
     assert of(adjourned) and all(claims(m) == [] for m in of(adjourned))
     assert any(claims(m) for m in of(individual))
+
+
+async def test_a_practice_alert_asks_its_stage_for_a_response_by_link(env, db, mail) -> None:
+    """The stage that must respond gets its own 'respond' link; the copies (the raising
+    chair among them) get none, nor does the raiser's later request to finalise."""
+    await jump_to(env, RAISED)
+    queue = f"test-{uuid.uuid4()}"
+    smtp = SmtpConfig(
+        host="127.0.0.1",
+        port=mail.port,
+        mail_from="alerts@lscb.example.org",
+        links=DecisionLinks(SECRET, "https://decide.lscb.example/", 14),
+    )
+    async with create_worker(env.client, queue, sessionmaker=db, smtp=smtp, pack_dir=ALERT_PACKS):
+        alerts = PracticeAlertClient(env.client, queue, env.get_current_time, ALERT_PACKS)
+        wid = await alerts.raise_alert(alert_payload(RAISED.isoformat()))
+        await mail.wait_for(2)
+        raised = [m for m in mail.received if "Practice alert at" in m.message["Subject"]]
+        [own] = [m for m in raised if m.rcpt_tos == [TEAM_MANAGER]]
+        [c] = claims(own)
+        assert (c.workflow_id, c.stage, c.email, c.action) == (
+            wid,
+            "team_manager",
+            TEAM_MANAGER.lower(),
+            "respond",
+        )
+        assert c.expires_at == at("2026-12-14T17:00:00+00:00") + timedelta(days=14)
+        copies = [m for m in raised if m.rcpt_tos != [TEAM_MANAGER]]
+        assert copies and all(claims(m) == [] for m in copies)
+        assert any(ALERT_RAISER in m.rcpt_tos for m in copies)
+
+        await alerts.respond(wid, AlertResponse(by="T. Manager", text="Visit arranged"))
+        response = await mail.wait_for_subject("finalise or escalate")
+        [asked] = [m for m in mail.received if m.message is response]
+        assert claims(asked) == []  # the chair finalises in the case system, not by link
