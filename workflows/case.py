@@ -17,7 +17,6 @@ from datetime import date, datetime
 from typing import Literal
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from models.calendar import (
@@ -447,11 +446,8 @@ class CaseCore:
         self._sends.append(asyncio.create_task(self._send(n)))
 
     async def _send(self, n: Notification) -> None:
-        try:
-            await steps.send_notification(n)
-        except ActivityError as exc:
-            cause = exc.cause.message if isinstance(exc.cause, ApplicationError) else str(exc)
-            self._failures.append(f"{n.kind} ({n.key}): {cause}")
+        if (failure := await steps.send_beside(n)) is not None:
+            self._failures.append(failure)
 
     # ------------------------------------------------------ calendar change
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RawValue
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import ValidationError
@@ -784,11 +784,8 @@ class PracticeAlertWorkflow:
         self._sends.append(asyncio.create_task(self._send(n)))
 
     async def _send(self, n: Notification) -> None:
-        try:
-            await steps.send_notification(n)
-        except ActivityError as exc:
-            cause = exc.cause.message if isinstance(exc.cause, ApplicationError) else str(exc)
-            self._failures.append(f"{n.kind} ({n.key}): {cause}")
+        if (failure := await steps.send_beside(n)) is not None:
+            self._failures.append(failure)
 
     # ------------------------------------------------------------- views
 

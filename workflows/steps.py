@@ -15,6 +15,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from models.calendar import DeadlinePlan, DeadlineRequest
@@ -134,3 +135,17 @@ async def send_notification(n: Notification) -> NotificationResult:
         retry_policy=MAIL,
     )
     return result
+
+
+async def send_beside(n: Notification) -> str | None:
+    """Send ``n``; the line for the case's ``notification_failures`` if it was not delivered.
+
+    The activity records a refusal, or its own last attempt, on the outbox row; the
+    workflow only lists the failure (an email never fails the case).
+    """
+    try:
+        await send_notification(n)
+        return None
+    except ActivityError as exc:
+        cause = exc.cause.message if isinstance(exc.cause, ApplicationError) else str(exc)
+        return f"{n.kind} ({n.key}): {cause}"
