@@ -12,6 +12,7 @@ import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -70,19 +71,25 @@ def _after_submit(driver: webdriver.Chrome) -> Any:
     )
 
 
+@asynccontextmanager
+async def page_for(client: EscalationClient) -> AsyncIterator[str]:
+    """The decision page served on a free port for ``client``'s task queue; its base URL."""
+    runner = web.AppRunner(create_app(client, SECRET))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
 @pytest.fixture
 async def harness(env, db, mail) -> AsyncIterator[tuple[Any, str]]:
     await jump_to(env, RAISED)
-    async with running(env, db, mail) as h:
-        runner = web.AppRunner(create_app(h.client, SECRET))
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        try:
-            yield h, f"http://127.0.0.1:{port}"
-        finally:
-            await runner.cleanup()
+    async with running(env, db, mail) as h, page_for(h.client) as base:
+        yield h, base
 
 
 async def _until(h: Any, wid: str, stage: str) -> None:
@@ -215,16 +222,8 @@ async def test_the_page_shows_the_workflows_refusal(harness, browser) -> None:
 async def alert_harness(env, db, mail) -> AsyncIterator[tuple[Any, str]]:
     await jump_to(env, RAISED)
     async with alerts_running(env, db, mail) as h:
-        escalation = EscalationClient(env.client, h.client.task_queue)
-        runner = web.AppRunner(create_app(escalation, SECRET))
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        try:
-            yield h, f"http://127.0.0.1:{port}"
-        finally:
-            await runner.cleanup()
+        async with page_for(EscalationClient(env.client, h.client.task_queue)) as base:
+            yield h, base
 
 
 async def test_a_practice_alert_stage_responds_through_its_link(alert_harness, browser) -> None:
