@@ -71,6 +71,11 @@ def _summary(status: DisagreementStatus, zone: str) -> str:
     ]
     if status.immediate_risk:
         rows.append(("Immediate risk", "declared"))
+    return _case_table(rows)
+
+
+def _case_table(rows: list[tuple[str, str]]) -> str:
+    """The case's facts as a two-column table (cells numbered ``case-0``... for tests)."""
     cells = "".join(
         f"<tr><th scope='row'>{escape(k)}</th><td id='case-{i}'>{escape(v)}</td></tr>"
         for i, (k, v) in enumerate(rows)
@@ -158,11 +163,7 @@ def _alert_summary(status: PracticeAlertStatus, zone: str) -> str:
         ("Who must respond", ", ".join(last.holders) if last else "-"),
         ("Deadline", local(status.due_at, zone)),
     ]
-    cells = "".join(
-        f"<tr><th scope='row'>{escape(k)}</th><td id='case-{i}'>{escape(v)}</td></tr>"
-        for i, (k, v) in enumerate(rows)
-    )
-    return f"<table id='case'>{cells}</table>"
+    return _case_table(rows)
 
 
 def _case_note(status: PracticeAlertStatus, zone: str) -> str:
