@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import cache
+from typing import TypeVar
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -33,6 +34,7 @@ log = logging.getLogger("escalation.web")
 
 Clock = Callable[[], datetime]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+S = TypeVar("S", DisagreementStatus, PracticeAlertStatus)
 
 SECURITY_HEADERS = {
     # The token is in the URL: never leak it to another site, never cache the page.
@@ -89,6 +91,16 @@ def alert_used_reason(status: PracticeAlertStatus, claims: LinkClaims) -> str | 
     return None
 
 
+async def _form(request: web.Request) -> dict[str, str]:
+    """The posted form's fields as text."""
+    return {k: str(v) for k, v in (await request.post()).items()}
+
+
+def _problems(exc: ValidationError) -> str:
+    """Each refused field and the reason, for the form's error line."""
+    return "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+
+
 def _html(text: str, status: int = 200) -> web.Response:
     return web.Response(text=text, status=status, content_type="text/html", charset="utf-8")
 
@@ -123,41 +135,56 @@ def create_app(client: EscalationClient, secret: str, clock: Clock = _utcnow) ->
                 pages.notice(exc.kind, title, str(exc) + "."), 410 if exc.kind == "expired" else 403
             )
 
-    def not_found() -> web.Response:
-        return _html(pages.notice("not-found", "No such case", "This case no longer exists."), 404)
-
-    def opening() -> web.Response:
-        return _html(
-            pages.notice(
-                "opening", "The case is still opening", "Try this link again in a minute."
-            ),
-            503,
-        )
-
-    async def load_alert(claims: LinkClaims) -> PracticeAlertStatus | web.Response:
-        """The practice alert a 'respond' link is for, or the page explaining why not."""
+    async def checked(
+        claims: LinkClaims,
+        fetch: Callable[[str], Awaitable[S]],
+        used: Callable[[S, LinkClaims], str | None],
+    ) -> S | web.Response:
+        """The case (or alert) a link is for, or the page saying why it cannot be used."""
         try:
-            status = await alerts.status(claims.workflow_id)
+            status = await fetch(claims.workflow_id)
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
-                return not_found()
+                return _html(
+                    pages.notice("not-found", "No such case", "This case no longer exists."), 404
+                )
             raise
         if not status.stages and status.state == "open":
-            return opening()
-        if (reason := alert_used_reason(status, claims)) is not None:
+            return _html(
+                pages.notice(
+                    "opening", "The case is still opening", "Try this link again in a minute."
+                ),
+                503,
+            )
+        if (reason := used(status, claims)) is not None:
             return _html(pages.notice("used", "This link has been used", reason), 410)
         return status
 
-    async def alert(request: web.Request, claims: LinkClaims) -> web.Response:
-        """Show the alert (GET) or record the stage's response (POST) as an Update."""
-        loaded = await load_alert(claims)
-        if isinstance(loaded, web.Response):
-            return loaded
-        status, zone = loaded, _zone(loaded.procedure)
+    async def link_page(request: web.Request) -> web.Response:
+        """GET shows, POST records: a disagreement's decision or an alert stage's response."""
+        claims = claims_of(request)
+        if isinstance(claims, web.Response):
+            return claims
+        if claims.action == "respond":
+            alert = await checked(claims, alerts.status, alert_used_reason)
+            if isinstance(alert, web.Response):
+                return alert
+            return await respond(request, claims, alert)
+        case = await checked(claims, client.status, used_reason)
+        if isinstance(case, web.Response):
+            return case
+        if request.method != "POST":
+            return _html(pages.decision_page(case, claims, _zone(case.procedure)))
+        return await decide(request, claims, case)
+
+    async def respond(
+        request: web.Request, claims: LinkClaims, status: PracticeAlertStatus
+    ) -> web.Response:
+        """Show the alert, or record the stage's response as the alert's Update."""
+        zone = _zone(status.procedure)
         if request.method != "POST":
             return _html(pages.alert_page(status, claims, zone))
-        form = await request.post()
-        field = {k: str(v) for k, v in form.items()}
+        field = await _form(request)
         if field.get("decision") != "respond":
             kind = field.get("decision", "")
             return _html(
@@ -172,8 +199,7 @@ def create_app(client: EscalationClient, secret: str, clock: Clock = _utcnow) ->
             )
             receipt = await alerts.respond(wid, response)
         except ValidationError as exc:
-            problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
-            return _html(pages.alert_page(status, claims, zone, problems), 400)
+            return _html(pages.alert_page(status, claims, zone, _problems(exc)), 400)
         except DecisionRefused as exc:
             log.info("alert response refused by %s: %s", wid, exc)
             return _html(pages.alert_result_page(status, False, str(exc), zone), 409)
@@ -182,42 +208,12 @@ def create_app(client: EscalationClient, secret: str, clock: Clock = _utcnow) ->
         log.info("alert response accepted by %s at stage %s", wid, claims.stage)
         return _html(pages.alert_result_page(after, True, message, zone))
 
-    async def load(
-        request: web.Request,
-    ) -> tuple[LinkClaims, DisagreementStatus] | web.Response:
-        """Verify the link and fetch the case, or the page explaining why not."""
-        claims = claims_of(request)
-        if isinstance(claims, web.Response):
-            return claims
-        if claims.action == "respond":
-            return await alert(request, claims)
-        try:
-            status = await client.status(claims.workflow_id)
-        except RPCError as exc:
-            if exc.status == RPCStatusCode.NOT_FOUND:
-                return not_found()
-            raise
-        if not status.stages and status.state == "open":
-            return opening()
-        if (reason := used_reason(status, claims)) is not None:
-            return _html(pages.notice("used", "This link has been used", reason), 410)
-        return claims, status
-
-    async def show(request: web.Request) -> web.Response:
-        loaded = await load(request)
-        if isinstance(loaded, web.Response):
-            return loaded
-        claims, status = loaded
-        return _html(pages.decision_page(status, claims, _zone(status.procedure)))
-
-    async def decide(request: web.Request) -> web.Response:
-        loaded = await load(request)
-        if isinstance(loaded, web.Response):
-            return loaded
-        claims, status = loaded
+    async def decide(
+        request: web.Request, claims: LinkClaims, status: DisagreementStatus
+    ) -> web.Response:
+        """Record the disagreement's decision (or confirmation) as the workflow's Update."""
         zone = _zone(status.procedure)
-        form = await request.post()
-        field = {k: str(v) for k, v in form.items()}
+        field = await _form(request)
         by = f"{claims.email} (decision page)"
         kind = field.get("decision", "")
         wid = claims.workflow_id
@@ -245,8 +241,7 @@ def create_app(client: EscalationClient, secret: str, clock: Clock = _utcnow) ->
                     400,
                 )
         except ValidationError as exc:
-            problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
-            return _html(pages.decision_page(status, claims, zone, problems), 400)
+            return _html(pages.decision_page(status, claims, zone, _problems(exc)), 400)
         except DecisionRefused as exc:
             log.info("decision refused by %s: %s", wid, exc)
             return _html(
@@ -261,8 +256,8 @@ def create_app(client: EscalationClient, secret: str, clock: Clock = _utcnow) ->
         return web.Response(text="ok\n")
 
     app = web.Application(middlewares=[headers])
-    app.router.add_get("/d/{token}", show)
-    app.router.add_post("/d/{token}", decide)
+    app.router.add_get("/d/{token}", link_page)
+    app.router.add_post("/d/{token}", link_page)
     app.router.add_get("/health", health)
     return app
 
