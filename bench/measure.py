@@ -136,3 +136,27 @@ async def wait_opened(side: Side, cases: int, timeout: float = 1800.0) -> None: 
         if time.monotonic() > deadline:
             raise TimeoutError(f"{side.name}: {done} of {cases} cases opened in {timeout:.0f} s")
         await asyncio.sleep(0.5)
+
+
+def combine(runs: list[Figures]) -> Figures:
+    """One side's figures over several rounds: the median of each rate and memory reading,
+    and the latency percentiles over every sample taken (so a round's outlier counts once)."""
+    samples = [ms for f in runs for ms in f.latency_ms]
+
+    def med(attr: str) -> float:
+        return round(float(statistics.median(float(getattr(f, attr)) for f in runs)), 1)
+
+    return Figures(
+        cases=runs[0].cases,
+        start_seconds=round(statistics.median(f.start_seconds for f in runs), 3),
+        starts_per_second=med("starts_per_second"),
+        open_seconds=round(statistics.median(f.open_seconds for f in runs), 3),
+        opened_per_second=med("opened_per_second"),
+        rss_idle_mib=med("rss_idle_mib"),
+        rss_open_mib=med("rss_open_mib"),
+        latency_samples=len(samples),
+        latency_p50_ms=round(statistics.median(samples), 1) if samples else 0.0,
+        latency_p95_ms=round(percentile(samples, 95), 1),
+        latency_max_ms=round(max(samples, default=0.0), 1),
+        latency_ms=samples,
+    )
