@@ -91,23 +91,40 @@ def pack_problems(data: Any, file_stem: str | None = None) -> tuple[PolicyPack |
     return (pack if not problems else None), problems
 
 
+_VALIDATED: dict[Path, tuple[str, PolicyPack]] = {}
+"""Packs already validated, by file, with the exact text they were validated from."""
+
+
 def load_pack_file(path: Path) -> PolicyPack:
-    """Read and validate one pack file.
+    """Read and validate one pack file (validated again only if its text changed).
+
+    Every start request is checked against its pack, and every case loads it:
+    parsing and validating the TOML costs most of a millisecond, reading the file
+    a few microseconds. So the file is read every time and, while its text is the
+    one already validated, the same (frozen) pack is handed out again. An edited
+    file is validated afresh; a broken one is never kept, so it is reported
+    every time.
 
     Raises:
         PackError: the file is not TOML or does not fit the schema; the message
             names the file, each field and the reason, every problem at once.
     """
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise PackError(f"{path.name}: not valid TOML: {exc}", [f"toml: {exc}"]) from exc
+        source = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PackError(f"{path}: cannot read: {exc.strerror}", [f"file: {exc.strerror}"]) from exc
+    known = _VALIDATED.get(path)
+    if known is not None and known[0] == source:
+        return known[1]
+    try:
+        data = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        raise PackError(f"{path.name}: not valid TOML: {exc}", [f"toml: {exc}"]) from exc
     pack, problems = pack_problems(data, path.stem)
     if pack is None:
         head = f"{path.name}: invalid policy pack ({len(problems)} error(s))"
         raise PackError("\n".join([head, *(f"  {p}" for p in problems)]), problems)
+    _VALIDATED[path] = (source, pack)
     return pack
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from packs import PackError, UnknownProcedure, load_pack, load_pack_file, pack_ids
+from packs import PACK_DIR, PackError, UnknownProcedure, load_pack, load_pack_file, pack_ids
 
 
 def test_redbridge_pack_encodes_the_seed() -> None:
@@ -110,3 +110,22 @@ def test_pack_id_must_match_file_name(tmp_path: Path) -> None:
 def test_not_toml(tmp_path: Path) -> None:
     with pytest.raises(PackError, match=r"bad.toml: not valid TOML"):
         load_pack_file(_write(tmp_path, "bad", "id = "))
+
+
+def test_an_edited_pack_is_read_afresh_and_a_broken_one_every_time(tmp_path: Path) -> None:
+    """Validated packs are kept by their text: an edit of the same length is still seen."""
+    text = (PACK_DIR / "redbridge-2017.toml").read_text(encoding="utf-8")
+    path = _write(tmp_path, "redbridge-2017", text)
+    first = load_pack_file(path)
+    assert load_pack_file(path) is first  # unchanged text: not validated again
+    assert first.raise_within_working_days == 2
+    # Same size, same second: only the text tells the two apart.
+    path.write_text(
+        text.replace("raise_within_working_days = 2", "raise_within_working_days = 3"),
+        encoding="utf-8",
+    )
+    assert load_pack_file(path).raise_within_working_days == 3
+    path.write_text(BROKEN, encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(PackError):
+            load_pack_file(path)
