@@ -193,6 +193,11 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[str]]] = {
     "case-v2-risk-and-shortened": risk_and_shortened,
     "case-v2-conference-majority-dissent": conference_majority_dissent,
     "case-v2-conference-learning": conference_learning,
+    # Taken after 'case-v3' (the gate bumped: a case opens in one record write).
+    "case-v3-started": started,
+    "case-v3-confirmed": confirmed,
+    "case-v3-risk-and-shortened": risk_and_shortened,
+    "case-v3-conference-majority-dissent": conference_majority_dissent,
 }
 
 
@@ -237,6 +242,7 @@ ALERT_SCENARIOS: dict[str, Callable[[AlertHarness], Awaitable[str]]] = {
     "practice-alert-finalised": alert_finalised,
     "practice-alert-local-plans-mid-ladder": alert_mid_ladder,
     "practice-alert-case-v2-finalised": alert_finalised,
+    "practice-alert-case-v3-finalised": alert_finalised,
 }
 """PracticeAlert scenarios, on the test pack tests/fixtures/packs/rutland-alerts-test.toml."""
 
@@ -260,6 +266,7 @@ TEST_PACK_SCENARIOS = {
     "local-plans-conference-majority-dissent",
     "case-v2-conference-majority-dissent",
     "case-v2-conference-learning",
+    "case-v3-conference-majority-dissent",
     "conference-adjourned",
     "conference-majority-dissent",
     "conference-breached",

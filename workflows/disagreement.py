@@ -69,10 +69,12 @@ with workflow.unsafe.imports_passed_through():
         validate_start,
     )
     from workflows.patches import (
+        PATCH_CASE_V3,
         PATCH_DRAIN,
         PATCH_REPORTS,
         PATCH_SEARCH_ATTRIBUTES,
         open_gate,
+        past,
         patched,
     )
     from workflows.recalendar import CalendarSteps
@@ -137,7 +139,10 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps):
                 req.conference.at, before, reminders=True, direction="before"
             )
         self._records.insert(0, self._disagreement_record())
-        recorder = asyncio.create_task(self._recorder())
+        # Past case-v3 the recorder starts once stage 1 is entered, so the case opens in one
+        # record write (row, 'opened', 'stage_entered'); before it, 'opened' went alone.
+        one_write = past(PATCH_CASE_V3)
+        recorder = None if one_write else asyncio.create_task(self._recorder())
         self._record("opened", actor=req.raising_agency, text=req.nature)
         if req.immediate_risk:
             self._record("immediate_risk", stage_id=first.id, text="immediate risk at start")
@@ -145,6 +150,8 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps):
         if self._reports is not None:
             self._announce_reports()
         self._publish()
+        if recorder is None:
+            recorder = asyncio.create_task(self._recorder())
         await self._climb()
         await self._await_confirmation()
         if self._inbox and patched(PATCH_DRAIN):

@@ -24,23 +24,44 @@ PATCH_LOCAL_PLANS = "local-deadline-plans"
 """Deadline plans run as local activities, recorded as markers (both workflows)."""
 
 PATCH_CASE_V2 = "case-v2"
-"""The gate: a case started on code with this id takes every path above, with one marker.
+"""The first gate: a case started on code with this id takes every path above, with one marker.
 
 Each ``workflow.patched`` id a case passes costs a marker event and a
 ``TemporalChangeVersion`` search attribute upsert (a visibility write on the
 server); a new case would pay that for every id above. Both workflows call
 ``open_gate()`` first thing in ``run``, while a case started on older code is
 still replaying (so it answers False for those and is remembered), and test
-every id through ``patched``. A patch added later is added below this gate
-and tested with ``workflow.patched`` directly.
+every id above through ``patched``.
 """
+
+PATCH_CASE_V3 = "case-v3"
+"""The second gate: everything ``case-v2`` implies, and a Disagreement opens in one record write.
+
+A case past this gate starts its recorder once the first stage is entered, so
+the disagreement row, ``opened`` and ``stage_entered`` go in one ``record_steps``
+activity instead of two (one activity and one workflow task fewer per case).
+A new change of path is a new gate (``case-v4``, tested first in ``GATES``) rather
+than a ``workflow.patched`` id of its own, so a new case still records one marker.
+"""
+
+GATES = (PATCH_CASE_V3, PATCH_CASE_V2)
+"""Newest first: a new case records only the newest; an older case replays the one it has."""
 
 
 def open_gate() -> bool:
-    """Decide the gate for this run; call it first in ``run``, before any other step."""
-    return workflow.patched(PATCH_CASE_V2)
+    """Decide the gate for this run; call it first in ``run``, before any other step.
+
+    ``any`` stops at the first gate the case has, so a new case records one marker.
+    """
+    return any(workflow.patched(gate) for gate in GATES)
+
+
+def past(gate: str) -> bool:
+    """Whether this case passed ``gate`` or a newer one (only after ``open_gate()``)."""
+    newer = GATES[: GATES.index(gate) + 1]
+    return any(workflow.patched(g) for g in newer)
 
 
 def patched(patch_id: str) -> bool:
-    """Whether this case takes the path of ``patch_id`` (always, past the gate)."""
-    return workflow.patched(PATCH_CASE_V2) or workflow.patched(patch_id)
+    """Whether this case takes the path of ``patch_id`` (always, past any gate)."""
+    return open_gate() or workflow.patched(patch_id)

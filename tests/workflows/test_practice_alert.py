@@ -464,6 +464,7 @@ def test_saved_practice_alert_histories_exist() -> None:
         "practice-alert-finalised",
         "practice-alert-local-plans-mid-ladder",
         "practice-alert-case-v2-finalised",
+        "practice-alert-case-v3-finalised",
     }
 
 

@@ -186,7 +186,7 @@ async def test_a_closure_day_moves_the_stage_deadline_by_one_working_day(env, db
         and e.marker_recorded_event_attributes.marker_name == "core_patch"
     ]
     # One gate marker stands for every patched path of a new alert (workflows/patches.py).
-    assert markers == ["case-v2"]
+    assert markers == ["case-v3"]
 
 
 async def written(h: AlertHarness, sql: str, wid: str) -> list[tuple[Any, ...]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from models.decisions import Confirmed, Resolved
 from tests.workflows.support import at, email_of, jump_to, running, start_payload
 
@@ -88,3 +90,32 @@ async def test_stage_email_reminders_and_subjects(env, db, mail) -> None:
         assert kinds.count("reminder") == 2
         # No email names a child: only the case reference identifies the case.
         assert all(m["Subject"].startswith(f"[{case}] ") for m in messages)
+
+
+async def test_a_new_case_opens_in_one_record_write(env, db, mail) -> None:
+    """Past the case-v3 gate, the row, 'opened' and 'stage_entered' go in one activity."""
+    await jump_to(env, RAISED)
+    async with running(env, db, mail) as h:
+        wid = await h.client.open(start_payload(RAISED))
+        await h.sleep_until(at("2030-06-10T11:00:00+01:00"))
+        history = await h.client.handle(wid).fetch_history()
+        steps = await h.rows(
+            "SELECT kind, stage_id FROM steps WHERE workflow_id = :w ORDER BY key", w=wid
+        )
+        opened = await h.rows("SELECT state FROM disagreements WHERE workflow_id = :w", w=wid)
+
+    scheduled = [
+        e.activity_task_scheduled_event_attributes
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    ]
+    assert [a.activity_type.name for a in scheduled] == [
+        "load_pack",
+        "send_notification",
+        "record_steps",
+    ]
+    batch = json.loads(scheduled[-1].input.payloads[0].data)
+    assert batch["disagreement"]["workflow_id"] == wid
+    assert [s["kind"] for s in batch["steps"]] == ["opened", "stage_entered"]
+    assert [tuple(s) for s in steps] == [("opened", None), ("stage_entered", "practitioners")]
+    assert [tuple(r) for r in opened] == [("open",)]
