@@ -222,3 +222,24 @@ async def test_update_validators_refuse_with_a_clear_message(env, db, mail) -> N
         await h.client.handle(wid).result()
         status = await h.status(wid)
         assert status.rejected_inputs == []  # validator refusals never reach history
+
+
+async def test_a_decision_on_a_closed_case_is_refused_with_the_reason(env, db, mail) -> None:
+    """The SDK says the case is closed, as an Update, as a signal and for a calendar change."""
+    await jump_to(env, RAISED)
+    async with running(env, db, mail) as h:
+        wid = await h.client.open(start_payload(RAISED))
+        await h.client.resolve(wid, Resolved(by="Receiver", outcome="Section 47 agreed"))
+        await h.client.confirm(wid, Confirmed(by="Receiver", text="Outcome letter"))
+        await h.client.handle(wid).result()
+        before = await h.step_kinds(wid)
+        closed = f"the case '{wid}' is closed; no further decisions or calendar changes"
+        with pytest.raises(DecisionRefused, match=closed):
+            await h.client.unresolve(wid, Unresolved(by="Receiver", reason="Changed my mind"))
+        with pytest.raises(DecisionRefused, match=closed):
+            await h.client.confirm(wid, Confirmed(by="Receiver", text="Again"), acknowledged=False)
+        with pytest.raises(DecisionRefused, match=closed):
+            await h.client.change_calendar(
+                wid, {"closure_days": ["2030-06-14"], "reason": "Office closed", "by": "Admin"}
+            )
+        assert await h.step_kinds(wid) == before
