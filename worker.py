@@ -67,6 +67,7 @@ def create_worker(
             email.send_notification,
             alerts.open_practice_alert,
             alerts.record_alert_step,
+            alerts.record_alert_steps,
         ],
         max_cached_workflows=max_cached_workflows,
     )

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from activities.records import insert_ignoring_duplicates
-from models.alerts import AlertRecord, AlertStepRecord
+from models.alerts import AlertRecord, AlertRecordBatch, AlertStepRecord
 from records.schema import AlertStep, PracticeAlertRow, utcnow
 
 log = logging.getLogger(__name__)
@@ -42,19 +42,42 @@ class AlertActivities:
     @activity.defn(name="record_alert_step")
     async def record_alert_step(self, step: AlertStepRecord) -> None:
         """Write one step once (idempotent by key) and keep the alert's state current."""
-        values = step.model_dump(exclude={"state", "current_stage"})
         async with self._sessionmaker() as session, session.begin():
-            result = await session.execute(insert_ignoring_duplicates(session, AlertStep, values))
-            if step.state is None or not cast("CursorResult[Any]", result).rowcount:
-                return
-            changes: dict[str, Any] = {"state": step.state, "updated_at": utcnow()}
-            if step.current_stage is not None:
-                changes["current_stage"] = step.current_stage
-            if step.state == "finalised":
-                changes["finalised_at"] = step.at
-                changes["finalised_by"] = step.actor
-            await session.execute(
-                update(PracticeAlertRow)
-                .where(PracticeAlertRow.workflow_id == step.workflow_id)
-                .values(**changes)
-            )
+            await _write_alert_step(session, step)
+
+    @activity.defn(name="record_alert_steps")
+    async def record_alert_steps(self, batch: AlertRecordBatch) -> None:
+        """Write a batch (the alert row first, then its steps in order) in one transaction.
+
+        Each row is idempotent by its own key, as with ``record_alert_step``, so a
+        retried batch writes only what an earlier attempt did not.
+        """
+        async with self._sessionmaker() as session, session.begin():
+            if batch.alert is not None:
+                await session.execute(
+                    insert_ignoring_duplicates(session, PracticeAlertRow, batch.alert.model_dump())
+                )
+            for step in batch.steps:
+                await _write_alert_step(session, step)
+        if batch.alert is not None:
+            rec = batch.alert
+            log.info("recorded practice alert %s (case %s)", rec.workflow_id, rec.case_reference)
+
+
+async def _write_alert_step(session: AsyncSession, step: AlertStepRecord) -> None:
+    """Insert one step and, if it was new and changed the state, the alert's new state."""
+    values = step.model_dump(exclude={"state", "current_stage"})
+    result = await session.execute(insert_ignoring_duplicates(session, AlertStep, values))
+    if step.state is None or not cast("CursorResult[Any]", result).rowcount:
+        return
+    changes: dict[str, Any] = {"state": step.state, "updated_at": utcnow()}
+    if step.current_stage is not None:
+        changes["current_stage"] = step.current_stage
+    if step.state == "finalised":
+        changes["finalised_at"] = step.at
+        changes["finalised_by"] = step.actor
+    await session.execute(
+        update(PracticeAlertRow)
+        .where(PracticeAlertRow.workflow_id == step.workflow_id)
+        .values(**changes)
+    )

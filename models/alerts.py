@@ -228,3 +228,15 @@ class AlertStepRecord(BaseModel):
     data: dict[str, str] = Field(default_factory=dict)
     state: AlertState | None = Field(default=None, description="New alert state, if it changed.")
     current_stage: str | None = None
+
+
+class AlertRecordBatch(BaseModel):
+    """Rows the alert queued while the previous write ran, written in one transaction.
+
+    As ``RecordBatch`` for a disagreement: one activity per batch instead of one
+    per row (an alert past the ``case-v3`` gate). The alert row, when present, is
+    written first.
+    """
+
+    alert: AlertRecord | None = None
+    steps: list[AlertStepRecord] = Field(default_factory=list)

@@ -68,10 +68,6 @@ with workflow.unsafe.imports_passed_through():
     )
 
 
-RECORD_BATCH = 50
-"""Rows per record write at most: a long queue (a database away for days) stays small."""
-
-
 @dataclass
 class Inbound:
     """A decision waiting to be applied; ``reply`` is set for updates."""
@@ -375,7 +371,10 @@ class CaseCore:
                 return
             if patched(PATCH_BATCH_RECORDS):
                 # Everything queued while the last write ran goes in one activity.
-                batch, self._records = self._records[:RECORD_BATCH], self._records[RECORD_BATCH:]
+                batch, self._records = (
+                    self._records[: steps.RECORD_BATCH],
+                    self._records[steps.RECORD_BATCH :],
+                )
                 opened = [r for r in batch if isinstance(r, DisagreementRecord)]
                 await steps.record_steps(
                     RecordBatch(

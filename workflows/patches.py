@@ -35,11 +35,13 @@ every id above through ``patched``.
 """
 
 PATCH_CASE_V3 = "case-v3"
-"""The second gate: everything ``case-v2`` implies, and a Disagreement opens in one record write.
+"""The second gate: everything ``case-v2`` implies, and a case opens in one record write.
 
 A case past this gate starts its recorder once the first stage is entered, so
 the disagreement row, ``opened`` and ``stage_entered`` go in one ``record_steps``
-activity instead of two (one activity and one workflow task fewer per case).
+activity instead of two (one activity and one workflow task fewer per case). A
+practice alert past it does the same and batches its rows as a disagreement
+does (``record_alert_steps``, where it wrote one row per activity before).
 A new change of path is a new gate (``case-v4``, tested first in ``GATES``) rather
 than a ``workflow.patched`` id of its own, so a new case still records one marker.
 """

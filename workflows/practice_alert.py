@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
         AlertDecision,
         AlertReceipt,
         AlertRecord,
+        AlertRecordBatch,
         AlertResponse,
         AlertStageStatus,
         AlertState,
@@ -84,7 +85,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.patches import (
         PATCH_ALERT_CALENDAR,
         PATCH_ALERT_SEARCH_ATTRIBUTES,
+        PATCH_CASE_V3,
         open_gate,
+        past,
         patched,
     )
     from workflows.search_attributes import alert_attribute_updates, alert_current_details
@@ -173,7 +176,10 @@ class PracticeAlertWorkflow:
         self._pack, self._spec, self._raised_at = pack, spec, raised.start
         first = first_stage(spec, req)
         self._records.insert(0, self._alert_record(first))
-        recorder = asyncio.create_task(self._recorder())
+        # Past case-v3 the recorder starts once the first stage is entered and writes what
+        # queued up in one activity, so the alert opens in one record write.
+        one_write = past(PATCH_CASE_V3)
+        recorder = None if one_write else asyncio.create_task(self._recorder())
         self._add_note("alert", first.id, req.raised_by.name, self._alert_text(), raised.start)
         self._record(
             "raised",
@@ -187,6 +193,8 @@ class PracticeAlertWorkflow:
         )
         await self._enter(first, raised.start, because=None)
         self._publish()
+        if recorder is None:
+            recorder = asyncio.create_task(self._recorder())
         while self._state != "finalised":
             await self._wait_until(self._next_wake())
             if self._inbox:
@@ -737,6 +745,20 @@ class PracticeAlertWorkflow:
             await workflow.wait_condition(lambda: bool(self._records) or not self._recording)
             if not self._records:
                 return
+            if past(PATCH_CASE_V3):
+                # Everything queued while the last write ran goes in one activity.
+                batch, self._records = (
+                    self._records[: steps.RECORD_BATCH],
+                    self._records[steps.RECORD_BATCH :],
+                )
+                opened = [r for r in batch if isinstance(r, AlertRecord)]
+                await record_alert_steps(
+                    AlertRecordBatch(
+                        alert=opened[0] if opened else None,
+                        steps=[r for r in batch if isinstance(r, AlertStepRecord)],
+                    )
+                )
+                continue
             item = self._records.pop(0)
             if isinstance(item, AlertRecord):
                 await open_alert_record(item)
@@ -906,6 +928,21 @@ async def record_alert_step(step: AlertStepRecord) -> None:
         "record_alert_step",
         step,
         summary=f"Record: alert {step.kind}" + (f" at {step.stage_id}" if step.stage_id else ""),
+        start_to_close_timeout=timedelta(seconds=30),
+        retry_policy=steps.DURABLE,
+    )
+
+
+async def record_alert_steps(batch: AlertRecordBatch) -> None:
+    """Write the rows queued since the last write, in one transaction (each idempotent by key)."""
+    parts = [f"alert {s.kind}" + (f" at {s.stage_id}" if s.stage_id else "") for s in batch.steps]
+    if batch.alert is not None:
+        parts.insert(0, f"practice alert about case {batch.alert.case_reference} raised")
+    what = "; ".join(dict.fromkeys(parts))
+    await workflow.execute_activity(
+        "record_alert_steps",
+        batch,
+        summary=f"Record: {what}"[:200],
         start_to_close_timeout=timedelta(seconds=30),
         retry_policy=steps.DURABLE,
     )

@@ -47,6 +47,9 @@ MAIL = RetryPolicy(
 )
 """Email: transient relay errors retry with backoff; a refusal is permanent."""
 
+RECORD_BATCH = 50
+"""Rows per record write at most: a long queue (a database away for days) stays small."""
+
 
 async def load_pack(procedure: str) -> PolicyPack:
     """The pack for ``procedure``, recorded in history."""

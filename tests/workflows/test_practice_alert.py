@@ -24,6 +24,7 @@ from temporalio.service import RPCError
 from activities.alerts import AlertActivities
 from models.alerts import (
     AlertRecord,
+    AlertRecordBatch,
     AlertResponse,
     AlertStepRecord,
     Finalise,
@@ -506,8 +507,12 @@ async def test_the_example_on_the_shipped_rutland_pack(env, db, mail) -> None:
     ) == [("rutland", "statutory_visit_late", "director_for_people", "finalised")]
 
 
-async def test_a_retried_record_activity_writes_each_row_once(any_db) -> None:
-    """The alert row by workflow id and each step by key: a retry changes nothing."""
+@pytest.mark.parametrize("batched", [False, True], ids=["row-by-row", "batched"])
+async def test_a_retried_record_activity_writes_each_row_once(any_db, batched: bool) -> None:
+    """The alert row by workflow id and each step by key: a retry changes nothing.
+
+    Row by row (alerts before ``case-v3``) or in one batch (``record_alert_steps``).
+    """
     wid = f"alert-CR-{uuid.uuid4().hex[:10]}-a1"
     case = wid.split("-a1")[0].removeprefix("alert-")
     record = AlertRecord(
@@ -539,8 +544,12 @@ async def test_a_retried_record_activity_writes_each_row_once(any_db) -> None:
     )
     activities = AlertActivities(any_db)
     for _ in range(2):
-        await activities.open_practice_alert(record)
-        await activities.record_alert_step(finalised)
+        if batched:
+            batch = AlertRecordBatch(alert=record, steps=[finalised])
+            await activities.record_alert_steps(batch)
+        else:
+            await activities.open_practice_alert(record)
+            await activities.record_alert_step(finalised)
     async with any_db() as session:
         rows = (
             await session.execute(
@@ -554,3 +563,29 @@ async def test_a_retried_record_activity_writes_each_row_once(any_db) -> None:
         ).all()
     assert [tuple(r) for r in rows] == [("finalised", at("2030-06-12T09:00:00+00:00"))]
     assert [r[0] for r in steps] == [f"{wid}/step-0002"]
+
+
+async def test_a_new_alert_opens_in_one_record_write(env, db, mail) -> None:
+    """Past case-v3: the alert row and 'raised' (and 'stage_entered') go in one activity."""
+    await jump_to(env, at(RAISED))
+    async with alerts_running(env, db, mail) as h:
+        wid = await h.client.raise_alert(alert_payload(RAISED))
+        await jump_to(env, at("2030-06-10T10:05:00+01:00"))
+        history = await h.client.handle(wid).fetch_history()
+        kinds = await h.rows(
+            "SELECT kind FROM alert_steps WHERE workflow_id = :w ORDER BY key", w=wid
+        )
+        state = await h.rows("SELECT state FROM practice_alerts WHERE workflow_id = :w", w=wid)
+    scheduled = [
+        e.activity_task_scheduled_event_attributes
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    ]
+    names = [a.activity_type.name for a in scheduled]
+    assert names[0] == "load_pack"
+    assert [n for n in names if n != "send_notification"] == ["load_pack", "record_alert_steps"]
+    batch = json.loads(scheduled[names.index("record_alert_steps")].input.payloads[0].data)
+    assert batch["alert"]["workflow_id"] == wid
+    assert [s["kind"] for s in batch["steps"]] == ["raised", "stage_entered"]
+    assert [r[0] for r in kinds] == ["raised", "stage_entered"]
+    assert [tuple(r) for r in state] == [("open",)]
