@@ -25,15 +25,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import TypeVar
 
 from temporalio import workflow
 from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from pydantic import BaseModel, ValidationError
-
     from models.calendar import (
         CalendarChange,
         CalendarReceipt,
@@ -57,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import steps
     from workflows.case import CalendarInbound, Inbound
     from workflows.conference import ConferenceSteps
+    from workflows.inputs import decode, wait_for_input
     from workflows.ladder import (
         DecisionKind,
         Position,
@@ -193,16 +191,7 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps):
 
     async def _wait_until(self, wake: datetime | None) -> None:
         """Sleep until ``wake`` (a durable timer) or until a decision arrives."""
-        if wake is None:
-            await workflow.wait_condition(lambda: bool(self._inbox))
-            return
-        delay = wake - workflow.now()
-        if delay.total_seconds() <= 0:
-            return
-        try:
-            await workflow.wait_condition(lambda: bool(self._inbox), timeout=delay)
-        except TimeoutError:
-            pass
+        await wait_for_input(lambda: bool(self._inbox), wake)
 
     def _next_wake(self) -> datetime | None:
         times = [r.at for r in self._reminders]
@@ -599,14 +588,14 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps):
     @workflow.update(name="change_calendar")
     async def change_calendar(self, payload: RawValue) -> CalendarReceipt:
         """Re-project pending deadlines onto a changed calendar (closure days, new holidays)."""
-        c = _decode(payload, CalendarChange)
+        c = decode(payload, CalendarChange)
         reply: asyncio.Future[CalendarReceipt] = asyncio.get_running_loop().create_future()
         self._inbox.append(CalendarInbound(c, reply))
         return await reply
 
     @change_calendar.validator
     def _validate_calendar(self, payload: RawValue) -> None:
-        _decode(payload, CalendarChange)
+        decode(payload, CalendarChange)
         if self._state == "closed":
             raise ApplicationError(
                 "the case is closed; its deadlines are final and a calendar change "
@@ -634,7 +623,7 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps):
         Signals and updates take the raw payload so that a malformed one from any
         client is answered with the field and the reason, not a decoding failure.
         """
-        return _decode(payload, DECISION_MODELS[kind])
+        return decode(payload, DECISION_MODELS[kind])
 
     def _validate(self, kind: DecisionKind, d: Decision) -> None:
         if self._ladder is None:
@@ -647,26 +636,3 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps):
         reply: asyncio.Future[DecisionReceipt] = asyncio.get_running_loop().create_future()
         self._inbox.append(Inbound(kind, d, reply))
         return await reply
-
-
-_M = TypeVar("_M", bound="BaseModel")
-
-
-def _decode(payload: RawValue, model: type[_M]) -> _M:
-    """Decode and validate a raw payload as ``model``; refuse it naming fields and reasons."""
-    try:
-        value = workflow.payload_converter().from_payload(payload.payload, model)
-        if not isinstance(value, model):
-            raise TypeError(f"expected a JSON object for {model.__name__}")
-    except (ValidationError, TypeError, ValueError, RuntimeError) as exc:
-        raise ApplicationError(_explain(exc), type="InvalidPayload") from exc
-    return value
-
-
-def _explain(exc: Exception) -> str:
-    """A short, field-naming explanation of why a payload was refused."""
-    if isinstance(exc, ValidationError):
-        return "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'payload'}: {e['msg']}" for e in exc.errors()
-        )
-    return str(exc) or type(exc).__name__

@@ -81,6 +81,7 @@ with workflow.unsafe.imports_passed_through():
         moved_lines,
         with_closures,
     )
+    from workflows.inputs import decode, explain, wait_for_input
     from workflows.ladder import raised_at_error
     from workflows.patches import (
         PATCH_ALERT_CALENDAR,
@@ -210,16 +211,7 @@ class PracticeAlertWorkflow:
 
     async def _wait_until(self, wake: datetime | None) -> None:
         """Sleep until ``wake`` (a durable timer) or until a decision arrives."""
-        if wake is None:
-            await workflow.wait_condition(lambda: bool(self._inbox))
-            return
-        delay = wake - workflow.now()
-        if delay <= timedelta(0):
-            return
-        try:
-            await workflow.wait_condition(lambda: bool(self._inbox), timeout=delay)
-        except TimeoutError:
-            pass
+        await wait_for_input(lambda: bool(self._inbox), wake)
 
     def _publish(self) -> None:
         """Keep what an admin sees in the Web UI current: search attributes and details.
@@ -619,14 +611,14 @@ class PracticeAlertWorkflow:
     @workflow.update(name="change_calendar")
     async def change_calendar(self, payload: RawValue) -> CalendarReceipt:
         """Re-project the pending stage deadline onto a changed calendar (closure days)."""
-        change = _decode(payload, CalendarChange)
+        change = decode(payload, CalendarChange)
         reply: asyncio.Future[CalendarReceipt] = asyncio.get_running_loop().create_future()
         self._inbox.append(_CalendarInbound(change, reply))
         return await reply
 
     @change_calendar.validator
     def _validate_calendar(self, payload: RawValue) -> None:
-        _decode(payload, CalendarChange)
+        decode(payload, CalendarChange)
         if self._state == "finalised":
             raise ApplicationError(
                 "the alert is finalised; its deadlines are final and a calendar change "
@@ -647,7 +639,7 @@ class PracticeAlertWorkflow:
                 raise TypeError(f"expected a JSON object for {kind}")
         except (ValidationError, TypeError, ValueError, RuntimeError) as exc:
             raw = payload.payload.data.decode("utf-8", errors="replace")
-            self._reject(kind, raw, _explain(exc))
+            self._reject(kind, raw, explain(exc))
             return
         self._inbox.append(_Inbound(kind, decision))
 
@@ -946,23 +938,3 @@ async def record_alert_steps(batch: AlertRecordBatch) -> None:
         start_to_close_timeout=timedelta(seconds=30),
         retry_policy=steps.DURABLE,
     )
-
-
-def _decode(payload: RawValue, model: type[CalendarChange]) -> CalendarChange:
-    """Decode and validate a raw update payload; refuse it naming fields and reasons."""
-    try:
-        value = workflow.payload_converter().from_payload(payload.payload, model)
-        if not isinstance(value, model):
-            raise TypeError(f"expected a JSON object for {model.__name__}")
-    except (ValidationError, TypeError, ValueError, RuntimeError) as exc:
-        raise ApplicationError(_explain(exc), type="InvalidPayload") from exc
-    return value
-
-
-def _explain(exc: Exception) -> str:
-    """A short, field-naming explanation of why a payload was refused."""
-    if isinstance(exc, ValidationError):
-        return "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'payload'}: {e['msg']}" for e in exc.errors()
-        )
-    return str(exc) or type(exc).__name__
