@@ -104,6 +104,26 @@ class Stack:
     env: dict[str, str]
 
 
+async def _dev_server(state: Path, attempts: int = 3) -> DevServer:
+    """A dev server on free ports, started again on fresh ones if it exits at once.
+
+    A port found free can be taken before the server binds it, and the server
+    picks its HTTP, metrics and internal ports at random too; with test files
+    starting servers side by side such a start fails now and then (seen once in
+    the smoke test), and a start on fresh ports succeeds.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return await start_dev_server(
+                temporal_cli_path(), state / f"temporal-{attempt}", _free_port(), _free_port()
+            )
+        except RuntimeError as exc:
+            if attempt == attempts:
+                raise
+            log.warning("dev server did not start (%s); starting it on fresh ports", exc)
+    raise AssertionError("unreachable")
+
+
 @contextlib.asynccontextmanager
 async def fresh_stack(
     args: argparse.Namespace, state: Path, bytecode_env: dict[str, str]
@@ -119,9 +139,7 @@ async def fresh_stack(
     url = args.database_url or f"sqlite+aiosqlite:///{state / 'bench.db'}"
     await upgrade(url)
     engine: AsyncEngine = make_engine(url)
-    server = await start_dev_server(
-        temporal_cli_path(), state / "temporal", _free_port(), _free_port()
-    )
+    server = await _dev_server(state)
     sink = SmtpSink()
     sink.start()
     env = {

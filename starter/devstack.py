@@ -111,7 +111,9 @@ async def start_dev_server(
             if process.stderr is not None:
                 err = await process.stderr.read()
             tail = err.decode(errors="replace").strip().splitlines()[-5:]
-            raise RuntimeError("Temporal dev server exited: " + " | ".join(tail))
+            raise RuntimeError(
+                f"Temporal dev server exited (code {process.returncode}): " + " | ".join(tail)
+            )
         try:
             # Explicit options: the local dev server never takes a real cluster's TLS settings.
             client: Client = await connect(options=ConnectionOptions(address=server.address))
