@@ -29,12 +29,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.measure import Side, percentile, signal_to_row, start_all, wait_opened
 from bench.procs import ROOT, WorkerProc, compile_bytecode
-from bench.run import _free_port, count_opened, payload
+from bench.run import count_opened, payload
 from models.decisions import Unresolved
 from records.db import make_engine, upgrade
-from starter.binaries import temporal_cli_path
 from starter.connect import ConnectionOptions, connect
-from starter.devstack import start_dev_server
+from starter.devstack import start_dev_server_on_free_ports
 from starter.sdk import EscalationClient
 from starter.smtp_sink import SmtpSink
 
@@ -133,9 +132,7 @@ async def sweep(args: argparse.Namespace) -> list[dict[str, Any]]:
     url = args.database_url or f"sqlite+aiosqlite:///{state / 'bench.db'}"
     await upgrade(url)
     engine = make_engine(url)
-    server = await start_dev_server(
-        temporal_cli_path(), state / "temporal", _free_port(), _free_port()
-    )
+    server = await start_dev_server_on_free_ports(state)
     sink = SmtpSink()
     sink.start()
     env = {

@@ -37,9 +37,8 @@ from bench.procs import ROOT, WorkerProc, compile_bytecode
 from bench.skipping import longest_scenario_seconds
 from models.decisions import Unresolved
 from records.db import make_engine, upgrade
-from starter.binaries import temporal_cli_path
 from starter.connect import ConnectionOptions, connect
-from starter.devstack import DevServer, start_dev_server
+from starter.devstack import DevServer, start_dev_server_on_free_ports
 from starter.sdk import EscalationClient
 from starter.smtp_sink import SmtpSink
 
@@ -104,26 +103,6 @@ class Stack:
     env: dict[str, str]
 
 
-async def _dev_server(state: Path, attempts: int = 3) -> DevServer:
-    """A dev server on free ports, started again on fresh ones if it exits at once.
-
-    A port found free can be taken before the server binds it, and the server
-    picks its HTTP, metrics and internal ports at random too; with test files
-    starting servers side by side such a start fails now and then (seen once in
-    the smoke test), and a start on fresh ports succeeds.
-    """
-    for attempt in range(1, attempts + 1):
-        try:
-            return await start_dev_server(
-                temporal_cli_path(), state / f"temporal-{attempt}", _free_port(), _free_port()
-            )
-        except RuntimeError as exc:
-            if attempt == attempts:
-                raise
-            log.warning("dev server did not start (%s); starting it on fresh ports", exc)
-    raise AssertionError("unreachable")
-
-
 @contextlib.asynccontextmanager
 async def fresh_stack(
     args: argparse.Namespace, state: Path, bytecode_env: dict[str, str]
@@ -139,7 +118,7 @@ async def fresh_stack(
     url = args.database_url or f"sqlite+aiosqlite:///{state / 'bench.db'}"
     await upgrade(url)
     engine: AsyncEngine = make_engine(url)
-    server = await _dev_server(state)
+    server = await start_dev_server_on_free_ports(state)
     sink = SmtpSink()
     sink.start()
     env = {

@@ -15,6 +15,7 @@ import logging
 import os
 import secrets
 import signal
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,6 +125,40 @@ async def start_dev_server(
                 await server.stop()
                 raise TimeoutError(f"Temporal dev server not ready on {server.address}") from None
             await asyncio.sleep(0.25)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now (it can still be taken before it is bound)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def start_dev_server_on_free_ports(
+    state_dir: Path, *, attempts: int = 3, search_attributes: bool = True
+) -> DevServer:
+    """A dev server on free loopback ports, started again on fresh ones if it exits at once.
+
+    A port found free can be taken before the server binds it, and the server
+    picks its HTTP, metrics and internal ports at random too; with test files and
+    benchmark trials starting servers side by side such a start fails now and then
+    (seen once in the benchmark's smoke test), and a start on fresh ports succeeds.
+    Each attempt keeps its state in a directory of its own under ``state_dir``.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return await start_dev_server(
+                temporal_cli_path(),
+                state_dir / f"temporal-{attempt}",
+                free_port(),
+                free_port(),
+                search_attributes=search_attributes,
+            )
+        except RuntimeError as exc:
+            if attempt == attempts:
+                raise
+            log.warning("dev server did not start (%s); starting it on fresh ports", exc)
+    raise AssertionError("unreachable")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

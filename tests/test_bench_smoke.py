@@ -12,12 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from bench import run
 from bench.measure import Figures, combine
 from bench.run import order
-from starter.devstack import DevServer
 
 ROOT = Path(__file__).parents[1]
 
@@ -89,25 +85,3 @@ def test_rounds_combine_as_medians_and_pooled_samples() -> None:
     assert combined.latency_p50_ms == 112.5
     assert combined.latency_p95_ms == 900.0  # one slow sample of six is the 95th percentile
     assert combined.latency_max_ms == 900.0
-
-
-async def test_a_dev_server_that_exits_at_start_is_started_again_on_fresh_ports(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The first start fails as a port taken under it does; the second, on new ports, serves."""
-    real = run.start_dev_server
-    tried: list[int] = []
-
-    async def taken_once(binary: Path, state: Path, port: int, ui_port: int) -> DevServer:
-        tried.append(port)
-        if len(tried) == 1:
-            raise RuntimeError("Temporal dev server exited (code 1): address already in use")
-        return await real(binary, state, port, ui_port)
-
-    monkeypatch.setattr(run, "start_dev_server", taken_once)
-    server = await run._dev_server(tmp_path)
-    try:
-        assert len(tried) == 2 and server.address == f"127.0.0.1:{tried[1]}"
-        assert (tmp_path / "temporal-2" / "temporal.db").exists()
-    finally:
-        await server.stop()

@@ -23,8 +23,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.email import SmtpConfig
 from records.db import make_sessionmaker
 from settings import Settings
-from starter.binaries import temporal_cli_path
-from starter.devstack import DevServer, start_dev_server
+from starter.devstack import DevServer, start_dev_server_on_free_ports
 from starter.health import health_app
 from worker import create_worker, run_worker
 
@@ -37,9 +36,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[DevServer]:
-    dev = await start_dev_server(
-        temporal_cli_path(), tmp_path / "temporal", _free_port(), _free_port()
-    )
+    dev = await start_dev_server_on_free_ports(tmp_path)
     try:
         yield dev
     finally:

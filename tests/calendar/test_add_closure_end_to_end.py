@@ -33,10 +33,9 @@ from packs import load_pack
 from records.db import make_sessionmaker, upgrade
 from starter import cli
 from starter.alerts_sdk import PracticeAlertClient
-from starter.binaries import temporal_cli_path
 from starter.calendar_changes import RunningCase, running_cases, running_cases_query, send_change
 from starter.connect import ConnectionOptions, connect
-from starter.devstack import DevServer, start_dev_server
+from starter.devstack import DevServer, start_dev_server_on_free_ports
 from starter.sdk import EscalationClient
 from starter.smtp_sink import SmtpSink
 from tests.workflows.alert_support import alert_payload
@@ -60,9 +59,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[DevServer]:
     """A dev server of this module's own, with the search attributes registered."""
-    dev = await start_dev_server(
-        temporal_cli_path(), tmp_path_factory.mktemp("calendar"), _free_port(), _free_port()
-    )
+    dev = await start_dev_server_on_free_ports(tmp_path_factory.mktemp("calendar"))
     try:
         yield dev
     finally:

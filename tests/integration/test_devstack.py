@@ -16,11 +16,13 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from starter import devstack
 from starter.binaries import temporal_cli_path
-from starter.devstack import start_dev_server
+from starter.devstack import DevServer, start_dev_server
 
 ROOT = Path(__file__).parents[2]
 
@@ -121,3 +123,27 @@ def test_missing_binary_names_the_package(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("ESCALATION_TEMPORAL_CLI", "/nonexistent/temporal")
     with pytest.raises(RuntimeError, match="ESCALATION_TEMPORAL_CLI=/nonexistent/temporal"):
         temporal_cli_path()
+
+
+async def test_a_dev_server_that_exits_at_start_is_started_again_on_fresh_ports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first start fails as a port taken under it does; the second, on new ports, serves."""
+    real = devstack.start_dev_server
+    tried: list[int] = []
+
+    async def taken_once(
+        binary: Path, state: Path, port: int, ui_port: int, **options: Any
+    ) -> DevServer:
+        tried.append(port)
+        if len(tried) == 1:
+            raise RuntimeError("Temporal dev server exited (code 1): address already in use")
+        return await real(binary, state, port, ui_port, **options)
+
+    monkeypatch.setattr(devstack, "start_dev_server", taken_once)
+    server = await devstack.start_dev_server_on_free_ports(tmp_path)
+    try:
+        assert len(tried) == 2 and server.address == f"127.0.0.1:{tried[1]}"
+        assert (tmp_path / "temporal-2" / "temporal.db").exists()
+    finally:
+        await server.stop()

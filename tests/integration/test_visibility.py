@@ -31,7 +31,7 @@ from models.status import DisagreementStatus
 from starter import cli
 from starter.binaries import temporal_cli_path
 from starter.connect import ConnectionOptions, connect
-from starter.devstack import DevServer, dev_server_args, start_dev_server
+from starter.devstack import DevServer, dev_server_args, start_dev_server_on_free_ports
 from starter.visibility import missing_search_attributes, register_search_attributes
 from tests.integration.visibility_standin import AlertProbe, AlertStandIn, Probe, StandIn
 from workflows.search_attributes import registration, static_summary
@@ -46,12 +46,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[DevServer]:
     """A dev server started WITHOUT our attributes, as a real cluster would be."""
-    dev = await start_dev_server(
-        temporal_cli_path(),
-        tmp_path_factory.mktemp("visibility"),
-        _free_port(),
-        _free_port(),
-        search_attributes=False,
+    dev = await start_dev_server_on_free_ports(
+        tmp_path_factory.mktemp("visibility"), search_attributes=False
     )
     try:
         yield dev
