@@ -29,13 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.measure import Side, percentile, signal_to_row, start_all, wait_opened
 from bench.procs import ROOT, WorkerProc, compile_bytecode
-from bench.run import count_opened, payload
+from bench.run import count_opened, fresh_stack, payload
 from models.decisions import Unresolved
-from records.db import make_engine, upgrade
 from starter.connect import ConnectionOptions, connect
-from starter.devstack import start_dev_server_on_free_ports
 from starter.sdk import EscalationClient
-from starter.smtp_sink import SmtpSink
 
 log = logging.getLogger("bench.memory")
 
@@ -127,27 +124,14 @@ async def one_size(
 
 
 async def sweep(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """One dev server and database; one fresh worker per cache size."""
+    """One stack (dev server, sink, database); one fresh worker per cache size."""
     state = Path(tempfile.mkdtemp(prefix="bench-memory-"))
-    url = args.database_url or f"sqlite+aiosqlite:///{state / 'bench.db'}"
-    await upgrade(url)
-    engine = make_engine(url)
-    server = await start_dev_server_on_free_ports(state)
-    sink = SmtpSink()
-    sink.start()
-    env = {
-        **(compile_bytecode(state / "pycache") if args.bytecode else {}),
-        "TEMPORAL_ADDRESS": server.address,
-        "ESCALATION_DATABASE_URL": url,
-        "ESCALATION_SMTP_HOST": "127.0.0.1",
-        "ESCALATION_SMTP_PORT": str(sink.port),
-    }
-    try:
-        return [await one_size(args, cache, env, engine, state) for cache in args.cache]
-    finally:
-        sink.stop()
-        await server.stop()
-        await engine.dispose()
+    bytecode_env = compile_bytecode(state / "pycache") if args.bytecode else {}
+    async with fresh_stack(args, state / "stack", bytecode_env) as stack:
+        return [
+            await one_size(args, cache, stack.env, stack.engine, stack.state)
+            for cache in args.cache
+        ]
 
 
 def table(results: list[dict[str, Any]]) -> str:

@@ -18,7 +18,6 @@ import contextlib
 import json
 import logging
 import platform
-import socket
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
@@ -50,12 +49,6 @@ GOALS = {
     "rss_open_mib": 300.0,
 }
 EXAMPLE = json.loads((ROOT / "examples" / "redbridge-2017.json").read_text(encoding="utf-8"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def payload(run: str, i: int) -> dict[str, Any]:
@@ -107,9 +100,10 @@ class Stack:
 async def fresh_stack(
     args: argparse.Namespace, state: Path, bytecode_env: dict[str, str]
 ) -> AsyncIterator[Stack]:
-    """A dev server, SMTP sink and (unless ``--database-url``) SQLite file of the trial's own.
+    """A dev server, SMTP sink and (unless ``--database-url``) SQLite file of their own.
 
-    Each side gets a fresh stack: a side measured on a server that already holds
+    ``python -m bench`` gives each side a fresh stack (``bench.memory`` one for its
+    whole sweep): a side measured on a server that already holds
     the other side's thousand cases starts its own noticeably slower (the order
     alone once moved the ratio from 0.74 to 1.26), so sharing one would measure
     the order, not the workflow.
