@@ -15,12 +15,11 @@ import os
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from temporalio.service import RPCError
 
 from models.calendar import DeadlineRequest
 from models.decisions import (
@@ -33,10 +32,17 @@ from models.decisions import (
 )
 from packs import PackError, UnknownProcedure, load_pack
 from settings import get_settings
-from starter.sdk import EscalationClient, EscalationError, InvalidRequest
-
-EXIT_REFUSED = 1
-EXIT_BAD_INPUT = 2
+from starter.cli_common import (
+    EXIT_BAD_INPUT,
+    client_args,
+    fail,
+    from_now_arg,
+    refuse,
+    shifted_to_now,
+    with_client,
+)
+from starter.connect import core_logs_to_python_logging
+from starter.sdk import EscalationClient, InvalidRequest, parse_start
 
 EXTENSIONS: tuple[str, ...] = (
     "starter.cli_records",
@@ -56,15 +62,8 @@ def _extensions() -> list[Any]:
     return [importlib.import_module(name) for name in EXTENSIONS]
 
 
-def _client_args(p: argparse.ArgumentParser) -> None:
-    s = get_settings()
-    p.add_argument("--address", default=s.temporal_address, help="Temporal frontend host:port")
-    p.add_argument("--namespace", default=s.temporal_namespace)
-    p.add_argument("--task-queue", default=s.task_queue)
-
-
 def _decision_args(p: argparse.ArgumentParser, text_flag: str, required: bool) -> None:
-    _client_args(p)
+    client_args(p)
     p.add_argument("workflow_id", help="The disagreement's workflow id")
     p.add_argument("--by", required=True, help="Who is deciding")
     p.add_argument(f"--{text_flag}", required=required)
@@ -80,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("start", help="Open a disagreement from a JSON start payload")
-    _client_args(p)
+    client_args(p)
+    from_now_arg(p)
     p.add_argument("file", help="JSON file with the start payload ('-' for stdin)")
 
     for name, flag, required in (
@@ -103,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--due-at", help="ISO 8601 with offset")
 
     p = sub.add_parser("status", help="Print a disagreement's status as JSON")
-    _client_args(p)
+    client_args(p)
     p.add_argument("workflow_id")
 
     p = sub.add_parser("deadline", help="Compute a working-day deadline")
@@ -129,11 +129,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _fail(message: str, code: int) -> int:
-    print(f"escalation: {message}", file=sys.stderr)
-    return code
-
-
 def cmd_deadline(args: argparse.Namespace) -> int:
     """Print the deadline as the first line, then how it was counted."""
     from workdays.calendar import plan_deadline
@@ -145,9 +140,9 @@ def cmd_deadline(args: argparse.Namespace) -> int:
             DeadlineRequest(calendar=pack.calendar, start=start, working_days=args.working_days)
         )
     except (UnknownProcedure, PackError) as exc:
-        return _fail(str(exc), EXIT_BAD_INPUT)
+        return fail(str(exc), EXIT_BAD_INPUT)
     except ValueError as exc:
-        return _fail(f"--from / --working-days: {exc}", EXIT_BAD_INPUT)
+        return fail(f"--from / --working-days: {exc}", EXIT_BAD_INPUT)
     print(plan.due_at.isoformat())
     print(
         f"{plan.working_days} working day(s) from {plan.start.isoformat()} "
@@ -161,25 +156,11 @@ def cmd_deadline(args: argparse.Namespace) -> int:
 async def _with_client(
     args: argparse.Namespace, action: Callable[[EscalationClient], Awaitable[Any]]
 ) -> int:
-    try:
-        client = await EscalationClient.connect(args.address, args.namespace, args.task_queue)
-        result = await action(client)
-    except InvalidRequest as exc:
-        for err in exc.errors:
-            print(f"escalation: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except EscalationError as exc:
-        return _fail(str(exc), EXIT_REFUSED)
-    except ValidationError as exc:
-        return _fail(str(exc), EXIT_BAD_INPUT)
-    except RPCError as exc:
-        return _fail(f"Temporal: {exc}", EXIT_REFUSED)
-    if result is not None:
-        if hasattr(result, "model_dump_json"):
-            print(result.model_dump_json(indent=2))
-        else:
-            print(result)
-    return 0
+    return await with_client(
+        args,
+        lambda: EscalationClient.connect(args.address, args.namespace, args.task_queue),
+        action,
+    )
 
 
 def _decision(args: argparse.Namespace) -> Callable[[EscalationClient], Awaitable[Any]]:
@@ -253,14 +234,20 @@ def _main(argv: Sequence[str] | None = None) -> int:
         try:
             payload = _read_json(args.file)
         except (OSError, json.JSONDecodeError) as exc:
-            return _fail(f"{args.file}: {exc}", EXIT_BAD_INPUT)
-        return asyncio.run(_with_client(args, lambda c: c.open(payload)))
+            return fail(f"{args.file}: {exc}", EXIT_BAD_INPUT)
+        if args.from_now:
+            payload = shifted_to_now(payload, datetime.now(UTC))
+        try:  # the payload's shape first: a bad one is refused even with Temporal away
+            request = parse_start(payload)
+        except InvalidRequest as exc:
+            return refuse(exc)
+        return asyncio.run(_with_client(args, lambda c: c.open(request)))
     if args.command == "status":
         return asyncio.run(_with_client(args, lambda c: c.status(args.workflow_id)))
     try:
         action = _decision(args)
     except ValidationError as exc:
-        return _fail(str(exc), EXIT_BAD_INPUT)
+        return fail(str(exc), EXIT_BAD_INPUT)
     return asyncio.run(_with_client(args, action))
 
 
@@ -276,9 +263,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ``main([...])`` in their own process, which must go on: then it just returns.
     """
     if argv is not None:
-        return _main(argv)
+        with core_logs_to_python_logging():
+            return _main(argv)
     try:
-        code = _main(argv)
+        with core_logs_to_python_logging():
+            code = _main(argv)
     except Exception:  # print it as the interpreter would, then leave the same way
         traceback.print_exc()
         code = 1

@@ -13,34 +13,32 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from temporalio.service import RPCError
 
 from models.alerts import AlertResponse, Finalise, NotSatisfied
 from packs import PACK_DIR
-from settings import get_settings
-from starter.alerts_sdk import PracticeAlertClient
+from starter.alerts_sdk import PracticeAlertClient, parse_alert
+from starter.cli_common import (
+    EXIT_BAD_INPUT,
+    client_args,
+    fail,
+    from_now_arg,
+    refuse,
+    shifted_to_now,
+    with_client,
+)
 from starter.connect import connect
-from starter.sdk import EscalationError, InvalidRequest
-
-EXIT_REFUSED = 1
-EXIT_BAD_INPUT = 2
+from starter.sdk_base import InvalidRequest
 
 Action = Callable[[PracticeAlertClient], Awaitable[Any]]
 
 
-def _client_args(p: argparse.ArgumentParser) -> None:
-    s = get_settings()
-    p.add_argument("--address", default=s.temporal_address, help="Temporal frontend host:port")
-    p.add_argument("--namespace", default=s.temporal_namespace)
-    p.add_argument("--task-queue", default=s.task_queue)
-
-
 def _decision_args(p: argparse.ArgumentParser, by_help: str, text_flag: str) -> None:
-    _client_args(p)
+    client_args(p)
     p.add_argument("workflow_id", help="The alert's workflow id (alert-CASE-ID)")
     p.add_argument("--by", required=True, help=by_help)
     p.add_argument(f"--{text_flag}", required=True)
@@ -55,7 +53,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     actions = alert.add_subparsers(dest="alert_command", required=True)
 
     p = actions.add_parser("start", help="Raise a practice alert from a JSON start payload")
-    _client_args(p)
+    client_args(p)
+    from_now_arg(p)
     p.add_argument("file", help="JSON file with the start payload ('-' for stdin)")
     p.add_argument(
         "--pack-dir",
@@ -77,33 +76,18 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     _decision_args(p, "The raising chair's email address", "reason")
 
     p = actions.add_parser("status", help="Print an alert's status as JSON")
-    _client_args(p)
+    client_args(p)
     p.add_argument("workflow_id")
 
 
-def _fail(message: str, code: int) -> int:
-    print(f"escalation: {message}", file=sys.stderr)
-    return code
-
-
 async def _with_client(args: argparse.Namespace, action: Action) -> int:
-    try:
+    async def make_client() -> PracticeAlertClient:
         temporal = await connect(args.address, args.namespace)
-        client = PracticeAlertClient(
+        return PracticeAlertClient(
             temporal, args.task_queue, pack_dir=getattr(args, "pack_dir", PACK_DIR)
         )
-        result = await action(client)
-    except InvalidRequest as exc:
-        for err in exc.errors:
-            print(f"escalation: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except EscalationError as exc:
-        return _fail(str(exc), EXIT_REFUSED)
-    except RPCError as exc:
-        return _fail(f"Temporal: {exc}", EXIT_REFUSED)
-    if result is not None:
-        print(result.model_dump_json(indent=2) if hasattr(result, "model_dump_json") else result)
-    return 0
+
+    return await with_client(args, make_client, action)
 
 
 def _decision(args: argparse.Namespace) -> Action:
@@ -127,8 +111,14 @@ def run(args: argparse.Namespace) -> int | None:
             text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
             payload = json.loads(text)
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return _fail(f"{args.file}: {exc}", EXIT_BAD_INPUT)
-        return asyncio.run(_with_client(args, lambda c: c.raise_alert(payload)))
+            return fail(f"{args.file}: {exc}", EXIT_BAD_INPUT)
+        if args.from_now:
+            payload = shifted_to_now(payload, datetime.now(UTC))
+        try:  # the payload's shape first: a bad one is refused even with Temporal away
+            request = parse_alert(payload)
+        except InvalidRequest as exc:
+            return refuse(exc)
+        return asyncio.run(_with_client(args, lambda c: c.raise_alert(request)))
     if args.alert_command == "status":
         return asyncio.run(_with_client(args, lambda c: c.status(args.workflow_id)))
     try:
@@ -137,5 +127,5 @@ def run(args: argparse.Namespace) -> int | None:
         errors = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
         )
-        return _fail(errors, EXIT_BAD_INPUT)
+        return fail(errors, EXIT_BAD_INPUT)
     return asyncio.run(_with_client(args, action))

@@ -24,15 +24,10 @@ from typing import Any
 from temporalio.service import RPCError
 
 from settings import Settings, get_settings
+from starter.cli_common import EXIT_BAD_INPUT, EXIT_REFUSED
+from starter.cli_common import fail as _fail
 
-EXIT_REFUSED = 1
-EXIT_BAD_INPUT = 2
 COMMANDS = ("schemas", "codec-key", "codec-server", "setup", "list", "overdue", "web")
-
-
-def _fail(message: str, code: int) -> int:
-    print(f"escalation: {message}", file=sys.stderr)
-    return code
 
 
 def _client_args(p: argparse.ArgumentParser, s: Settings) -> None:

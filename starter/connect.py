@@ -11,6 +11,11 @@ variables the ``temporal`` CLI reads.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +23,13 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+from temporalio.runtime import (
+    LogForwardingConfig,
+    LoggingConfig,
+    Runtime,
+    TelemetryConfig,
+    TelemetryFilter,
+)
 from temporalio.service import TLSConfig
 
 from codec.aes import EncryptionCodec
@@ -121,6 +133,47 @@ def data_converter(codec_keys: str | None) -> DataConverter:
     )
 
 
+# The Temporal runtime the clients of this context use; None is the SDK's default.
+_runtime: ContextVar[Runtime | None] = ContextVar("escalation_runtime", default=None)
+
+
+@functools.cache
+def forwarding_runtime(core_level: str = "WARN") -> Runtime:
+    """A runtime whose core logs go to Python's ``temporalio.core`` logger.
+
+    The SDK's default runtime prints the Rust core's warnings (a retried RPC, say)
+    straight onto the process's standard output, where a command's JSON answer
+    goes. Forwarded, they are ordinary log records, written where the process's
+    logging writes them (stderr for the CLI). One per process: a runtime owns
+    threads and has no close.
+
+    Args:
+        core_level: The least severe core record forwarded (tests lower it to see one).
+    """
+    forwarding = LogForwardingConfig(logger=logging.getLogger("temporalio.core"))
+    telemetry = TelemetryConfig(
+        logging=LoggingConfig(
+            filter=TelemetryFilter(core_level=core_level, other_level="ERROR"),
+            forwarding=forwarding,
+        )
+    )
+    return Runtime(telemetry=telemetry)
+
+
+@contextmanager
+def core_logs_to_python_logging() -> Iterator[None]:
+    """Clients connected inside this block send core logs to Python logging.
+
+    A context variable rather than a global: a test that runs the CLI in a thread
+    of its own process leaves every other client of that process as it was.
+    """
+    token = _runtime.set(forwarding_runtime())
+    try:
+        yield
+    finally:
+        _runtime.reset(token)
+
+
 def connect_kwargs(opts: ConnectionOptions) -> dict[str, Any]:
     """The keyword arguments of ``Client.connect`` (pure apart from reading cert files)."""
     return {
@@ -156,4 +209,4 @@ async def connect(
         options: Explicit options; when given, the environment is not read.
     """
     opts = options if options is not None else options_from_env(address, namespace)
-    return await Client.connect(**connect_kwargs(opts))
+    return await Client.connect(**connect_kwargs(opts), runtime=_runtime.get())

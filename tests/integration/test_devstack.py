@@ -75,10 +75,14 @@ async def test_escalation_dev_runs_the_whole_product(tmp_path: Path) -> None:
         assert banner[1].split() == ["Temporal", "Web", "UI", f"http://127.0.0.1:{ui}"]
         with urllib.request.urlopen(f"http://127.0.0.1:{ui}/", timeout=10) as page:
             assert page.status == 200
-        started = _cli("start", "--address", f"127.0.0.1:{port}", "examples/redbridge-2017.json")
+        started = _cli(
+            "start", "--address", f"127.0.0.1:{port}", "--from-now", "examples/redbridge-2017.json"
+        )
         assert started.returncode == 0, started.stderr
         assert started.stdout.strip() == "disagreement-CR-2026-00417-threshold-01"
-        duplicate = _cli("start", "--address", f"127.0.0.1:{port}", "examples/redbridge-2017.json")
+        duplicate = _cli(
+            "start", "--address", f"127.0.0.1:{port}", "--from-now", "examples/redbridge-2017.json"
+        )
         assert duplicate.returncode == 1
         assert "already exists" in duplicate.stderr
         for _ in range(100):

@@ -1,0 +1,141 @@
+"""What every client command of ``escalation`` shares: options, errors, the answer.
+
+A command connects, asks the workflow one thing and prints the answer on stdout
+(JSON for models) so that a case system's script can read it; everything else,
+errors and log lines included, goes to stderr. Exit codes: 0 success, 1 refused
+by the workflow, not found or Temporal unreachable, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+from temporalio.service import RPCError
+
+from settings import get_settings
+from starter.connect import ConnectionConfigError
+from starter.sdk_base import EscalationError, InvalidRequest
+
+EXIT_REFUSED = 1
+EXIT_BAD_INPUT = 2
+
+C = TypeVar("C")
+
+
+def client_args(p: argparse.ArgumentParser) -> None:
+    """The options that say which Temporal namespace and task queue to talk to."""
+    s = get_settings()
+    p.add_argument("--address", default=s.temporal_address, help="Temporal frontend host:port")
+    p.add_argument("--namespace", default=s.temporal_namespace)
+    p.add_argument("--task-queue", default=s.task_queue)
+
+
+# The start payloads' moments, as paths of keys: what ``--from-now`` moves.
+MOMENTS: tuple[tuple[str, ...], ...] = (
+    ("raised_at",),
+    ("disagreement_arose_at",),
+    ("conference", "at"),
+)
+
+
+def from_now_arg(p: argparse.ArgumentParser) -> None:
+    """``--from-now``: start a payload written earlier (an example, a drill) as if raised now."""
+    p.add_argument(
+        "--from-now",
+        action="store_true",
+        help=(
+            "Move raised_at to the present and the payload's other moments (disagreement_arose_at,"
+            " conference.at) by the same amount, so a file written earlier starts as it reads"
+        ),
+    )
+
+
+def shifted_to_now(payload: Any, now: datetime) -> Any:
+    """``payload`` with ``raised_at`` at ``now`` and its other moments moved as far.
+
+    Without this, an example dated last month opens a case whose first deadlines
+    have already passed: the workflow rightly climbs straight past them. A payload
+    that is not an object, or has no readable ``raised_at``, is given back as it is
+    for validation to refuse it, naming the field. A naive moment (procedure local
+    time) is moved by the same amount and stays naive.
+    """
+    if not isinstance(payload, dict) or not isinstance(payload.get("raised_at"), str):
+        return payload
+    try:
+        raised = datetime.fromisoformat(payload["raised_at"])
+    except ValueError:
+        return payload
+    delta = now - (raised if raised.tzinfo else raised.replace(tzinfo=UTC))
+    out = dict(payload)
+    for path in MOMENTS:
+        out = _moved(out, path, delta)
+    return out
+
+
+def _moved(obj: dict[str, Any], path: tuple[str, ...], delta: timedelta) -> dict[str, Any]:
+    head, rest = path[0], path[1:]
+    value = obj.get(head)
+    if rest:
+        return {**obj, head: _moved(value, rest, delta)} if isinstance(value, dict) else obj
+    if not isinstance(value, str):
+        return obj
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return obj
+    return {**obj, head: (moment + delta).isoformat()}
+
+
+def fail(message: str, code: int) -> int:
+    """Say what went wrong on stderr and give the exit code back."""
+    print(f"escalation: {message}", file=sys.stderr)
+    return code
+
+
+def refuse(exc: InvalidRequest) -> int:
+    """Every field error of a refused request on its own stderr line; the bad-input code."""
+    for err in exc.errors:
+        print(f"escalation: {err}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def print_answer(result: Any) -> None:
+    """A model as indented JSON, anything else as its text; None prints nothing."""
+    if result is None:
+        return
+    print(result.model_dump_json(indent=2) if hasattr(result, "model_dump_json") else result)
+
+
+async def with_client(
+    args: argparse.Namespace,
+    make_client: Callable[[], Awaitable[C]],
+    action: Callable[[C], Awaitable[Any]],
+) -> int:
+    """Connect, run ``action``, print its answer; every failure becomes a message and a code.
+
+    An unreachable server is an answer too ("cannot connect to Temporal at ..."),
+    not a traceback: the SDK raises a bare ``RuntimeError`` for it.
+    """
+    try:
+        client = await make_client()
+    except ConnectionConfigError as exc:
+        return fail(str(exc), EXIT_BAD_INPUT)
+    except RuntimeError as exc:
+        return fail(f"cannot connect to Temporal at {args.address}: {exc}", EXIT_REFUSED)
+    try:
+        result = await action(client)
+    except InvalidRequest as exc:
+        return refuse(exc)
+    except EscalationError as exc:
+        return fail(str(exc), EXIT_REFUSED)
+    except ValidationError as exc:
+        return fail(str(exc), EXIT_BAD_INPUT)
+    except RPCError as exc:
+        return fail(f"Temporal: {exc}", EXIT_REFUSED)
+    print_answer(result)
+    return 0
