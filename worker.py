@@ -10,7 +10,9 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
@@ -43,34 +45,52 @@ def create_worker(
     smtp: SmtpConfig,
     pack_dir: Path = PACK_DIR,
     max_cached_workflows: int = DEFAULT_MAX_CACHED_WORKFLOWS,
+    stand_ins: Sequence[Callable[..., Any]] = (),
 ) -> Worker:
     """Build a Worker with every workflow and activity, dependencies injected once.
 
     ``max_cached_workflows`` bounds the worker's memory (see ``settings.py``); 0 replays
-    every workflow task from the start (the no-cache test).
+    every workflow task from the start (the no-cache test). ``stand_ins`` replace the
+    activities of the same (function) name: tests only.
+    """
+    named = {f.__name__ for f in stand_ins}
+    activities = [
+        a for a in build_activities(sessionmaker, smtp, pack_dir) if a.__name__ not in named
+    ]
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=[*activities, *stand_ins],
+        max_cached_workflows=max_cached_workflows,
+    )
+
+
+def build_activities(
+    sessionmaker: async_sessionmaker[AsyncSession], smtp: SmtpConfig, pack_dir: Path = PACK_DIR
+) -> list[Callable[..., Any]]:
+    """Every activity, as bound methods of adapters built once with their dependencies.
+
+    Each method's name is its activity's name, so a test can put a same-name stand-in
+    in place of one (a relay that never answers, say) and keep the rest real.
     """
     calendar = CalendarActivities()
     packs = PackActivities(pack_dir, closures=ClosureStore(sessionmaker))
     records = RecordActivities(sessionmaker)
     email = EmailActivities(sessionmaker, smtp)
     alerts = AlertActivities(sessionmaker)
-    return Worker(
-        client,
-        task_queue=task_queue,
-        workflows=WORKFLOWS,
-        activities=[
-            packs.load_pack,
-            calendar.plan_deadline,
-            records.open_record,
-            records.record_step,
-            records.record_steps,
-            email.send_notification,
-            alerts.open_practice_alert,
-            alerts.record_alert_step,
-            alerts.record_alert_steps,
-        ],
-        max_cached_workflows=max_cached_workflows,
-    )
+    return [
+        packs.load_pack,
+        calendar.plan_deadline,
+        records.open_record,
+        records.record_step,
+        records.record_steps,
+        email.send_notification,
+        email.record_undelivered,
+        alerts.open_practice_alert,
+        alerts.record_alert_step,
+        alerts.record_alert_steps,
+    ]
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:

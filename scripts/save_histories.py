@@ -62,6 +62,7 @@ from tests.workflows.alert_support import (
     alerts_running,
 )
 from tests.workflows.history_plan import Walk, opens_adjourned, walks
+from tests.workflows.stand_ins import send_notification as cut_off_every_attempt
 from tests.workflows.support import Harness, at, jump_to, running, start_payload
 
 OUT = Path(__file__).resolve().parents[1] / "tests" / "histories"
@@ -168,6 +169,13 @@ async def conference_learning(h: Harness) -> str:
     return wid
 
 
+async def mail_given_up(h: Harness) -> str:
+    """Every attempt at the first email cut off: its three days run out, it is recorded failed."""
+    wid = await h.client.open(start_payload(RAISED, case_reference="CR-HIST-0007"))
+    await h.sleep_until(at("2030-06-13T12:00:00+01:00"))
+    return wid
+
+
 SCENARIOS: dict[str, Callable[[Harness], Awaitable[str]]] = {
     "started": started,
     "mid-ladder": mid_ladder,
@@ -198,7 +206,20 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[str]]] = {
     "case-v3-confirmed": confirmed,
     "case-v3-risk-and-shortened": risk_and_shortened,
     "case-v3-conference-majority-dissent": conference_majority_dissent,
+    # Taken after 'case-v4' (the gate bumped: an email Temporal gave up on is recorded).
+    "case-v4-started": started,
+    "case-v4-confirmed": confirmed,
+    "case-v4-mail-given-up": mail_given_up,
 }
+
+
+async def alert_mail_given_up(h: AlertHarness) -> str:
+    """Every attempt at the alert's first email cut off: recorded failed after three days."""
+    wid = await h.client.raise_alert(
+        alert_payload(RAISED.isoformat(), case_reference="CR-HIST-0204")
+    )
+    await jump_to(h.env, at("2030-06-13T12:00:00+01:00"))
+    return wid
 
 
 async def alert_started(h: AlertHarness) -> str:
@@ -243,8 +264,16 @@ ALERT_SCENARIOS: dict[str, Callable[[AlertHarness], Awaitable[str]]] = {
     "practice-alert-local-plans-mid-ladder": alert_mid_ladder,
     "practice-alert-case-v2-finalised": alert_finalised,
     "practice-alert-case-v3-finalised": alert_finalised,
+    "practice-alert-case-v4-finalised": alert_finalised,
+    "practice-alert-case-v4-mail-given-up": alert_mail_given_up,
 }
 """PracticeAlert scenarios, on the test pack tests/fixtures/packs/rutland-alerts-test.toml."""
+
+STAND_INS: dict[str, list[Callable[..., Any]]] = {
+    "case-v4-mail-given-up": [cut_off_every_attempt],
+    "practice-alert-case-v4-mail-given-up": [cut_off_every_attempt],
+}
+"""Scenarios whose path real parts cannot reach in a test: these activities stand in."""
 
 
 async def save_alert(name: str, db: Any, sink: SmtpSink) -> None:
@@ -252,7 +281,7 @@ async def save_alert(name: str, db: Any, sink: SmtpSink) -> None:
     env = await start_time_skipping(pydantic_data_converter)
     try:
         await jump_to(env, RAISED)
-        async with alerts_running(env, db, sink) as h:
+        async with alerts_running(env, db, sink, stand_ins=STAND_INS.get(name, [])) as h:
             wid = await ALERT_SCENARIOS[name](h)
             history = await h.client.handle(wid).fetch_history()
     finally:
@@ -575,8 +604,11 @@ async def main(names: list[str], force: bool) -> None:
                 env = await start_time_skipping(pydantic_data_converter)
                 try:
                     await jump_to(env, RAISED)
-                    harness = running_packs if on_test_packs else running
-                    async with harness(env, db, sink) as h:
+                    if on_test_packs:
+                        harness = running_packs(env, db, sink)
+                    else:
+                        harness = running(env, db, sink, STAND_INS.get(name, []))
+                    async with harness as h:
                         wid = await scenario(h)
                         history = await h.client.handle(wid).fetch_history()
                 finally:

@@ -42,11 +42,21 @@ the disagreement row, ``opened`` and ``stage_entered`` go in one ``record_steps`
 activity instead of two (one activity and one workflow task fewer per case). A
 practice alert past it does the same and batches its rows as a disagreement
 does (``record_alert_steps``, where it wrote one row per activity before).
-A new change of path is a new gate (``case-v4``, tested first in ``GATES``) rather
+A new change of path is a new gate (``case-v4`` below, tested first in ``GATES``) rather
 than a ``workflow.patched`` id of its own, so a new case still records one marker.
 """
 
-GATES = (PATCH_CASE_V3, PATCH_CASE_V2)
+PATCH_CASE_V4 = "case-v4"
+"""The third gate: everything ``case-v3`` implies, and an email given up on is recorded.
+
+When Temporal gives up on an email (its three days ran out while every attempt was
+cut off or never ran, say with every worker down), no attempt of the activity had
+the chance to mark its outbox row: a case past this gate then runs
+``record_undelivered``, which marks a still-pending row failed and tells the
+Business Manager. Both workflows, through ``steps.send_beside``.
+"""
+
+GATES = (PATCH_CASE_V4, PATCH_CASE_V3, PATCH_CASE_V2)
 """Newest first: a new case records only the newest; an older case replays the one it has."""
 
 

@@ -19,11 +19,11 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from models.calendar import DeadlinePlan, DeadlineRequest
-    from models.notifications import Notification, NotificationResult
+    from models.notifications import Notification, NotificationResult, Undelivered
     from models.pack import PolicyPack
     from models.packs_io import LoadPack
     from models.records import DisagreementRecord, RecordBatch, StepRecord
-    from workflows.patches import PATCH_LOCAL_PLANS, patched
+    from workflows.patches import PATCH_CASE_V4, PATCH_LOCAL_PLANS, past, patched
 
 QUICK = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -140,15 +140,39 @@ async def send_notification(n: Notification) -> NotificationResult:
     return result
 
 
+async def record_undelivered(u: Undelivered) -> None:
+    """Mark an email Temporal gave up on as failed (if still pending) and tell the BM."""
+    await workflow.execute_activity(
+        "record_undelivered",
+        u,
+        summary=f"Email given up: {u.notification.headline}"[:200],
+        start_to_close_timeout=timedelta(seconds=60),
+        retry_policy=DURABLE,
+    )
+
+
 async def send_beside(n: Notification) -> str | None:
     """Send ``n``; the line for the case's ``notification_failures`` if it was not delivered.
 
     The activity records a refusal, or its own last attempt, on the outbox row; the
-    workflow only lists the failure (an email never fails the case).
+    workflow only lists the failure (an email never fails the case). Past ``case-v4``
+    a failure is also handed to ``record_undelivered``: when the activity's time ran
+    out with no attempt able to mark the row (attempts cut off, workers away), the row
+    would otherwise stay ``pending`` and nobody would be told. A row the activity did
+    mark keeps its outcome, so a refusal is not reported twice.
     """
     try:
         await send_notification(n)
         return None
     except ActivityError as exc:
         cause = exc.cause.message if isinstance(exc.cause, ApplicationError) else str(exc)
+        if past(PATCH_CASE_V4):
+            await record_undelivered(Undelivered(notification=n, reason=given_up(exc)))
         return f"{n.kind} ({n.key}): {cause}"
+
+
+def given_up(exc: ActivityError) -> str:
+    """Why Temporal stopped trying, in a line: its retry state and the last cause."""
+    state = exc.retry_state.name.lower().replace("_", " ") if exc.retry_state else "failed"
+    last = str(exc.cause) if exc.cause is not None else exc.message
+    return f"Temporal stopped trying ({state}): {last}"

@@ -16,6 +16,7 @@ from activities.email import SmtpConfig
 from starter.sdk import EscalationClient
 from starter.smtp_sink import _free_port
 from tests.activities.support import rows
+from tests.workflows.stand_ins import send_notification as cut_off_every_attempt
 from tests.workflows.support import at, email_of, jump_to, running, start_payload
 from worker import create_worker
 
@@ -154,3 +155,49 @@ async def test_a_role_nobody_named_is_told_through_the_contact_directory(env, db
         ]
         received = next(r for r in mail.received if r.message is stage_2)
         assert "directory.manager@council.example.org" in received.rcpt_tos
+
+
+async def test_an_email_temporal_gives_up_on_is_recorded_failed_and_the_bm_told(
+    env, any_db, mail
+) -> None:
+    db = any_db
+    await jump_to(env, RAISED)
+    async with running(env, db, mail, stand_ins=[cut_off_every_attempt]) as h:
+        payload = start_payload(RAISED)
+        case = payload["case_reference"]
+        wid = await h.client.open(payload)
+        # The first email's three days run out on Thursday 13 June at 10:00.
+        await h.sleep_until(at("2030-06-13T12:00:00+01:00"))
+        report = await mail.wait_for_subject(f"[{case}] Email not delivered: stage_entered")
+        assert mail.messages == [report]
+        assert [a.addr_spec for a in report["To"].addresses] == [
+            email_of("partnership.business_manager")
+        ]
+        outbox = await rows(
+            db,
+            "SELECT kind, status, last_error FROM notifications WHERE workflow_id = :w ORDER BY key",
+            w=wid,
+        )
+        assert [(k, s) for k, s, _ in outbox] == [
+            ("stage_entered", "failed"),
+            ("delivery_failed", "sent"),
+        ]
+        error = outbox[0][2]
+        for person in ("raising.practitioner", "receiving.practitioner"):
+            assert f"{email_of(person)}: Temporal stopped trying (timeout)" in error
+        assert "attempt cut off" in error
+        status = await h.status(wid)
+        [failure] = status.notification_failures
+        assert failure.startswith(f"stage_entered ({wid}/mail-") and "attempt cut off" in failure
+        # The timeline never waited for the email.
+        await h.sleep_until(STAGE_1_DUE + timedelta(minutes=1))
+        assert (await h.status(wid)).current_stage == "line_managers"
+        assert await _stages(db, wid) == [
+            ("practitioners", "2030-06-17 16:00"),
+            ("line_managers", "2030-06-24 16:00"),
+        ]
+        # Each email given up on since (the halfway reminder, say) is reported once, and
+        # nothing but those reports could be sent.
+        subjects = [str(m["Subject"]) for m in mail.messages]
+        assert all(f"[{case}] Email not delivered: " in s for s in subjects)
+        assert len(subjects) == len(set(subjects)) >= 2

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,10 +83,15 @@ async def alerts_running(
     db: async_sessionmaker[AsyncSession],
     sink: SmtpSink,
     pack_dir: Path = PACK_DIR,
+    stand_ins: Sequence[Callable[..., Any]] = (),
 ) -> AsyncIterator[AlertHarness]:
-    """A worker on a fresh task queue reading ``pack_dir``, with real activities."""
+    """A worker on a fresh task queue reading ``pack_dir``, with real activities but for
+    ``stand_ins``."""
     queue = f"test-{uuid.uuid4()}"
     smtp = SmtpConfig(host="127.0.0.1", port=sink.port, mail_from="alerts@lscb.example.org")
-    async with create_worker(env.client, queue, sessionmaker=db, smtp=smtp, pack_dir=pack_dir):
+    worker = create_worker(
+        env.client, queue, sessionmaker=db, smtp=smtp, pack_dir=pack_dir, stand_ins=stand_ins
+    )
+    async with worker:
         client = PracticeAlertClient(env.client, queue, env.get_current_time, pack_dir)
         yield AlertHarness(env, client, sink, db)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
 from activities.email import SmtpConfig
@@ -88,10 +89,24 @@ class Harness:
 
 @asynccontextmanager
 async def running(
-    env: WorkflowEnvironment, db: async_sessionmaker[AsyncSession], sink: SmtpSink
+    env: WorkflowEnvironment,
+    db: async_sessionmaker[AsyncSession],
+    sink: SmtpSink,
+    stand_ins: Sequence[Callable[..., Any]] = (),
 ) -> AsyncIterator[Harness]:
-    """A worker on a fresh task queue, with real activities, for one test."""
+    """A worker on a fresh task queue, with real activities but for ``stand_ins``, for one test."""
     queue = f"test-{uuid.uuid4()}"
     smtp = SmtpConfig(host="127.0.0.1", port=sink.port, mail_from="escalations@lscb.example.org")
-    async with create_worker(env.client, queue, sessionmaker=db, smtp=smtp):
+    worker = create_worker(env.client, queue, sessionmaker=db, smtp=smtp, stand_ins=stand_ins)
+    async with worker:
         yield Harness(env, EscalationClient(env.client, queue, env.get_current_time), sink, db)
+
+
+def patch_ids(history: WorkflowHistory) -> list[str]:
+    """The ``workflow.patched`` ids a history recorded, in order (its gate markers)."""
+    return [
+        json.loads(e.marker_recorded_event_attributes.details["patch-data"].payloads[0].data)["id"]
+        for e in history.events
+        if e.HasField("marker_recorded_event_attributes")
+        and e.marker_recorded_event_attributes.marker_name == "core_patch"
+    ]

@@ -45,6 +45,7 @@ from tests.workflows.alert_support import (
     alerts_running,
     email_of,
 )
+from tests.workflows.stand_ins import send_notification as cut_off_every_attempt
 from tests.workflows.support import at, jump_to, minute
 
 RAISED = "2030-06-10T10:00:00+01:00"  # Monday, British Summer Time
@@ -467,6 +468,8 @@ def test_saved_practice_alert_histories_exist() -> None:
         "practice-alert-local-plans-mid-ladder",
         "practice-alert-case-v2-finalised",
         "practice-alert-case-v3-finalised",
+        "practice-alert-case-v4-finalised",
+        "practice-alert-case-v4-mail-given-up",
     }
 
 
@@ -590,3 +593,21 @@ async def test_a_new_alert_opens_in_one_record_write(env, db, mail) -> None:
     assert [s["kind"] for s in batch["steps"]] == ["raised", "stage_entered"]
     assert [r[0] for r in kinds] == ["raised", "stage_entered"]
     assert [tuple(r) for r in state] == [("open",)]
+
+
+async def test_an_alert_email_temporal_gives_up_on_is_recorded_failed(env, db, mail) -> None:
+    """Past case-v4 the alert, too, marks an email failed whose three days ran out."""
+    await jump_to(env, at(RAISED))
+    async with alerts_running(env, db, mail, stand_ins=[cut_off_every_attempt]) as h:
+        wid = await h.client.raise_alert(alert_payload(RAISED))
+        await jump_to(env, at("2030-06-13T12:00:00+01:00"))  # the first email's 3 days are up
+        outbox = await h.rows(
+            "SELECT kind, status, last_error FROM notifications WHERE workflow_id = :w ORDER BY key",
+            w=wid,
+        )
+        assert [(k, s) for k, s, _ in outbox] == [("stage_entered", "failed")]
+        assert f"{TEAM_MANAGER}: Temporal stopped trying (timeout)" in outbox[0][2]
+        status = await h.status(wid)
+        assert [f.split(" ")[0] for f in status.notification_failures] == ["stage_entered"]
+        assert (status.state, status.current_stage) == ("open", "team_manager")
+    assert mail.messages == []  # the test pack names no Business Manager to tell

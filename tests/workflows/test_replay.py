@@ -20,6 +20,7 @@ from temporalio.worker import Replayer
 
 from tests.workflows.history_plan import HISTORIES as HISTORY_DIR
 from tests.workflows.history_plan import expected_names
+from tests.workflows.support import patch_ids
 from workflows.disagreement import DisagreementWorkflow
 from workflows.practice_alert import PracticeAlertWorkflow
 
@@ -69,7 +70,25 @@ def test_histories_exist_for_every_ladder_of_every_pack() -> None:
         "redbridge-2017-confirmed",
         "conference-test-adjourned",
         "practice-alert-mid-ladder",
+        "redbridge-2017-case-v4-mail-given-up",
+        "practice-alert-case-v4-mail-given-up",
     } <= names
+
+
+@pytest.mark.parametrize(
+    "name", ["redbridge-2017-case-v4-mail-given-up", "practice-alert-case-v4-mail-given-up"]
+)
+def test_the_case_v4_histories_take_the_path_they_guard(name: str) -> None:
+    """They hold the gate marker and an email given up on, recorded by record_undelivered."""
+    text = (HISTORY_DIR / f"{name}.json").read_text(encoding="utf-8")
+    history = WorkflowHistory.from_json(name, text)
+    activities = [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    ]
+    assert patch_ids(history) == ["case-v4"]  # a new case records its gate alone
+    assert activities.index("send_notification") < activities.index("record_undelivered")
 
 
 def test_the_plan_covers_every_shipped_ladder_at_its_points() -> None:
