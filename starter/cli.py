@@ -9,13 +9,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
-import json
 import logging
 import os
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +36,11 @@ from starter.cli_common import (
     client_args,
     fail,
     from_now_arg,
-    refuse,
-    shifted_to_now,
+    read_start,
     with_client,
 )
 from starter.connect import core_logs_to_python_logging
-from starter.sdk import EscalationClient, InvalidRequest, parse_start
+from starter.sdk import EscalationClient, parse_start
 
 EXTENSIONS: tuple[str, ...] = (
     "starter.cli_records",
@@ -194,11 +192,6 @@ def _decision(args: argparse.Namespace) -> Callable[[EscalationClient], Awaitabl
     return lambda c: c.shorten(wid, s, acknowledged=ack)
 
 
-def _read_json(name: str) -> Any:
-    text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
-    return json.loads(text)
-
-
 def _main(argv: Sequence[str] | None = None) -> int:
     """The command: parse, dispatch, return the exit code."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
@@ -231,16 +224,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
         print(f"database at {url.split('@')[-1]} is at the latest schema")
         return 0
     if args.command == "start":
-        try:
-            payload = _read_json(args.file)
-        except (OSError, json.JSONDecodeError) as exc:
-            return fail(f"{args.file}: {exc}", EXIT_BAD_INPUT)
-        if args.from_now:
-            payload = shifted_to_now(payload, datetime.now(UTC))
-        try:  # the payload's shape first: a bad one is refused even with Temporal away
-            request = parse_start(payload)
-        except InvalidRequest as exc:
-            return refuse(exc)
+        request = read_start(args, parse_start)
+        if isinstance(request, int):
+            return request
         return asyncio.run(_with_client(args, lambda c: c.open(request)))
     if args.command == "status":
         return asyncio.run(_with_client(args, lambda c: c.status(args.workflow_id)))

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +24,10 @@ from starter.cli_common import (
     client_args,
     fail,
     from_now_arg,
-    refuse,
-    shifted_to_now,
+    read_start,
     with_client,
 )
 from starter.connect import connect
-from starter.sdk_base import InvalidRequest
 
 Action = Callable[[PracticeAlertClient], Awaitable[Any]]
 
@@ -107,18 +102,10 @@ def run(args: argparse.Namespace) -> int | None:
     if args.command != "alert":
         return None
     if args.alert_command == "start":
-        try:
-            text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
-            payload = json.loads(text)
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return fail(f"{args.file}: {exc}", EXIT_BAD_INPUT)
-        if args.from_now:
-            payload = shifted_to_now(payload, datetime.now(UTC))
-        try:  # the payload's shape first: a bad one is refused even with Temporal away
-            request = parse_alert(payload)
-        except InvalidRequest as exc:
-            return refuse(exc)
-        return asyncio.run(_with_client(args, lambda c: c.raise_alert(request)))
+        alert = read_start(args, parse_alert)
+        if isinstance(alert, int):
+            return alert
+        return asyncio.run(_with_client(args, lambda c: c.raise_alert(alert)))
     if args.alert_command == "status":
         return asyncio.run(_with_client(args, lambda c: c.status(args.workflow_id)))
     try:

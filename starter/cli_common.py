@@ -9,9 +9,11 @@ by the workflow, not found or Temporal unreachable, 2 bad input.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -25,6 +27,7 @@ EXIT_REFUSED = 1
 EXIT_BAD_INPUT = 2
 
 C = TypeVar("C")
+M = TypeVar("M")
 
 
 def client_args(p: argparse.ArgumentParser) -> None:
@@ -89,6 +92,26 @@ def _moved(obj: dict[str, Any], path: tuple[str, ...], delta: timedelta) -> dict
     except ValueError:
         return obj
     return {**obj, head: (moment + delta).isoformat()}
+
+
+def read_start(args: argparse.Namespace, parse: Callable[[Any], M]) -> M | int:
+    """The start payload of ``args.file`` ('-': stdin), moved by ``--from-now``, parsed.
+
+    The payload's shape is checked here, before any connection: a malformed one is
+    refused naming its fields even while Temporal is away. Returns the request, or
+    the exit code after saying what was wrong.
+    """
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
+        payload = json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return fail(f"{args.file}: {exc}", EXIT_BAD_INPUT)
+    if args.from_now:
+        payload = shifted_to_now(payload, datetime.now(UTC))
+    try:
+        return parse(payload)
+    except InvalidRequest as exc:
+        return refuse(exc)
 
 
 def fail(message: str, code: int) -> int:
