@@ -12,12 +12,10 @@ Update and answers with what moved.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import ValidationError
 from temporalio.client import WorkflowHandle
 
 from models.alerts import (
@@ -31,11 +29,9 @@ from models.alerts import (
 from packs import PACK_DIR
 from starter.sdk_base import (
     EscalationError,
-    InvalidRequest,
     WorkflowClient,
-    field_errors,
-    pack_for,
-    raised_error,
+    check_request,
+    parse_request,
 )
 from workflows.alert_rules import validate_start
 from workflows.practice_alert import PracticeAlertWorkflow, alert_workflow_id
@@ -47,27 +43,14 @@ class DuplicateAlert(EscalationError):
 
 def parse_alert(data: StartPracticeAlert | dict[str, Any]) -> StartPracticeAlert:
     """Validate a start payload, raising InvalidRequest with every field error."""
-    if isinstance(data, StartPracticeAlert):
-        return data
-    try:
-        return StartPracticeAlert.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidRequest(field_errors(exc)) from exc
+    return parse_request(StartPracticeAlert, data)
 
 
 def check_alert(
     req: StartPracticeAlert, now: datetime | None = None, pack_dir: Path = PACK_DIR
 ) -> StartPracticeAlert:
     """Check a parsed request against its procedure; give it an alert id if it has none."""
-    pack = pack_for(req.procedure, pack_dir)
-    errors = validate_start(req, pack)
-    if (err := raised_error(req.raised_at, pack, now)) is not None:
-        errors.append(err)
-    if errors:
-        raise InvalidRequest(errors)
-    if req.alert_id is None:
-        req = req.model_copy(update={"alert_id": uuid.uuid4().hex[:12]})
-    return req
+    return check_request(req, validate_start, "alert_id", now, pack_dir)
 
 
 class PracticeAlertClient(WorkflowClient[PracticeAlertStatus, AlertReceipt]):

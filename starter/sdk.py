@@ -9,12 +9,10 @@ sends the fire-and-forget signal instead.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import ValidationError
 from temporalio.client import WorkflowHandle
 
 from models.decisions import (
@@ -34,9 +32,8 @@ from starter.sdk_base import (
     EscalationError,
     InvalidRequest,
     WorkflowClient,
-    field_errors,
-    pack_for,
-    raised_error,
+    check_request,
+    parse_request,
 )
 from workflows.disagreement import DisagreementWorkflow
 from workflows.ladder import validate_start
@@ -64,12 +61,7 @@ def workflow_id_for(case_reference: str, disagreement_id: str) -> str:
 
 def parse_start(data: StartDisagreement | dict[str, Any]) -> StartDisagreement:
     """Validate a start payload, raising InvalidRequest with every field error."""
-    if isinstance(data, StartDisagreement):
-        return data
-    try:
-        return StartDisagreement.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidRequest(field_errors(exc)) from exc
+    return parse_request(StartDisagreement, data)
 
 
 def check_start(
@@ -79,15 +71,7 @@ def check_start(
 
     ``pack_dir`` must be the directory the workers load packs from (tests use their own).
     """
-    pack = pack_for(req.procedure, pack_dir)
-    errors = validate_start(req, pack)
-    if (err := raised_error(req.raised_at, pack, now)) is not None:
-        errors.append(err)
-    if errors:
-        raise InvalidRequest(errors)
-    if req.disagreement_id is None:
-        req = req.model_copy(update={"disagreement_id": uuid.uuid4().hex[:12]})
-    return req
+    return check_request(req, validate_start, "disagreement_id", now, pack_dir)
 
 
 class EscalationClient(WorkflowClient[DisagreementStatus, DecisionReceipt]):

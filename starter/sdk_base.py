@@ -12,10 +12,11 @@ workflow, its request and its words, so those are all a subclass gives.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
@@ -41,6 +42,8 @@ R = TypeVar("R", bound=BaseModel)
 """The receipt an accepted decision returns."""
 T = TypeVar("T", bound=BaseModel)
 """What an Update returns."""
+Q = TypeVar("Q", bound=BaseModel)
+"""A start request (a disagreement's or a practice alert's)."""
 
 
 class EscalationError(Exception):
@@ -78,6 +81,56 @@ def pack_for(procedure: str, pack_dir: Path) -> PolicyPack:
         raise InvalidRequest([str(exc)]) from exc
     except PackError as exc:
         raise InvalidRequest([f"procedure: the pack for '{procedure}' is broken: {exc}"]) from exc
+
+
+def parse_request(model: type[Q], data: Q | dict[str, Any]) -> Q:
+    """Validate a start payload as ``model``, raising InvalidRequest with every field error."""
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidRequest(field_errors(exc)) from exc
+
+
+class StartRequest(Protocol):
+    """What ``check_request`` reads of a start request (both start models have it)."""
+
+    @property
+    def procedure(self) -> str: ...
+
+    @property
+    def raised_at(self) -> datetime: ...
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with ``update`` applied (pydantic's)."""
+        ...
+
+
+P = TypeVar("P", bound=StartRequest)
+
+
+def check_request(
+    req: P,
+    validate: Callable[[P, PolicyPack], list[str]],
+    id_field: str,
+    now: datetime | None,
+    pack_dir: Path,
+) -> P:
+    """Check a parsed request against its procedure's rules and clock; fill in its id.
+
+    Every reason is collected before raising, so a case system can show them all at
+    once. A request without its own id (``id_field``) is given a random one.
+    """
+    pack = pack_for(req.procedure, pack_dir)
+    errors = validate(req, pack)
+    if (err := raised_error(req.raised_at, pack, now)) is not None:
+        errors.append(err)
+    if errors:
+        raise InvalidRequest(errors)
+    if getattr(req, id_field) is None:
+        req = req.model_copy(update={id_field: uuid.uuid4().hex[:12]})
+    return req
 
 
 def raised_error(raised_at: datetime, pack: PolicyPack, now: datetime | None) -> str | None:
