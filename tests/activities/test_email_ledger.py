@@ -220,7 +220,8 @@ def test_the_backoff_matches_temporals() -> None:
     assert next_retry_interval(3, five, 2.0, None) == 4 * five
 
 
-async def test_an_email_temporal_gave_up_on_is_recorded_failed_and_reported(db, mail) -> None:
+async def test_an_email_temporal_gave_up_on_is_recorded_failed_and_reported(any_db, mail) -> None:
+    db = any_db
     wid, case = new_case()
     acts, env = EmailActivities(db, smtp_for(mail)), ActivityEnvironment()
     pending = notification(wid, case, 1, business_manager=BM)
