@@ -192,6 +192,7 @@ def _decision(args: argparse.Namespace) -> Callable[[EscalationClient], Awaitabl
     return lambda c: c.shorten(wid, s, acknowledged=ack)
 
 
+@core_logs_to_python_logging()  # every client a command connects keeps stdout for the answer
 def _main(argv: Sequence[str] | None = None) -> int:
     """The command: parse, dispatch, return the exit code."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
@@ -249,11 +250,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ``main([...])`` in their own process, which must go on: then it just returns.
     """
     if argv is not None:
-        with core_logs_to_python_logging():
-            return _main(argv)
+        return _main(argv)
     try:
-        with core_logs_to_python_logging():
-            code = _main(argv)
+        code = _main(argv)
     except Exception:  # print it as the interpreter would, then leave the same way
         traceback.print_exc()
         code = 1

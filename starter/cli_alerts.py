@@ -28,6 +28,7 @@ from starter.cli_common import (
     with_client,
 )
 from starter.connect import connect
+from starter.sdk_base import field_errors
 
 Action = Callable[[PracticeAlertClient], Awaitable[Any]]
 
@@ -111,8 +112,5 @@ def run(args: argparse.Namespace) -> int | None:
     try:
         action = _decision(args)
     except ValidationError as exc:
-        errors = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        return fail(errors, EXIT_BAD_INPUT)
+        return fail("; ".join(field_errors(exc)), EXIT_BAD_INPUT)
     return asyncio.run(_with_client(args, action))
