@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MAX_CACHED_WORKFLOWS = 250
@@ -17,6 +17,22 @@ the workflow module and its state), so memory follows the cache, not the open ca
 keeps a worker with 1,000 open cases near 265 MiB (1,000 cached: 446 MiB). An evicted
 case replays its history when it next wakes, which for cases that wake every few days is
 a few milliseconds now and then."""
+
+MIN_SECRET_LENGTH = 32
+"""Characters an HMAC secret or bearer token must have at least (``ESCALATION_LINK_SECRET``,
+``ESCALATION_CODEC_TOKEN``). Both guard case data against anyone who can reach the page or
+the endpoint, offline in the links' case (a forged MAC can be tried without asking us), so a
+short or typed-in word would be guessed; ``openssl rand -hex 32`` gives 64."""
+
+
+def _long_enough(value: SecretStr | None, variable: str) -> SecretStr | None:
+    """``value`` if unset, empty (the commands say it is required) or long enough."""
+    if value is not None and 0 < len(value.get_secret_value()) < MIN_SECRET_LENGTH:
+        raise ValueError(
+            f"{variable} must be at least {MIN_SECRET_LENGTH} characters"
+            f" (it has {len(value.get_secret_value())}); generate one with `openssl rand -hex 32`"
+        )
+    return value
 
 
 class TemporalSettings(BaseSettings):
@@ -54,7 +70,10 @@ class TemporalSettings(BaseSettings):
 class Settings(TemporalSettings):
     """Everything the worker needs: Temporal, the database and the mail relay."""
 
-    model_config = SettingsConfigDict(env_prefix="ESCALATION_", extra="ignore")
+    # hide_input_in_errors: a refused secret must not be printed back in the error.
+    model_config = SettingsConfigDict(
+        env_prefix="ESCALATION_", extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str = Field(
         default="sqlite+aiosqlite:///.escalation/escalation.db",
@@ -91,8 +110,43 @@ class Settings(TemporalSettings):
         description="Serve GET /health on this port (0: any free port); unset: no endpoint.",
     )
 
+    @field_validator("codec_token")
+    @classmethod
+    def _codec_token_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        return _long_enough(value, "ESCALATION_CODEC_TOKEN")
+
+    @field_validator("link_secret")
+    @classmethod
+    def _link_secret_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        return _long_enough(value, "ESCALATION_LINK_SECRET")
+
+
+class SettingsError(ValueError):
+    """The environment's settings are unusable; the message names each variable and why."""
+
+
+def problems(exc: ValidationError) -> str:
+    """One line per refused setting, e.g. 'ESCALATION_LINK_SECRET must be at least ...'.
+
+    Pydantic's own text names the field, not the variable, and ends in a link.
+    """
+    lines = []
+    for error in exc.errors():
+        message = str(error["msg"]).removeprefix("Value error, ")
+        field = ".".join(str(part) for part in error["loc"])
+        lines.append(message if message.startswith("ESCALATION_") else f"{field}: {message}")
+    return "\n".join(lines)
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read from the environment once."""
-    return Settings()
+    """The process-wide settings, read from the environment once.
+
+    Raises:
+        SettingsError: a variable's value is refused (a short secret, say); at start-up,
+            before anything runs with it.
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise SettingsError(problems(exc)) from None

@@ -9,27 +9,33 @@ it. Roles the start payload left unfilled are looked up in the contact
 directory first (that look-up does wait for the database).
 
 An email that asks people to act carries decision links when the decision page
-is configured (``activities/email_links.py``): each acting (``to``) person gets
-a message of their own, sent to them alone, with their own link and a
-Message-ID derived from the key and their address; the copied people get one
-message without links. Everyone sees the same To and Cc headers.
+is configured (``activities/email_links.py``): each decider (a recipient, in To
+or Cc, holding one of the stage's ``decider_roles``) gets a message of their own,
+sent to them alone, with their own link and a Message-ID derived from the key and
+their address; everybody else gets one message without links. Everyone sees the
+same To and Cc headers.
 
 Transient trouble (connection errors, 4xx) raises and Temporal retries with
 backoff. A permanent refusal (5xx, refused recipients) is recorded, reported to
 the Business Manager by a separate email, and raised as non-retryable; so is
 transient trouble on the last attempt the retry policy allows (the outbox row
 is marked failed with the last error; ``record_undelivered`` does the same for an
-email whose time ran out without such an attempt). The workflow sends emails beside its
-timeline, so a failed or slow email never delays an escalation.
+email whose time ran out without such an attempt). An email whose content cannot
+be rendered or serialised is permanent too, for the same reason as a 5xx: no
+retry can change it, and retrying it for days would leave the row ``pending``
+with nobody told. The workflow sends emails beside its timeline, so a failed or
+slow email never delays an escalation.
 """
 
 from __future__ import annotations
 
+import email.errors
 import logging
 from dataclasses import dataclass
 from email.message import EmailMessage
 
 import aiosmtplib
+from aiosmtplib.email import flatten_message
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -38,8 +44,8 @@ from temporalio.exceptions import ApplicationError
 
 from activities.contacts import Agencies, lookup, resolve_roles
 from activities.email_ledger import Ledger, is_last_attempt
-from activities.email_links import action_for, personal_link
-from activities.email_render import failure_report, message_id, render, subject
+from activities.email_links import action_for, deciders, personal_link
+from activities.email_render import failure_report, header_text, message_id, render, subject
 from activities.records import insert_ignoring_duplicates
 from activities.smtp import Refused, SmtpConfig, cluster_time, deliver
 from models.common import Person
@@ -52,6 +58,10 @@ BUSINESS_MANAGER = "partnership.business_manager"
 
 DATABASE_ERRORS = (SQLAlchemyError, OSError, TimeoutError)
 """What an unreachable or failing record database raises (asyncpg's refusals are OSErrors)."""
+
+UNRENDERABLE = (ValueError, TypeError, LookupError, email.errors.MessageError)
+"""What the email library raises for a message it cannot build or flatten (a header with a
+line break, an unencodable character): the content's fault, so no retry can cure it."""
 
 __all__ = ["EmailActivities", "SmtpConfig"]
 
@@ -93,6 +103,23 @@ def _one_line(text: str) -> str:
     return " ".join(text.split()).replace("; ", ", ")
 
 
+def _unrenderable(exc: BaseException) -> str:
+    """Why a message could not be rendered, as the outbox and the BM's report say it."""
+    return _one_line(header_text(f"message could not be rendered: {type(exc).__name__}: {exc}"))
+
+
+def _flattens(msg: EmailMessage) -> EmailMessage:
+    """``msg``, once it is known to flatten as the relay client will flatten it.
+
+    aiosmtplib flattens only after connecting, with the policy the relay's
+    extensions choose; flattening both ways here finds an unserialisable message
+    before anything is sent, so it is failed as a whole, not after some copies.
+    """
+    flatten_message(msg)
+    flatten_message(msg, cte_type="7bit")
+    return msg
+
+
 class EmailActivities:
     """Sends notifications through one relay, keeping the outbox in the database."""
 
@@ -116,7 +143,13 @@ class EmailActivities:
             return await self._recorded(n, row, line, mid, recipients)
         ledger = Ledger.from_earlier_attempts()
         gave_up = None
-        messages = self._messages(n, to, cc)
+        try:
+            messages = self._messages(n, to, cc)
+        except Exception as exc:  # rendering is pure: what it raises is the content's
+            reason = _unrenderable(exc)
+            log.error("mail for %s (case %s) not sent: %s", n.key, n.case_reference, reason)
+            ledger.refused_for_good(dict.fromkeys(recipients, reason))
+            messages = []
         for out in messages:
             live = [r for r in out.recipients if r not in ledger.refused]
             if out.message_id in ledger.delivered or not live:
@@ -136,6 +169,11 @@ class EmailActivities:
             except Refused as exc:
                 log.error("mail relay refused %s (case %s): %s", n.key, n.case_reference, exc)
                 ledger.refused_for_good(exc.failed)
+                continue
+            except UNRENDERABLE as exc:  # flattened for this relay's extensions, and refused
+                reason = _unrenderable(exc)
+                log.error("mail for %s (case %s) not sent: %s", n.key, n.case_reference, reason)
+                ledger.refused_for_good(dict.fromkeys(live, reason))
                 continue
             ledger.delivered_one(out.message_id, refused)
         if gave_up is not None:
@@ -178,20 +216,31 @@ class EmailActivities:
     # ------------------------------------------------------------ helpers
 
     def _messages(self, n: Notification, to: list[Person], cc: list[Person]) -> list[Outgoing]:
-        """The messages of ``n``: one for everyone, or one per acting person plus a copy."""
+        """The messages of ``n``: one for everyone, or one per decider plus one for the rest.
+
+        Raises:
+            Exception: whatever rendering or flattening raises; the caller fails the
+                email for good (the content cannot change on a retry).
+        """
         mail_from = self._smtp.mail_from
         action = action_for(n, self._smtp.links)
         if action is None or self._smtp.links is None:
-            return [Outgoing(render(n, mail_from, to, cc), [p.email for p in to + cc])]
+            everyone = [p.email for p in to + cc]
+            return [Outgoing(_flattens(render(n, mail_from, to, cc)), everyone)]
         now = cluster_time(first=True)  # the same links on every attempt
+        acting = deciders(n, to, cc)
         own = [
             Outgoing(
-                render(n, mail_from, to, cc, personal_link(n, p, action, self._smtp.links, now)),
+                _flattens(
+                    render(n, mail_from, to, cc, personal_link(n, p, action, self._smtp.links, now))
+                ),
                 [p.email],
             )
-            for p in to
+            for p in acting
         ]
-        copy = [Outgoing(render(n, mail_from, to, cc), [p.email for p in cc])] if cc else []
+        linked = {p.email.lower() for p in acting}
+        rest = [p.email for p in to + cc if p.email.lower() not in linked]
+        copy = [Outgoing(_flattens(render(n, mail_from, to, cc)), rest)] if rest else []
         return own + copy
 
     async def _recorded(
@@ -372,7 +421,17 @@ class EmailActivities:
             log.error("no Business Manager known for %s to report %s to", n.partnership, n.key)
             return
         report = failure_report(n, subject_line, failed, delivered, bm)
-        msg = render(report, self._smtp.mail_from)
+        try:
+            msg = _flattens(render(report, self._smtp.mail_from))
+        except Exception as exc:  # recorded on its row, never reported in turn
+            reason = _unrenderable(exc)
+            line = subject(report.case_reference, report.headline)
+            mid = message_id(report.key, self._smtp.mail_from)
+            row = await self._outbox(report, line, mid, report.to, [], [])
+            if row.status == "pending":
+                await self._mark(report.key, "failed", error=f"{bm.email}: {reason}")
+                log.error("the Business Manager's report %s: %s", report.key, reason)
+            return
         mid = str(msg["Message-ID"])
         row = await self._outbox(report, str(msg["Subject"]), mid, report.to, [], [])
         if row.status in ("sent", "failed"):

@@ -1,9 +1,14 @@
 """Which emails carry a decision link, and the link each acting person gets.
 
 A link is signed for one person, one case, one stage and one action
-(``web/links.py``), so it must reach that person only: the email activity sends
-each acting recipient (the notification's ``to``) a message of their own with
-their own link, and everybody else (``cc``) a copy without one. An email gets
+(``web/links.py``), so it must reach that person only, and only if they decide
+that stage: the email activity sends each decider a message of their own with
+their own link, and everybody else one copy without a link. The deciders are the
+recipients, in ``to`` or ``cc``, whose role is one of the notification's
+``decider_roles`` (the stage's holders): an overdue notice goes *to* the Business
+Manager and the Vice Chair with the Chair, who holds the stage, copied, and only
+the Chair may decide it. A notification without ``decider_roles`` (sent before
+the field existed) gives the links to its ``to`` people, as then. An email gets
 links only when the decision page is configured (a link secret), the
 notification names the stage the decision is asked for (``stage_id``), and its
 kind asks for a decision the page can record (resolved/unresolved, the written
@@ -32,7 +37,7 @@ ACTION_BY_KIND: dict[NotificationKind, Action] = {
     "confirmation_due": "confirm",
     "confirmation_late": "confirm",
 }
-"""The decision each kind of email asks its ``to`` people for; other kinds carry no link."""
+"""The decision each kind of email asks its deciders for; other kinds carry no link."""
 
 ALERT_ACTION_BY_KIND: dict[NotificationKind, Action] = {
     "stage_entered": "respond",
@@ -85,12 +90,25 @@ class PersonalLink:
 
 
 def action_for(n: Notification, links: DecisionLinks | None) -> Action | None:
-    """The action ``n`` asks its ``to`` people for, or None when it carries no links."""
+    """The action ``n`` asks its deciders for, or None when it carries no links."""
     if links is None or n.stage_id is None:
         return None
     if n.workflow_type == "PracticeAlert":
         return ALERT_ACTION_BY_KIND.get(n.kind)
     return ACTION_BY_KIND.get(n.kind)
+
+
+def deciders(n: Notification, to: list[Person], cc: list[Person]) -> list[Person]:
+    """Who gets a personal link: recipients holding one of ``n.decider_roles``.
+
+    ``to`` and ``cc`` are the resolved recipients (directory look-ups included),
+    so a copied stage holder is found wherever the workflow placed them. Without
+    ``decider_roles`` the ``to`` people act, as before the field existed.
+    """
+    if not n.decider_roles:
+        return list(to)
+    roles = set(n.decider_roles)
+    return [p for p in [*to, *cc] if p.role in roles]
 
 
 def personal_link(

@@ -4,15 +4,22 @@ Pure (no I/O beyond reading the packaged templates once) so it is tested on its
 own. The subject carries the case reference and a headline only, never anything
 that could name a child; the Message-ID is derived from the notification's key,
 so a duplicate delivery is recognisable as the same message.
+
+Every header value passes through ``header_text``: a name or headline carrying a
+line break or another control character (``\r\n Bcc: ...``, ``\x0b``, ``\x1c``)
+must neither add a header nor make the email library refuse the message, so
+those characters become spaces. Addresses are built as ``Address`` objects, never
+by formatting strings, so a display name cannot smuggle in another address.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
+import unicodedata
 from datetime import datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr
 from functools import cache
 from importlib import resources
 from string import Template
@@ -53,13 +60,29 @@ def deadline_text(due: datetime, zone: str) -> str:
     return f"{local:%A} {local.day} {local:%B %Y, %H:%M} {local.tzname()} ({zone})"
 
 
+UNSAFE_IN_HEADERS = frozenset({"Cc", "Cs", "Zl", "Zp"})
+"""Unicode categories a header value must not carry: control characters (the email
+library counts ``\x0b``, ``\x0c``, ``\x1c``-``\x1e``, ``\x85`` as line breaks and
+refuses them), lone surrogates (unencodable) and the line and paragraph separators."""
+
+
+def header_text(text: str) -> str:
+    """``text`` safe in a header: unsafe characters become spaces, then one line.
+
+    The people's names come from start payloads and the contact directory, which
+    were once only length-checked; a name must never stop an email or add a header.
+    """
+    cleaned = "".join(" " if unicodedata.category(c) in UNSAFE_IN_HEADERS else c for c in text)
+    return " ".join(cleaned.split())
+
+
 def subject(case_reference: str, headline: str) -> str:
     """``[CASE-REF] headline`` on one line (a header cannot carry a line break)."""
-    return f"[{case_reference}] {' '.join(headline.split())}"
+    return header_text(f"[{case_reference}] {headline}")
 
 
-def _addresses(people: list[Person]) -> str:
-    return ", ".join(formataddr((p.name, p.email)) for p in people)
+def _addresses(people: list[Person]) -> tuple[Address, ...]:
+    return tuple(Address(display_name=header_text(p.name), addr_spec=p.email) for p in people)
 
 
 def _headers(
@@ -79,9 +102,9 @@ def _headers(
     seed = n.key if link is None else recipient_key(n.key, link.person.email)
     msg["Message-ID"] = message_id(seed, mail_from)
     msg["Auto-Submitted"] = "auto-generated"
-    msg["X-Escalation-Case"] = n.case_reference
-    msg["X-Escalation-Key"] = n.key
-    msg["X-Escalation-Kind"] = n.kind
+    msg["X-Escalation-Case"] = header_text(n.case_reference)
+    msg["X-Escalation-Key"] = header_text(n.key)
+    msg["X-Escalation-Kind"] = header_text(n.kind)
 
 
 def render(

@@ -9,7 +9,7 @@ delivery that must never be repeated for the others.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
@@ -29,7 +29,8 @@ class SmtpConfig:
     host: str = "localhost"
     port: int = 8025
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
+    """Never in ``repr``: a config logged or shown in a traceback must not leak it."""
     starttls: bool = False
     use_tls: bool = False
     timeout: float = 30.0

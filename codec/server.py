@@ -12,7 +12,6 @@ only admins given the token see case data; everyone else sees ciphertext.
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
@@ -54,6 +53,7 @@ def create_app(
     token: str,
     cors_origins: Sequence[str] = (),
     clock: Callable[[], datetime] = _now,
+    throttle: session.SignInThrottle | None = None,
 ) -> web.Application:
     """The aiohttp application.
 
@@ -63,11 +63,13 @@ def create_app(
         cors_origins: Web UI origins allowed to call cross-origin, e.g.
             ``http://localhost:8080``.
         clock: "now", for session expiry.
+        throttle: Counts failed sign-ins per client address (default: 10 a minute).
     """
     if not token:
         raise ValueError("ESCALATION_CODEC_TOKEN: a codec endpoint needs a bearer token")
     origins = tuple(cors_origins)
-    expected = f"Bearer {token}".encode()
+    sign_ins = throttle if throttle is not None else session.SignInThrottle()
+    expected = f"Bearer {token}"
 
     @web.middleware
     async def cors_and_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -76,9 +78,9 @@ def create_app(
             # Preflight: browsers send it without credentials; it reveals nothing.
             return web.Response(status=204 if cors else 403, headers=cors)
         if request.path in ("/encode", "/decode"):
-            given = request.headers.get("Authorization", "").encode()
+            given = request.headers.get("Authorization", "")
             signed_in = session.valid(request.cookies.get(session.COOKIE), token, clock())
-            if not hmac.compare_digest(given, expected) and not signed_in:
+            if not session.same(given, expected) and not signed_in:
                 log.warning("codec %s refused: missing or wrong bearer token", request.path)
                 return web.json_response(
                     {"error": "Authorization: a valid bearer token or admin session is required"},
@@ -125,10 +127,19 @@ def create_app(
         return login_page("", 200)
 
     async def login(request: web.Request) -> web.Response:
+        address = request.remote or "unknown"
+        # Checked before the token is read: a throttled address learns nothing, even if right.
+        if (wait := sign_ins.retry_after(address)) is not None:
+            log.warning("codec sign-in refused: too many wrong tokens from %s", address)
+            response = login_page(
+                f"<p id='error'>Too many failed sign-ins. Try again in {wait} seconds.</p>", 429
+            )
+            response.headers["Retry-After"] = str(wait)
+            return response
         form = await request.post()
-        given = str(form.get("token", "")).encode()
-        if not hmac.compare_digest(given, token.encode()):
-            log.warning("codec sign-in refused: wrong token")
+        if not session.same(str(form.get("token", "")), token):
+            sign_ins.failed(address)
+            log.warning("codec sign-in refused: wrong token from %s", address)
             return login_page("<p id='error'>That is not the admin token.</p>", 401)
         response = login_page("<p id='ok'>Signed in for 8 hours.</p>", 200)
         https = request.secure or request.headers.get("X-Forwarded-Proto") == "https"

@@ -3,10 +3,16 @@
 Both formats show the same sections, built from the same rows: the
 disagreement, its stages with deadlines and actual times, the decisions and
 their text, written confirmations, learning items and who was told when.
+
+Every text the Markdown carries passes through ``_md_cell``: what people typed
+(an outcome, a name, an agency) must come out as the same text, never as markup.
+A Markdown viewer renders raw HTML and links, so ``<script>``, ``[x](javascript:...)``,
+``**``, backticks or a ``|`` that would split a table row are escaped.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
@@ -143,8 +149,20 @@ def sections(f: CaseFile) -> list[tuple[str, Table]]:
     ]
 
 
+MARKDOWN_SPECIAL = re.compile(r"[\\`*\[\]#|~]|(?<![^\W_])_|_(?![^\W_])")
+"""Characters a backslash keeps literal: the escape itself, code spans, emphasis, links and
+images (``[``, ``]``), headings, table cells and strikethrough. An underscore between two
+letters or digits (``lscb_chair``) can never open or close emphasis, so it is left as is."""
+
+
 def _md_cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+    """``text`` on one line, inert in a Markdown table cell or heading.
+
+    HTML first (``&``, ``<``, ``>`` as entities: no tag, autolink or entity of
+    the writer's survives), then Markdown's own characters, each with a backslash.
+    """
+    one_line = escape(" ".join(text.split()), quote=False)
+    return MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(0), one_line)
 
 
 def _md_table(table: Table) -> list[str]:
@@ -160,7 +178,7 @@ def render_markdown(case_reference: str, files: list[CaseFile], exported_at: dat
     """The case's record as Markdown (one section per disagreement)."""
     zone = files[0].timezone if files else "Europe/London"
     out = [
-        f"# Escalation record: case {case_reference}",
+        f"# Escalation record: case {_md_cell(case_reference)}",
         "",
         f"Exported {local(exported_at, zone)} from the escalation database: "
         f"{len(files)} disagreement(s). The child is identified by case reference only. "
@@ -168,7 +186,7 @@ def render_markdown(case_reference: str, files: list[CaseFile], exported_at: dat
         "",
     ]
     for n, f in enumerate(files, 1):
-        out += [f"## Disagreement {n}: {f.row.workflow_id}", "", "| | |", "|---|---|"]
+        out += [f"## Disagreement {n}: {_md_cell(f.row.workflow_id)}", "", "| | |", "|---|---|"]
         out += [f"| {label} | {_md_cell(value)} |" for label, value in details(f)]
         out.append("")
         for title, table in sections(f):

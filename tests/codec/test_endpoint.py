@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
@@ -142,3 +144,103 @@ def test_sessions_expire_and_die_with_the_token() -> None:
 def test_a_codec_endpoint_without_a_token_refuses_to_start() -> None:
     with pytest.raises(ValueError, match="ESCALATION_CODEC_TOKEN"):
         create_app(EncryptionCodec.from_spec(KEYS), "", [UI])
+
+
+@asynccontextmanager
+async def served(app: web.Application) -> AsyncIterator[str]:
+    """``app`` on a free loopback port of its own (its sign-in counts its own)."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+async def _raw(url: str, request: bytes) -> int:
+    """The status of a request sent byte for byte (headers no client library would send)."""
+    host, port = url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(request)
+        await writer.drain()
+        status_line = await reader.readline()
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    return int(status_line.split()[1])
+
+
+@pytest.mark.parametrize("secret", ["Bearer é-not-the-token", "Bearer ключ", "Bearer 秘密"])
+async def test_non_ascii_tokens_and_cookies_are_refused_not_crashed_on(secret: str) -> None:
+    """compare_digest raises TypeError on a non-ASCII str: every one answers 401, never 500."""
+    async with served(create_app(EncryptionCodec.from_spec(KEYS), TOKEN, [UI])) as base:
+        async with aiohttp.ClientSession() as http:
+            async with http.post(
+                f"{base}/decode", json=PLAIN, headers={"Authorization": secret}
+            ) as r:
+                assert r.status == 401
+            async with http.post(f"{base}/login", data={"token": secret}) as r:
+                assert r.status == 401 and "not the admin token" in await r.text()
+            for cookie in (f"9999999999.{secret[-4:]}", "²³.00", "9999999999.ü", "9" * 5000):
+                async with http.post(
+                    f"{base}/decode",
+                    json=PLAIN,
+                    headers={"Cookie": f"{session.COOKIE}={cookie}"},
+                ) as r:
+                    assert r.status == 401, cookie
+        body = b'{"payloads": []}'
+        for header in (
+            b"Authorization: Bearer \xc3\xa9\xff\xfe",  # not even UTF-8
+            b"Cookie: " + session.COOKIE.encode() + b"=9999999999.\xc3\xbc\xff",
+        ):
+            request = (
+                b"POST /decode HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + header
+                + b"\r\nContent-Length: "
+                + str(len(body)).encode()
+                + b"\r\nConnection: close\r\n\r\n"
+                + body
+            )
+            assert await _raw(base, request) == 401, header
+    assert not session.valid("9999999999.\udcff", TOKEN, datetime.now(UTC))
+
+
+async def test_ten_wrong_tokens_a_minute_then_429_with_retry_after() -> None:
+    now = [1000.0]
+    throttle = session.SignInThrottle(clock=lambda: now[0])
+    app = create_app(EncryptionCodec.from_spec(KEYS), TOKEN, [UI], throttle=throttle)
+    async with served(app) as base, aiohttp.ClientSession() as http:
+        for i in range(session.MAX_FAILED_SIGN_INS):
+            now[0] += 1
+            async with http.post(f"{base}/login", data={"token": f"guess-{i}"}) as r:
+                assert r.status == 401
+        async with http.post(f"{base}/login", data={"token": "guess-11"}) as r:
+            assert r.status == 429
+            assert r.headers["Retry-After"] == "51"  # the first failure leaves the window then
+            assert "Too many failed sign-ins" in await r.text()
+        # Even the right token waits: a throttled address learns nothing.
+        async with http.post(f"{base}/login", data={"token": TOKEN}) as r:
+            assert r.status == 429 and "escalation_codec_session" not in r.cookies
+        # The bearer header is not throttled: the CLI and the UI's calls go on.
+        async with http.post(f"{base}/decode", json=PLAIN, headers=AUTH) as r:
+            assert r.status == 200
+        now[0] += 51  # the oldest failure has left the minute: one more try is allowed
+        async with http.post(f"{base}/login", data={"token": TOKEN}) as r:
+            assert r.status == 200 and "escalation_codec_session" in r.cookies
+
+
+def test_the_throttle_forgets_old_failures_and_bounds_its_memory(monkeypatch) -> None:
+    monkeypatch.setattr(session, "TRACKED_ADDRESSES", 3)
+    now = [0.0]
+    throttle = session.SignInThrottle(limit=2, window=60, clock=lambda: now[0])
+    for address in ("a", "b", "c", "d"):
+        throttle.failed(address)
+        throttle.failed(address)
+    assert throttle.retry_after("a") is None  # forgotten: only the 3 latest are kept
+    assert throttle.retry_after("d") == 60
+    now[0] = 60.0
+    assert throttle.retry_after("d") is None

@@ -17,7 +17,7 @@ from web.links import (
     verify,
 )
 
-SECRET = "link-secret-for-tests"
+SECRET = "link-secret-for-tests-0123456789abcdef"
 NOW = datetime(2026, 12, 21, 10, 0, tzinfo=UTC)
 CLAIMS = LinkClaims(
     workflow_id="disagreement-CR-2026-00417-d1",
@@ -66,7 +66,10 @@ def test_changing_any_claim_breaks_the_signature(change: dict[str, object]) -> N
     assert caught.value.kind == "forged"
 
 
-@pytest.mark.parametrize("token", ["", "abc", "abc.def", ".", "a.b.c"])
+@pytest.mark.parametrize(
+    "token",
+    ["", "abc", "abc.def", ".", "a.b.c", "abc.dé", "é.abc", "abc.\udcff", "abc.秘密"],
+)
 def test_malformed_tokens_are_forged(token: str) -> None:
     with pytest.raises(LinkError, match="not one the escalation service issued"):
         verify(token, SECRET, NOW)
@@ -110,3 +113,33 @@ def test_the_renderer_gets_a_link_only_when_a_secret_is_configured() -> None:
     assert url is not None and url.startswith("https://decide.example.org/d/")
     claims = verify(url.rsplit("/", 1)[1], SECRET, NOW)
     assert claims.expires_at == datetime(2027, 1, 6, 17, 0, tzinfo=UTC)
+
+
+async def test_non_ascii_links_get_the_forged_page_from_the_real_app(env) -> None:
+    """A MAC a mail client mangled into non-ASCII is a forged link (403), never a 500."""
+    from aiohttp import ClientSession, web
+
+    from starter.sdk import EscalationClient
+    from web.app import create_app
+
+    genuine = sign(CLAIMS, SECRET)
+    body, mac = genuine.split(".")
+    runner = web.AppRunner(create_app(EscalationClient(env.client, "unused"), SECRET))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        async with ClientSession() as http:
+            for path in (
+                f"{body}.{mac[:-1]}é",
+                f"{body}.%C3%A9%FF",  # not even UTF-8 once unquoted
+                f"{body}é.{mac}",
+                f"{body}.秘密",
+            ):
+                for method in ("GET", "POST"):
+                    async with http.request(method, f"http://127.0.0.1:{port}/d/{path}") as r:
+                        assert r.status == 403, (method, path)
+                        assert "This link is not valid" in await r.text()
+    finally:
+        await runner.cleanup()
