@@ -22,8 +22,11 @@ from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from google.protobuf.message import DecodeError
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
+
+from codec.marker import UNDECRYPTABLE
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
@@ -91,14 +94,29 @@ def new_key_spec(key_id: str) -> str:
 
 
 class EncryptionCodec(PayloadCodec):
-    """Encrypts every payload with the current key; decrypts with whichever key it names."""
+    """Encrypts every payload with the current key; decrypts with whichever key it names.
 
-    def __init__(self, ring: KeyRing) -> None:
+    A client's codec raises on a payload it cannot decrypt: the caller is told. The
+    worker's codec (``for_worker``) must not: it decodes a whole workflow activation at
+    once, and one undecryptable signal (a client whose key list is in the wrong order
+    after a rotation) would fail every workflow task of the case for ever. It hands the
+    workflow a marker payload instead (``codec.marker.UNDECRYPTABLE``), which the
+    workflow's handlers refuse and record like any other bad input.
+    """
+
+    def __init__(self, ring: KeyRing, *, mark_undecryptable: bool = False) -> None:
         """Args:
         ring: The keys; its current key encrypts.
+        mark_undecryptable: Replace a payload that cannot be decrypted by a marker
+            (the worker) instead of raising (clients, the codec endpoint).
         """
         self.ring = ring
+        self.mark_undecryptable = mark_undecryptable
         self._ciphers = {kid: AESGCM(key) for kid, key in ring.keys.items()}
+
+    def for_worker(self) -> EncryptionCodec:
+        """The same keys, marking undecryptable payloads instead of raising."""
+        return EncryptionCodec(self.ring, mark_undecryptable=True)
 
     @classmethod
     def from_spec(cls, spec: str) -> EncryptionCodec:
@@ -125,25 +143,38 @@ class EncryptionCodec(PayloadCodec):
         """Decrypt encrypted payloads; pass others through (histories from before the codec).
 
         Raises:
-            DecryptionError: the key id is unknown or the payload was altered.
+            DecryptionError: the key id is unknown or the payload was altered (unless
+                this codec marks such payloads instead).
         """
         out = []
         for p in payloads:
             if p.metadata.get("encoding") != ENCODING:
                 out.append(p)
                 continue
-            kid = p.metadata.get(KEY_ID, b"").decode(errors="replace")
-            cipher = self._ciphers.get(kid)
-            if cipher is None:
-                raise DecryptionError(
-                    f"payload encrypted with key id '{kid}', which is not in ESCALATION_CODEC_KEYS"
-                )
-            nonce, sealed = p.data[:NONCE_BYTES], p.data[NONCE_BYTES:]
             try:
-                plain = cipher.decrypt(nonce, sealed, kid.encode())
-            except InvalidTag:
-                raise DecryptionError(
-                    f"payload under key id '{kid}' failed authentication: it was altered"
-                ) from None
-            out.append(Payload.FromString(plain))
+                out.append(self._decrypt(p))
+            except DecryptionError as exc:
+                if not self.mark_undecryptable:
+                    raise
+                out.append(Payload(metadata={"encoding": UNDECRYPTABLE}, data=str(exc).encode()))
         return out
+
+    def _decrypt(self, p: Payload) -> Payload:
+        kid = p.metadata.get(KEY_ID, b"").decode(errors="replace")[:64]
+        cipher = self._ciphers.get(kid)
+        if cipher is None:
+            raise DecryptionError(
+                f"payload encrypted with key id '{kid}', which is not in ESCALATION_CODEC_KEYS"
+            )
+        nonce, sealed = p.data[:NONCE_BYTES], p.data[NONCE_BYTES:]
+        try:
+            plain = cipher.decrypt(nonce, sealed, kid.encode())
+            return Payload.FromString(plain)
+        except (InvalidTag, ValueError):  # ValueError: shorter than a nonce
+            raise DecryptionError(
+                f"payload under key id '{kid}' failed authentication: it was altered"
+            ) from None
+        except DecodeError:  # authentic, but not a serialised payload (another program's data)
+            raise DecryptionError(
+                f"payload under key id '{kid}' is not a Temporal payload once decrypted"
+            ) from None

@@ -133,6 +133,24 @@ def data_converter(codec_keys: str | None) -> DataConverter:
     )
 
 
+def worker_client(client: Client) -> Client:
+    """``client`` as a worker must use it: a codec that marks what it cannot decrypt.
+
+    A worker decodes a workflow's whole activation at once; a codec that raised on
+    one undecryptable signal would fail every workflow task of that case for ever.
+    The worker's codec hands the workflow a marker instead, which it refuses like
+    any other bad input (``workflows/inputs.py``). Clients keep the raising codec.
+    """
+    codec = client.data_converter.payload_codec
+    if not isinstance(codec, EncryptionCodec) or codec.mark_undecryptable:
+        return client
+    config = client.config()
+    config["data_converter"] = dataclasses.replace(
+        client.data_converter, payload_codec=codec.for_worker()
+    )
+    return Client(**config)
+
+
 # The Temporal runtime the clients of this context use; None is the SDK's default.
 _runtime: ContextVar[Runtime | None] = ContextVar("escalation_runtime", default=None)
 

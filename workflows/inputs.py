@@ -2,8 +2,16 @@
 
 Both workflows take their signals and updates as raw payloads, so that a malformed
 one is refused to the caller (an update) or recorded (a signal) naming each field
-and the reason, instead of failing the workflow task. Both also wait for a decision
-in the same way: until it arrives or until the next deadline's durable timer fires.
+and the reason, instead of failing the workflow task. *Any* payload the workflow
+cannot read is refused the same way: an encoding the converter does not know
+(``temporal workflow signal --input-meta encoding=...``), one the worker's codec
+could not decrypt (it hands the workflow a marker instead of raising, see
+``codec/aes.py``), bytes that are not JSON, JSON of the wrong shape, or a payload
+larger than any decision can be. An exception escaping a handler would fail the
+workflow task, and Temporal would retry it for ever: no deadline would fire again.
+
+Both workflows also wait for a decision in the same way: until it arrives, until the
+next deadline's durable timer fires, or until the case must continue as new.
 """
 
 from __future__ import annotations
@@ -17,27 +25,68 @@ from temporalio import workflow
 from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
+with workflow.unsafe.imports_passed_through():
+    from codec.marker import UNDECRYPTABLE
+
 M = TypeVar("M", bound=BaseModel)
+
+MAX_PAYLOAD_BYTES = 64 * 1024
+"""The largest decision payload read: every text field is at most 10,000 characters, so a
+genuine decision is far smaller; a larger one is refused before it is parsed."""
+
+READABLE = (b"json/plain",)
+"""The encodings a decision may arrive in (what every Temporal SDK's JSON converter writes)."""
+
+EXPLANATION_LIMIT = 1_000
+"""A refusal's reason is kept short: it is stored in history, the record and the status."""
 
 
 def decode(payload: RawValue, model: type[M]) -> M:
-    """Decode and validate a raw payload as ``model``; refuse it naming fields and reasons."""
+    """Decode and validate a raw payload as ``model``; refuse it naming fields and reasons.
+
+    Raises:
+        ApplicationError: ``InvalidPayload``, whatever was wrong with the payload. Nothing
+            else ever escapes, so no payload can fail the workflow task.
+    """
+    p = payload.payload
+    encoding = p.metadata.get("encoding", b"")
+    if encoding == UNDECRYPTABLE:
+        reason = p.data.decode("utf-8", errors="replace")[:EXPLANATION_LIMIT]
+        raise ApplicationError(f"payload: could not be decrypted ({reason})", type="InvalidPayload")
+    if encoding not in READABLE:
+        shown = encoding.decode("utf-8", errors="replace")[:64] or "(none)"
+        raise ApplicationError(
+            f"payload: encoding '{shown}' is not JSON; send a JSON object (json/plain)",
+            type="InvalidPayload",
+        )
+    if len(p.data) > MAX_PAYLOAD_BYTES:
+        raise ApplicationError(
+            f"payload: {len(p.data):,} bytes; a decision is at most {MAX_PAYLOAD_BYTES:,} bytes",
+            type="InvalidPayload",
+        )
     try:
-        value = workflow.payload_converter().from_payload(payload.payload, model)
+        value = workflow.payload_converter().from_payload(p, model)
         if not isinstance(value, model):
             raise TypeError(f"expected a JSON object for {model.__name__}")
-    except (ValidationError, TypeError, ValueError, RuntimeError) as exc:
-        raise ApplicationError(explain(exc), type="InvalidPayload") from exc
+    except Exception as exc:  # any reason at all: refused, never raised into the task
+        raise ApplicationError(explain(exc), type="InvalidPayload") from None
     return value
 
 
 def explain(exc: Exception) -> str:
     """A short, field-naming explanation of why a payload was refused."""
     if isinstance(exc, ValidationError):
-        return "; ".join(
+        text = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'payload'}: {e['msg']}" for e in exc.errors()
         )
-    return str(exc) or type(exc).__name__
+    else:
+        text = str(exc) or type(exc).__name__
+    return text if len(text) <= EXPLANATION_LIMIT else text[: EXPLANATION_LIMIT - 1] + "…"
+
+
+def shown(payload: RawValue, limit: int = 2_000) -> str:
+    """The start of a refused payload as text, for the record (never the whole of a huge one)."""
+    return payload.payload.data[:limit].decode("utf-8", errors="replace")
 
 
 async def wait_for_input(arrived: Callable[[], bool], wake: datetime | None) -> None:
