@@ -22,19 +22,22 @@ from activities.alerts import AlertActivities
 from activities.calendar import CalendarActivities
 from activities.email import EmailActivities, SmtpConfig
 from activities.packs import PackActivities
+from activities.reconcile import ReconcileActivities
 from activities.records import RecordActivities
 from packs import PACK_DIR
 from records.closures import ClosureStore
 from records.db import make_sessionmaker
+from records.stopped import StoppedCases
 from settings import DEFAULT_MAX_CACHED_WORKFLOWS, Settings, get_settings
-from starter.connect import ConnectionOptions, connect
+from starter.connect import ConnectionOptions, connect, worker_client
 from starter.visibility import missing_search_attributes
 from workflows.disagreement import DisagreementWorkflow
 from workflows.practice_alert import PracticeAlertWorkflow
+from workflows.reconcile import ReconcileWorkflow
 
 log = logging.getLogger("escalation.worker")
 
-WORKFLOWS = [DisagreementWorkflow, PracticeAlertWorkflow]
+WORKFLOWS = [DisagreementWorkflow, PracticeAlertWorkflow, ReconcileWorkflow]
 
 
 def create_worker(
@@ -55,10 +58,12 @@ def create_worker(
     """
     named = {f.__name__ for f in stand_ins}
     activities = [
-        a for a in build_activities(sessionmaker, smtp, pack_dir) if a.__name__ not in named
+        a
+        for a in build_activities(sessionmaker, smtp, pack_dir, client=client)
+        if a.__name__ not in named
     ]
     return Worker(
-        client,
+        worker_client(client),  # an undecryptable payload is refused, never a stuck task
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=[*activities, *stand_ins],
@@ -67,12 +72,18 @@ def create_worker(
 
 
 def build_activities(
-    sessionmaker: async_sessionmaker[AsyncSession], smtp: SmtpConfig, pack_dir: Path = PACK_DIR
+    sessionmaker: async_sessionmaker[AsyncSession],
+    smtp: SmtpConfig,
+    pack_dir: Path = PACK_DIR,
+    *,
+    client: Client | None = None,
 ) -> list[Callable[..., Any]]:
     """Every activity, as bound methods of adapters built once with their dependencies.
 
     Each method's name is its activity's name, so a test can put a same-name stand-in
-    in place of one (a relay that never answers, say) and keep the rest real.
+    in place of one (a relay that never answers, say) and keep the rest real. The
+    reconcile activity asks Temporal about the cases, so it needs ``client``; without
+    one it is left out.
     """
     calendar = CalendarActivities()
     packs = PackActivities(pack_dir, closures=ClosureStore(sessionmaker))
@@ -90,6 +101,11 @@ def build_activities(
         alerts.open_practice_alert,
         alerts.record_alert_step,
         alerts.record_alert_steps,
+        *(
+            [ReconcileActivities(client, StoppedCases(sessionmaker), pack_dir).find_stopped_cases]
+            if client is not None
+            else []
+        ),
     ]
 
 

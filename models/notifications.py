@@ -27,6 +27,7 @@ NotificationKind = Literal[
     "learning_item",
     "conference_reports_due",
     "delivery_failed",
+    "case_stopped",
 ]
 
 
@@ -44,8 +45,18 @@ class Notification(BaseModel):
         default=None,
         description=(
             "The stage whose decision (or written confirmation) this email asks for; with it, "
-            "and a configured decision page, each 'to' person gets their own signed link. "
-            "None: no link."
+            "and a configured decision page, each decider (see decider_roles) gets their own "
+            "signed link. None: no link."
+        ),
+    )
+    decider_roles: list[str] = Field(
+        default_factory=list,
+        description=(
+            "The roles of the people who decide the stage the link is for (the stage's "
+            "holders). Every recipient, in 'to' or 'cc' (directory look-ups included), whose "
+            "role is listed gets a personal link, and nobody else: an overdue notice sent to "
+            "the Business Manager with the Chair copied gives the link to the Chair. Empty "
+            "(a notification from before this field): the 'to' people get the links."
         ),
     )
     workflow_type: Literal["Disagreement", "PracticeAlert"] = Field(

@@ -39,7 +39,7 @@ NAMING_CONVENTION = {
 }
 """Explicit constraint names, so migrations can name what they alter on every backend."""
 
-CaseState = Literal["open", "resolved", "closed"]
+CaseState = Literal["open", "resolved", "closed", "stopped"]
 NotificationStatus = Literal["pending", "sent", "failed", "no_recipients"]
 
 
@@ -91,7 +91,9 @@ class Disagreement(Base):
     """One disagreement: one row per workflow id, its state kept current by the steps."""
 
     __tablename__ = "disagreements"
-    __table_args__ = (CheckConstraint("state IN ('open', 'resolved', 'closed')", name="state"),)
+    __table_args__ = (
+        CheckConstraint("state IN ('open', 'resolved', 'closed', 'stopped')", name="state"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     workflow_id: Mapped[str] = mapped_column(String(255), unique=True)
@@ -111,6 +113,10 @@ class Disagreement(Base):
     current_stage: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When Temporal closed the workflow of a ``stopped`` case (0005)."""
+    stop_reason: Mapped[str | None] = mapped_column(Text)
+    """Temporal's close status and reason for a ``stopped`` case (0005)."""
 
 
 class Step(Base):
@@ -160,7 +166,7 @@ class OutboxNotification(Base):
     """Roles to tell that neither the start payload nor the directory named (0003)."""
 
 
-AlertState = Literal["open", "awaiting_finalisation", "finalised"]
+AlertState = Literal["open", "awaiting_finalisation", "finalised", "stopped"]
 
 
 class PracticeAlertRow(Base):
@@ -172,7 +178,9 @@ class PracticeAlertRow(Base):
 
     __tablename__ = "practice_alerts"
     __table_args__ = (
-        CheckConstraint("state IN ('open', 'awaiting_finalisation', 'finalised')", name="state"),
+        CheckConstraint(
+            "state IN ('open', 'awaiting_finalisation', 'finalised', 'stopped')", name="state"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -194,6 +202,10 @@ class PracticeAlertRow(Base):
     finalised_by: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When Temporal closed the workflow of a ``stopped`` alert (0005)."""
+    stop_reason: Mapped[str | None] = mapped_column(Text)
+    """Temporal's close status and reason for a ``stopped`` alert (0005)."""
 
 
 class AlertStep(Base):

@@ -3,9 +3,9 @@
 ``escalation schemas [--write]``   check (or regenerate) the published JSON Schemas
 ``escalation codec-key``           print a new ESCALATION_CODEC_KEYS entry
 ``escalation codec-server``        the Web UI's remote codec endpoint
-``escalation setup``               register the search attributes on a namespace
+``escalation setup``               register the search attributes; create the reconcile schedule
 ``escalation list [--query Q]``    cases from visibility
-``escalation overdue``             running cases past their deadline
+``escalation overdue``             running cases past their deadline, and stopped cases
 ``escalation web``                 the decision page for managers
 """
 
@@ -48,8 +48,13 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8089)
 
-    p = sub.add_parser("setup", help="Register the custom search attributes on a namespace")
+    p = sub.add_parser(
+        "setup",
+        help="Register the custom search attributes on a namespace and create (or update) "
+        "the schedule that runs `escalation reconcile` every 15 minutes",
+    )
     _client_args(p, s)
+    p.add_argument("--task-queue", default=s.task_queue, help="Where the scheduled runs go")
 
     p = sub.add_parser("list", help="List disagreements from visibility")
     _client_args(p, s)
@@ -57,8 +62,11 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--limit", type=int, default=100)
     p.add_argument("--json", action="store_true", help="One JSON object per line")
 
-    p = sub.add_parser("overdue", help="Running disagreements past their deadline")
+    p = sub.add_parser(
+        "overdue", help="Running cases past their deadline, then stopped cases (from the record)"
+    )
     _client_args(p, s)
+    p.add_argument("--database-url", help="Records database (default: ESCALATION_DATABASE_URL)")
     p.add_argument("--procedure", help="Only this procedure (pack id)")
     p.add_argument("--stage", help="Only cases at this stage id")
     p.add_argument("--at", help="Overdue as of this ISO time (default: now)")
@@ -180,8 +188,11 @@ async def _visibility(args: argparse.Namespace) -> int:
         return _fail(f"cannot connect to Temporal at {args.address}: {exc}", EXIT_REFUSED)
     try:
         if args.command == "setup":
+            from starter.schedule import ensure_reconcile_schedule
+
             for line in await vis.register_search_attributes(client, args.namespace):
                 print(line)
+            print(await ensure_reconcile_schedule(client, args.task_queue))
             return 0
         rows = await vis.list_cases(client, query, args.limit)
     except vis.SetupError as exc:
@@ -191,6 +202,21 @@ async def _visibility(args: argparse.Namespace) -> int:
         return _fail(f"Temporal: {exc}", code)
     for row in rows:
         print(json.dumps(row.as_json()) if args.json else vis.format_row(row))
+    if args.command == "overdue":
+        return await _stopped_too(args, bool(rows))
     if not rows and not args.json:
-        print("no overdue cases" if args.command == "overdue" else "no cases match")
+        print("no cases match")
+    return 0
+
+
+async def _stopped_too(args: argparse.Namespace, any_running: bool) -> int:
+    """After the running overdue cases, the stopped ones: nobody is working on those either."""
+    from starter import cli_reconcile as rec
+
+    stopped = await rec.stopped_cases(rec.database_url(args), args.procedure, args.stage)
+    if isinstance(stopped, str):
+        return _fail(stopped, EXIT_REFUSED)
+    rec.print_stopped(stopped, args.json)
+    if not any_running and not stopped and not args.json:
+        print("no overdue cases")
     return 0

@@ -76,10 +76,11 @@ async def test_setup_registers_once_and_is_idempotent(server, capsys) -> None:
     assert (code, err) == (0, "")
     assert out[0] == "registered EscalationProcedure (Keyword)"
     assert out[4] == "registered EscalationNextDeadline (Datetime)"
-    assert len(out) == 8
+    assert len(out) == 9 and out[8].startswith("created schedule escalation-reconcile")
     code, out, _ = await _cli(capsys, "setup", "--address", server.address)
     assert code == 0
-    assert out == [f"already registered {n} ({k})" for n, k in registration().items()]
+    assert out[:8] == [f"already registered {n} ({k})" for n, k in registration().items()]
+    assert out[8].startswith("updated schedule escalation-reconcile")
     assert await missing_search_attributes(client, "default") == []
     listed = await client.operator_service.list_search_attributes(
         ListSearchAttributesRequest(namespace="default")

@@ -34,7 +34,7 @@ MINE = {
     "contacts",
     "calendar_closures",
 }
-HEAD = "0004"
+HEAD = "0005"
 NEW_IN_0003 = {"decisions", "confirmations", "learning_items", "contacts"}
 
 

@@ -120,7 +120,7 @@ def test_tls_can_be_forced_on_with_system_roots() -> None:
         ),
         (
             ["codec-server"],
-            {"ESCALATION_CODEC_KEYS": "k1:short", "ESCALATION_CODEC_TOKEN": "t"},
+            {"ESCALATION_CODEC_KEYS": "k1:short", "ESCALATION_CODEC_TOKEN": "t" * 32},
             "key 'k1': not valid base64",
         ),
         (["web"], {}, "ESCALATION_LINK_SECRET: required by the decision page"),
