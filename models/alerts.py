@@ -12,12 +12,18 @@ address is the one identity the case system and the workflow both hold.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
-from models.common import CaseReference, Identifier, NonEmptyText, Person
+from models.calendar import DeadlinePlan, Reminder
+from models.carry import RefusalCarry
+from models.common import Actor, CaseReference, ExtraValue, Identifier, Name, Person, Text
+from models.limits import check_extra_fields
+from models.notifications import Notification
+from models.pack import PolicyPack
 from models.status import DeadlineChange, RejectedInput
 
 AlertSuffix = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
@@ -51,15 +57,24 @@ class StartPracticeAlert(BaseModel):
     raised_by: Person = Field(
         description="The raising chair (a role the pack allows to raise alerts); finalises it."
     )
-    reason_code: NonEmptyText = Field(description="One of the pack's reason codes.")
-    description: NonEmptyText = Field(description="What went wrong, as written on the case note.")
-    agreed_action: NonEmptyText = Field(description="The action the chair asks to be taken.")
+    reason_code: Name = Field(description="One of the pack's reason codes.")
+    description: Text = Field(description="What went wrong, as written on the case note.")
+    agreed_action: Text = Field(description="The action the chair asks to be taken.")
     serious_or_urgent: bool = False
     start_stage: Identifier | None = Field(
         default=None,
         description="Only when serious_or_urgent: one of the pack's serious start stages.",
     )
-    people: list[Person] = Field(min_length=1, description="Who holds each stage's roles.")
+    people: list[Person] = Field(
+        min_length=1, max_length=50, description="Who holds each stage's roles."
+    )
+    continued: SkipJsonSchema[AlertCarry | None] = Field(
+        default=None,
+        description=(
+            "Set only by the workflow itself when it continues as new (its whole state);"
+            " a caller that sends it is refused."
+        ),
+    )
 
     @model_validator(mode="after")
     def _one_person_per_role(self) -> StartPracticeAlert:
@@ -81,14 +96,20 @@ class AlertDecision(BaseModel):
     """Fields every alert decision carries; extra fields are kept for richer clients."""
 
     model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, ExtraValue] = Field(init=False)
 
-    by: NonEmptyText = Field(description="Who is deciding (for the chair's decisions: email).")
+    by: Actor = Field(description="Who is deciding (for the chair's decisions: email).")
+
+    @model_validator(mode="after")
+    def _bounded_extra_fields(self) -> AlertDecision:
+        check_extra_fields(self.model_extra)
+        return self
 
 
 class AlertResponse(AlertDecision):
     """A manager's response, added to the alert's case note."""
 
-    text: NonEmptyText
+    text: Text
     stage: Identifier | None = Field(
         default=None, description="The stage responding; if given it must be the current stage."
     )
@@ -97,13 +118,13 @@ class AlertResponse(AlertDecision):
 class Finalise(AlertDecision):
     """The raising chair is satisfied and closes the alert (``by`` is the chair's email)."""
 
-    text: NonEmptyText = Field(description="The chair's closing note.")
+    text: Text = Field(description="The chair's closing note.")
 
 
 class NotSatisfied(AlertDecision):
     """The raising chair is not satisfied with the response: the alert goes up a stage now."""
 
-    reason: NonEmptyText
+    reason: Text
 
 
 class AlertReceipt(BaseModel):
@@ -171,7 +192,12 @@ class PracticeAlertStatus(BaseModel):
     case_note: list[CaseNoteEntry]
     finalised_at: AwareDatetime | None = None
     finalised_by: str | None = None
-    rejected_inputs: list[RejectedInput] = Field(default_factory=list)
+    rejected_inputs: list[RejectedInput] = Field(
+        default_factory=list, description="The latest refused inputs (at most 50), whole."
+    )
+    rejected_inputs_total: int = Field(
+        default=0, description="Every input refused since the alert was raised, kept or not."
+    )
     notification_failures: list[str] = Field(default_factory=list)
     deadline_changes: list[DeadlineChange] = Field(
         default_factory=list,
@@ -240,3 +266,37 @@ class AlertRecordBatch(BaseModel):
 
     alert: AlertRecord | None = None
     steps: list[AlertStepRecord] = Field(default_factory=list)
+
+
+class AlertCarry(BaseModel):
+    """A practice alert's whole state, handed from one run to the next.
+
+    The alert's counterpart of ``models.carry.CaseCarry`` (read it for why): the
+    procedure as loaded, the stage and its deadline, the case note, the refused
+    inputs' summary, and whatever was not yet written or sent. Set only by the
+    workflow itself.
+    """
+
+    runs: int = Field(description="Runs of this alert before the one this starts.")
+    pack: PolicyPack
+    state: AlertState
+    raised_at: AwareDatetime
+    current: str | None
+    plan: DeadlinePlan | None
+    reminders: list[Reminder]
+    overdue_sent: bool
+    stages: list[AlertStageStatus]
+    note: list[CaseNoteEntry]
+    finalised_at: datetime | None
+    finalised_by: str | None
+    closures: list[date]
+    changes: list[DeadlineChange]
+    refusals: RefusalCarry
+    failures: list[str]
+    opened: AlertRecord | None = Field(description="The alert's row, if not yet written.")
+    steps: list[AlertStepRecord] = Field(description="Record rows not yet written, in order.")
+    mail: list[Notification] = Field(description="Emails not yet sent (or not known sent).")
+    seq: int = Field(description="The last step number: keys go on from it.")
+
+
+StartPracticeAlert.model_rebuild()  # its ``continued`` names AlertCarry, defined above

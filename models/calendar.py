@@ -10,7 +10,10 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from models.common import Actor, ExtraValue, Text
+from models.limits import check_extra_fields
 
 
 class CalendarSpec(BaseModel):
@@ -85,14 +88,20 @@ class CalendarChange(BaseModel):
     """
 
     model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, ExtraValue] = Field(init=False)
 
-    by: str = Field(min_length=1, description="Who changed the calendar (name or user id).")
-    reason: str = Field(min_length=1, description="Why, as it will appear in the record.")
+    by: Actor = Field(description="Who changed the calendar (name or user id).")
+    reason: Text = Field(description="Why, as it will appear in the record.")
     closure_days: list[date] = Field(
         default_factory=list,
         max_length=366,
         description="Days the partnership is now closed, besides bank holidays.",
     )
+
+    @model_validator(mode="after")
+    def _bounded_extra_fields(self) -> CalendarChange:
+        check_extra_fields(self.model_extra)
+        return self
 
 
 class RescheduledDeadline(BaseModel):

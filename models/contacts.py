@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from models.common import Email, NonEmptyText
+from models.common import Email, Name, NameOrEmpty
 
 SIDES = ("raising.", "receiving.", "partnership.")
 
@@ -24,16 +24,15 @@ class ContactEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    partnership: NonEmptyText = Field(max_length=255)
-    agency: str = Field(
+    partnership: Name
+    agency: NameOrEmpty = Field(
         default="",
-        max_length=255,
         description="The agency the role belongs to; empty for partnership roles (Chair, ...).",
     )
     role: RoleName = Field(
         description="The pack's role id without its side ('line_manager'); a side is stripped."
     )
-    name: NonEmptyText = Field(max_length=255)
+    name: Name
     email: Email
 
     @field_validator("role", mode="before")

@@ -2,7 +2,9 @@
 
 The same models serve the fire-and-forget signals and the acknowledged
 updates. Extra fields are kept (a case system may attach its own ids) so that a
-richer client never breaks an older worker.
+richer client never breaks an older worker, within bounds: at most 20, named by
+short identifiers, each a text, number, true/false or null (``models.limits``).
+Every text is bounded and free of control characters (``models.common``).
 """
 
 from __future__ import annotations
@@ -10,28 +12,42 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    model_validator,
+)
 
-from models.common import Identifier, NonEmptyText
+from models.common import Actor, ExtraValue, Identifier, OptionalText, Text
+from models.limits import check_extra_fields
 
 
 class Decision(BaseModel):
     """Fields every decision carries."""
 
     model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, ExtraValue] = Field(init=False)
 
-    by: NonEmptyText = Field(description="Who is deciding (name and role, or a user id).")
+    by: Actor = Field(description="Who is deciding (name and role, or a user id).")
     stage: Identifier | None = Field(
         default=None,
         description="The stage the decision is about; if given it must be the current stage.",
     )
 
+    @model_validator(mode="after")
+    def _bounded_extra_fields(self) -> Decision:
+        check_extra_fields(self.model_extra)
+        return self
+
 
 class Resolved(Decision):
     """The disagreement is resolved with an agreed outcome."""
 
-    outcome: NonEmptyText
-    outstanding: str | None = Field(
+    outcome: Text
+    outstanding: OptionalText = Field(
         default=None, description="How any outstanding issues will be pursued."
     )
 
@@ -39,19 +55,19 @@ class Resolved(Decision):
 class Unresolved(Decision):
     """The current stage failed to agree; the case goes up a level now."""
 
-    reason: NonEmptyText
+    reason: Text
 
 
 class Confirmed(Decision):
     """The outcome was confirmed in writing to the raising side."""
 
-    text: str | None = Field(default=None, description="The written confirmation or its summary.")
+    text: OptionalText = Field(default=None, description="The written confirmation or its summary.")
 
 
 class ImmediateRisk(Decision):
     """A child is at immediate risk of significant harm."""
 
-    reason: NonEmptyText
+    reason: Text
 
 
 class ShortenTimescale(Decision):
@@ -62,7 +78,7 @@ class ShortenTimescale(Decision):
     deadline for the current stage). Lengthening is always refused.
     """
 
-    reason: NonEmptyText
+    reason: Text
     working_days: StrictInt | None = Field(default=None, ge=0, le=60)
     due_at: AwareDatetime | None = None
 
@@ -82,9 +98,9 @@ class ConferenceReconvened(Decision):
     """
 
     outcome: Literal["unanimous", "majority", "still_divided"]
-    text: NonEmptyText = Field(description="The conference's decision as minuted.")
+    text: Text = Field(description="The conference's decision as minuted.")
     minority_dissents: bool = False
-    minority: str | None = Field(default=None, description="Which agency is in the minority.")
+    minority: OptionalText = Field(default=None, description="Which agency is in the minority.")
 
 
 class DecisionReceipt(BaseModel):

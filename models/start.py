@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import (
     BaseModel,
@@ -14,18 +14,13 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
-from models.common import CaseReference, Identifier, NonEmptyText, Person
+from models.carry import CaseCarry
+from models.common import CaseReference, Identifier, Name, Person, Text
+from models.conference import ConferenceInfo
 
-
-class ConferenceInfo(BaseModel):
-    """A child protection conference the disagreement concerns, when one is booked."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    kind: Literal["initial", "review"]
-    at: datetime = Field(description="When the conference sits; naive means procedure local time.")
-
+__all__ = ["ConferenceInfo", "DisagreementSuffix", "StartDisagreement"]
 
 DisagreementSuffix = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
 
@@ -58,12 +53,12 @@ class StartDisagreement(BaseModel):
         default=None,
         description="When the disagreement arose or the decision was received (checks lateness).",
     )
-    raising_agency: NonEmptyText
-    receiving_agency: NonEmptyText
-    nature: NonEmptyText = Field(description="The issue and the nature of the disagreement.")
-    risk_to_child: NonEmptyText
-    aim: NonEmptyText = Field(description="What the raising professional aims to achieve.")
-    people: list[Person] = Field(min_length=1)
+    raising_agency: Name
+    receiving_agency: Name
+    nature: Text = Field(description="The issue and the nature of the disagreement.")
+    risk_to_child: Text
+    aim: Text = Field(description="What the raising professional aims to achieve.")
+    people: list[Person] = Field(min_length=1, max_length=50)
     # Strict: a case system's "5", true or "yes" is a bug to report, not a value to guess.
     immediate_risk: StrictBool = False
     child_timescale_working_days: StrictInt | None = Field(
@@ -76,6 +71,13 @@ class StartDisagreement(BaseModel):
     conference: ConferenceInfo | None = Field(
         default=None,
         description="The conference concerned, if any: its reports' deadline is tracked.",
+    )
+    continued: SkipJsonSchema[CaseCarry | None] = Field(
+        default=None,
+        description=(
+            "Set only by the workflow itself when it continues as new (its whole state);"
+            " a caller that sends it is refused."
+        ),
     )
 
     @model_validator(mode="after")

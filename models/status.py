@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, Field
 
 from models.calendar import PendingDeadline
-from models.start import ConferenceInfo
+from models.conference import ConferenceInfo
 
 CaseState = Literal["open", "resolved", "closed"]
 """open: a stage is working on it; resolved: outcome agreed, written confirmation
@@ -130,5 +130,10 @@ class DisagreementStatus(BaseModel):
     )
     conference_outcome: Literal["unanimous", "majority", "still_divided"] | None = None
     learning_items: list[LearningItem] = Field(default_factory=list)
-    rejected_inputs: list[RejectedInput] = Field(default_factory=list)
+    rejected_inputs: list[RejectedInput] = Field(
+        default_factory=list, description="The latest refused inputs (at most 50), whole."
+    )
+    rejected_inputs_total: int = Field(
+        default=0, description="Every input refused since the case opened, kept or not."
+    )
     notification_failures: list[str] = Field(default_factory=list)

@@ -41,6 +41,7 @@ from starter.cli_common import (
 )
 from starter.connect import core_logs_to_python_logging
 from starter.sdk import EscalationClient, parse_start
+from starter.sdk_base import field_errors
 
 EXTENSIONS: tuple[str, ...] = (
     "starter.cli_records",
@@ -48,6 +49,7 @@ EXTENSIONS: tuple[str, ...] = (
     "starter.cli_alerts",
     "starter.cli_packs",
     "starter.cli_calendar",
+    "starter.cli_reconcile",
 )
 """Modules that add subcommands, one area each (packs, contacts, records, ...).
 
@@ -234,7 +236,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
     try:
         action = _decision(args)
     except ValidationError as exc:
-        return fail(str(exc), EXIT_BAD_INPUT)
+        return fail("; ".join(field_errors(exc)), EXIT_BAD_INPUT)
     return asyncio.run(_with_client(args, action))
 
 

@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from temporalio.client import Client
 from temporalio.service import RPCError
@@ -191,8 +192,11 @@ def _text_errors(args: argparse.Namespace) -> list[str]:
         errors.append("--reason: must not be empty (it goes in every case's record)")
     if not args.by.strip():
         errors.append("--by: must not be empty (the record says who changed the calendar)")
-    elif len(args.by) > 255:
-        errors.append("--by: at most 255 characters")
+    if not errors:  # the limits every case will check (length, control characters)
+        try:
+            CalendarChange(by=args.by, reason=args.reason)
+        except ValidationError as exc:
+            errors += [f"--{e['loc'][0]}: {e['msg']}" for e in exc.errors() if e["loc"]]
     return errors
 
 

@@ -94,17 +94,40 @@ def _moved(obj: dict[str, Any], path: tuple[str, ...], delta: timedelta) -> dict
     return {**obj, head: (moment + delta).isoformat()}
 
 
+START_FILE_MAX = 1_000_000
+"""Characters in a start payload file: a start request with every text at its limit is
+well under 100,000, so anything near this is not a start request."""
+
+
+def _read_payload_text(file: str) -> str:
+    """The file's text ('-': stdin), refused past ``START_FILE_MAX`` characters."""
+    if file == "-":
+        text = sys.stdin.read(START_FILE_MAX + 1)
+    else:
+        with Path(file).open(encoding="utf-8") as f:
+            text = f.read(START_FILE_MAX + 1)
+    if len(text) > START_FILE_MAX:
+        raise ValueError(f"a start payload is at most {START_FILE_MAX:,} characters")
+    return text
+
+
 def read_start(args: argparse.Namespace, parse: Callable[[Any], M]) -> M | int:
     """The start payload of ``args.file`` ('-': stdin), moved by ``--from-now``, parsed.
 
     The payload's shape is checked here, before any connection: a malformed one is
-    refused naming its fields even while Temporal is away. Returns the request, or
-    the exit code after saying what was wrong.
+    refused naming its fields even while Temporal is away. A file that is too large,
+    not JSON, or nested too deeply for the JSON reader is refused with a one-line
+    reason, never a traceback. Returns the request, or the exit code after saying
+    what was wrong.
     """
     try:
-        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
-        payload = json.loads(text)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        payload = json.loads(_read_payload_text(args.file))
+    except RecursionError:
+        return fail(
+            f"{args.file}: not a start payload: its JSON is nested too deeply to read",
+            EXIT_BAD_INPUT,
+        )
+    except (OSError, ValueError) as exc:  # JSONDecodeError, UnicodeDecodeError are ValueErrors
         return fail(f"{args.file}: {exc}", EXIT_BAD_INPUT)
     if args.from_now:
         payload = shifted_to_now(payload, datetime.now(UTC))

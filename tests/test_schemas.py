@@ -76,6 +76,12 @@ def test_the_example_start_payload_is_valid_json_schema_input() -> None:
     ("name", "payload", "complaint"),
     [
         ("StartDisagreement", {"case_reference": "Jane Doe"}, "does not match"),
+        ("StartDisagreement", {"case_reference": "Jane.Doe"}, "does not match"),
+        ("StartDisagreement", {"raising_agency": "School\r\nBcc: x"}, "does not match"),
+        ("StartDisagreement", {"nature": "n" * 10_001}, "is too long"),
+        ("Resolved", {"by": "x", "outcome": "a\x01b"}, "does not match"),
+        ("Resolved", {"by": "x" * 301, "outcome": "y"}, "is too long"),
+        ("Resolved", {"by": "x", "outcome": "y", "case_ids": [1]}, "is not valid under any"),
         ("StartDisagreement", {"immediate_risk_typo": True}, "Additional properties"),
         ("Resolved", {"by": "B. Social Worker"}, "'outcome' is a required property"),
         (
@@ -94,6 +100,16 @@ def test_the_schemas_refuse_what_the_models_refuse(
         payload = {**json.loads(EXAMPLE.read_text()), **payload}
     errors = [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(payload)]
     assert any(complaint in e for e in errors), errors
+
+
+def test_the_schemas_accept_texts_with_newlines_and_small_extra_fields() -> None:
+    schema = _schema("Resolved")
+    payload = {"by": "B. Social Worker", "outcome": "Agreed:\n\tvisit", "case_id": "CS-1", "n": 2}
+    jsonschema.validate(payload, schema)
+    assert schema["properties"]["outcome"]["maxLength"] == 10_000
+    assert schema["properties"]["by"]["maxLength"] == 300
+    person = _schema("StartDisagreement")["$defs"]["Person"]["properties"]
+    assert person["name"]["maxLength"] == 200
 
 
 def test_outputs_are_published_as_serialised() -> None:

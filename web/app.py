@@ -5,7 +5,9 @@ query) and the forms the link allows, or, for a ``respond`` link, the practice
 alert and its case note with the stage's response form; ``POST /d/<token>`` sends the decision
 to the workflow as an Update and shows the workflow's acceptance or refusal. A
 forged, expired or used link (the stage has moved on, the case is resolved or
-closed) gets a page that says so, and nothing is sent to the workflow.
+closed) gets a page that says so, and nothing is sent to the workflow. A request
+body over ``MAX_REQUEST_BYTES`` is answered 413 with a page naming the limit,
+before the link or the case is even looked at.
 """
 
 from __future__ import annotations
@@ -35,6 +37,12 @@ log = logging.getLogger("escalation.web")
 Clock = Callable[[], datetime]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 S = TypeVar("S", DisagreementStatus, PracticeAlertStatus)
+
+MAX_REQUEST_BYTES = 256 * 1024
+"""The largest form the page reads. The resolve form's two texts at their limit of
+10,000 characters each, in the widest characters (4 bytes of UTF-8, each sent as
+three bytes ``%XX``), take 240,000 bytes, so no form a person can fill in lawfully is
+refused; anything larger is refused before it is read into memory."""
 
 SECURITY_HEADERS = {
     # The token is in the URL: never leak it to another site, never cache the page.
@@ -98,11 +106,25 @@ async def _form(request: web.Request) -> dict[str, str]:
 
 def _problems(exc: ValidationError) -> str:
     """Each refused field and the reason, for the form's error line."""
-    return "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+    return "; ".join(f"{e['loc'][0] if e['loc'] else 'form'}: {e['msg']}" for e in exc.errors())
 
 
 def _html(text: str, status: int = 200) -> web.Response:
     return web.Response(text=text, status=status, content_type="text/html", charset="utf-8")
+
+
+def _too_large() -> web.Response:
+    """The page for a request body over ``MAX_REQUEST_BYTES`` (nothing read, nothing sent)."""
+    log.warning("decision page: request body over %d bytes refused", MAX_REQUEST_BYTES)
+    return _html(
+        pages.notice(
+            "too-large",
+            "The form is too large",
+            f"The decision page accepts at most {MAX_REQUEST_BYTES // 1024} KB of form data,"
+            " and each text at most 10,000 characters. Shorten the text and send it again.",
+        ),
+        413,
+    )
 
 
 def create_app(client: EscalationClient, secret: str, clock: Clock = _utcnow) -> web.Application:
@@ -118,7 +140,15 @@ def create_app(client: EscalationClient, secret: str, clock: Clock = _utcnow) ->
 
     @web.middleware
     async def headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-        response = await handler(request)
+        # A declared length over the cap is refused before anything else happens; a body
+        # without one (chunked) is cut off by aiohttp at ``client_max_size`` when read.
+        length = request.content_length
+        try:
+            if length is not None and length > MAX_REQUEST_BYTES:
+                raise web.HTTPRequestEntityTooLarge(MAX_REQUEST_BYTES, length)
+            response = await handler(request)
+        except web.HTTPRequestEntityTooLarge:
+            response = _too_large()
         response.headers.update(SECURITY_HEADERS)
         return response
 
@@ -255,7 +285,7 @@ def create_app(client: EscalationClient, secret: str, clock: Clock = _utcnow) ->
     async def health(_: web.Request) -> web.Response:
         return web.Response(text="ok\n")
 
-    app = web.Application(middlewares=[headers])
+    app = web.Application(middlewares=[headers], client_max_size=MAX_REQUEST_BYTES)
     app.router.add_get("/d/{token}", link_page)
     app.router.add_post("/d/{token}", link_page)
     app.router.add_get("/health", health)

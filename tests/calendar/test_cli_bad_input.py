@@ -96,8 +96,33 @@ GOOD = [
             ["--date", TOMORROW, "--procedure", "redbridge-2017", "--reason", "x", "--by", ""],
             "--by: must not be empty",
         ),
+        (
+            ["--procedure", "redbridge-2017", "--reason", "Snow\x1b[2J", "--by", "y"],
+            "--reason: a text may not contain control characters other than newline and tab"
+            " (found U+001B)",
+        ),
+        (
+            ["--procedure", "redbridge-2017", "--reason", "x", "--by", "Ops\nBcc: all"],
+            "--by: a name may not contain control characters or line breaks (found U+000A)",
+        ),
+        (
+            ["--procedure", "redbridge-2017", "--reason", "r" * 10_001, "--by", "y"],
+            "--reason: at most 10,000 characters (got 10,001)",
+        ),
     ],
-    ids=["format", "no-such-day", "past", "year-typo", "partnership", "procedure", "reason", "by"],
+    ids=[
+        "format",
+        "no-such-day",
+        "past",
+        "year-typo",
+        "partnership",
+        "procedure",
+        "reason",
+        "by",
+        "reason-control",
+        "by-newline",
+        "reason-long",
+    ],
 )
 async def test_bad_input_names_the_field_and_stores_nothing(
     db_url: str, capsys: pytest.CaptureFixture[str], args: list[str], expected: str

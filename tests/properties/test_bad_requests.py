@@ -6,6 +6,11 @@ payload invalid, the refusal must name the field, so a case system's developer
 (or a partnership editing its pack) can fix it without reading our code; and for
 a start, nothing may have started. Examples that happen to stay valid (a
 replaced name is still a name) are discarded, not counted as passes.
+
+Free text is broken on purpose as well: every text and name field, made one
+character too long (or fifty) or given a control character, is refused naming
+the field and, in words, the limit or the character; so are extra fields on a
+decision past their bounds, while small ones are kept.
 """
 
 from __future__ import annotations
@@ -21,11 +26,24 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from models.alerts import AlertResponse, Finalise, NotSatisfied, StartPracticeAlert
+from models.calendar import CalendarChange
 from models.pack import PolicyPack
 from models.start import StartDisagreement
 from packs import PACK_DIR, PackError, load_pack_file, pack_ids
 from starter.sdk import EscalationClient, InvalidRequest, check_start, parse_start
-from tests.properties.strategies import DECISIONS, Mutation, mutations
+from starter.sdk_base import field_errors
+from tests.properties.strategies import (
+    DECISIONS,
+    BadExtras,
+    Mutation,
+    Unsafe,
+    bad_extras,
+    good_extras,
+    mutations,
+    unsafe_texts,
+)
+from tests.workflows.alert_support import alert_payload
 from tests.workflows.support import at, start_payload
 
 FAST = settings(
@@ -66,7 +84,7 @@ async def test_a_malformed_start_is_refused_naming_the_field_and_starts_nothing(
 
     # Through the SDK against a real server: refused the same way, no workflow started.
     payload = {**mutation.payload}
-    ref = f"CR-{uuid.uuid4().hex[:10]}"
+    ref = f"CR-9{uuid.uuid4().hex[:9]}"
     if mutation.path[0] != "case_reference":
         payload["case_reference"] = ref
     client = EscalationClient(env.client, f"nobody-{uuid.uuid4()}", env.get_current_time)
@@ -100,6 +118,79 @@ def test_a_malformed_decision_is_refused_naming_the_field(signal: str, data: st.
         assert mutation.field in named or mutation.field in message, (mutation, where, message)
         return
     assume(False)
+
+
+@FAST
+@given(unsafe=unsafe_texts(StartDisagreement, VALID_START))
+def test_an_unsafe_text_or_name_in_a_start_is_refused_naming_field_and_limit(
+    unsafe: Unsafe,
+) -> None:
+    refusal = _refusal(unsafe.payload)
+    assert refusal is not None, (unsafe.where, unsafe.says)
+    assert any(e.startswith(f"{unsafe.where}: ") and unsafe.says in e for e in refusal.errors), (
+        unsafe.where,
+        unsafe.says,
+        refusal.errors,
+    )
+
+
+OTHER_INPUTS: dict[str, tuple[type[BaseModel], dict[str, Any]]] = {
+    "start alert": (StartPracticeAlert, alert_payload("2030-06-10T10:00:00+01:00")),
+    "respond": (AlertResponse, {"by": "T. Manager", "text": "Visit done"}),
+    "finalise": (Finalise, {"by": "chair@council.example.org", "text": "Satisfied"}),
+    "escalate": (NotSatisfied, {"by": "chair@council.example.org", "reason": "No plan"}),
+    "change_calendar": (CalendarChange, {"by": "Business Manager", "reason": "Snow"}),
+}
+"""Every other input a caller sends (the practice alert's and the calendar change)."""
+
+EVERY_INPUT = {**DECISIONS, **OTHER_INPUTS}
+
+
+def _named(exc: ValidationError, field: str, says: str) -> bool:
+    """Whether one of the rendered errors names ``field`` and says ``says``."""
+    lines = field_errors(exc, "payload")
+    return any((line.startswith(f"{field}: ") or field in line) and says in line for line in lines)
+
+
+@pytest.mark.parametrize("name", sorted(EVERY_INPUT))
+@settings(FAST, max_examples=25)
+@given(data=st.data())
+def test_an_unsafe_text_or_name_in_any_input_is_refused_naming_it(
+    name: str, data: st.DataObject
+) -> None:
+    model, valid = EVERY_INPUT[name]
+    model.model_validate(valid)
+    unsafe = data.draw(unsafe_texts(model, valid))
+    with pytest.raises(ValidationError) as refused:
+        model.model_validate(unsafe.payload)
+    assert _named(refused.value, unsafe.where, unsafe.says), field_errors(refused.value)
+    assert "Value error" not in str(field_errors(refused.value))
+
+
+EXTRA_KEEPERS = {k: v for k, v in EVERY_INPUT.items() if v[0].model_config.get("extra") == "allow"}
+
+
+@pytest.mark.parametrize("name", sorted(EXTRA_KEEPERS))
+@settings(FAST, max_examples=25)
+@given(data=st.data())
+def test_extra_fields_past_their_bounds_are_refused_naming_them(
+    name: str, data: st.DataObject
+) -> None:
+    model, valid = EXTRA_KEEPERS[name]
+    bad: BadExtras = data.draw(bad_extras(valid))
+    with pytest.raises(ValidationError) as refused:
+        model.model_validate(bad.payload)
+    assert _named(refused.value, bad.field, bad.says), (bad.field, field_errors(refused.value))
+
+
+@pytest.mark.parametrize("name", sorted(EXTRA_KEEPERS))
+@settings(FAST, max_examples=15)
+@given(extras=good_extras())
+def test_small_extra_fields_are_kept(name: str, extras: dict[str, Any]) -> None:
+    model, valid = EXTRA_KEEPERS[name]
+    kept = model.model_validate({**valid, **extras})
+    assert kept.model_extra == extras
+    assert len(kept.model_dump_json()) < 20_000
 
 
 def _pack_documents() -> list[tuple[str, dict[str, Any]]]:
@@ -197,5 +288,6 @@ def test_starts_and_packs_refuse_unknown_fields_and_decisions_keep_them() -> Non
     # extra fields on purpose, so a case system may attach its own ids.
     decisions: list[type[BaseModel]] = [m for m, _ in DECISIONS.values()]
     assert all(m.model_config.get("extra") == "allow" for m in decisions)
+    assert set(EXTRA_KEEPERS) >= set(DECISIONS)
     assert StartDisagreement.model_config.get("extra") == "forbid"
     assert PolicyPack.model_config.get("extra") == "forbid"

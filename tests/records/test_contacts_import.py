@@ -72,7 +72,7 @@ def test_bad_rows_reported_by_line_and_nothing_imported(url, tmp_path, capsys) -
         "partnership,agency,role,name,email\n"
         f"{p},,business_manager,G. Business Manager,lscb@council.example.org\n"  # 2: good
         f"{p},School,line manager,C. Head,head@school.example.org\n"  # 3: role has a space
-        f'{p},"Health\nTrust",named_nurse,N. Nurse,not-an-email\n'  # 4-5: bad email
+        f'{p},"Health\nTrust",named_nurse,N. Nurse,not-an-email\n'  # 4-5: line break, bad email
         f"{p},,business_manager,Another,other@council.example.org\n"  # 6: duplicate of 2
         f",School,chair,X,x@example.org\n"  # 7: no partnership
         f"{p},School,chair,X\n"  # 8: too few values
@@ -81,11 +81,12 @@ def test_bad_rows_reported_by_line_and_nothing_imported(url, tmp_path, capsys) -
     err = capsys.readouterr().err.splitlines()
     assert err == [
         f"escalation: {csv_file}: line 3: role: 'line manager' must be a role id such as line_manager (lower-case letters, digits, '_', '-')",
+        f"escalation: {csv_file}: line 4: agency: a name may not contain control characters or line breaks (found U+000A)",
         f"escalation: {csv_file}: line 4: email: 'not-an-email' is not an email address",
         f"escalation: {csv_file}: line 6: role: business_manager for agency '' already given on line 2",
         f"escalation: {csv_file}: line 7: partnership: is empty",
         f"escalation: {csv_file}: line 8: row: 4 value(s) where the header has 5",
-        f"escalation: {csv_file}: nothing imported (5 error(s))",
+        f"escalation: {csv_file}: nothing imported (6 error(s))",
     ]
     assert _contacts(url, p) == []
 

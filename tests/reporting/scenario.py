@@ -58,7 +58,7 @@ class Quarter:
 def _alert(raised: str, reason: str) -> dict[str, Any]:
     payload = copy.deepcopy(ALERT)
     payload.update(
-        case_reference=f"CR-{uuid.uuid4().hex[:10]}",
+        case_reference=f"CR-9{uuid.uuid4().hex[:9]}",
         alert_id="a1",
         raised_at=raised,
         reason_code=reason,

@@ -49,7 +49,7 @@ def alert_payload(raised_at: str, **overrides: Any) -> dict[str, Any]:
     """The example alert under the test pack, with a fresh case reference."""
     payload = copy.deepcopy(EXAMPLE)
     payload["procedure"] = PROCEDURE
-    payload["case_reference"] = f"CR-{uuid.uuid4().hex[:10]}"
+    payload["case_reference"] = f"CR-9{uuid.uuid4().hex[:9]}"
     payload["alert_id"] = "a1"
     payload["raised_at"] = raised_at
     payload.update(overrides)

@@ -43,7 +43,7 @@ def minute(moment: datetime | None) -> datetime | None:
 def start_payload(raised_at: datetime, **overrides: Any) -> dict[str, Any]:
     """The Redbridge example with a fresh case reference and the given raising time."""
     payload = copy.deepcopy(EXAMPLE)
-    payload["case_reference"] = f"CR-{uuid.uuid4().hex[:10]}"
+    payload["case_reference"] = f"CR-9{uuid.uuid4().hex[:9]}"
     payload["disagreement_id"] = "d1"
     payload["raised_at"] = raised_at.isoformat()
     payload.pop("disagreement_arose_at")

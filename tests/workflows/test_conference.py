@@ -453,7 +453,7 @@ async def test_safe_2018_equally_divided_ladder_across_christmas(env, db, mail) 
     data = json.loads(SAFE_EXAMPLE.read_text())
     data.update(
         raised_at=raised.isoformat(),
-        case_reference=f"NL-{uuid.uuid4().hex[:8]}",
+        case_reference=f"NL-9{uuid.uuid4().hex[:7]}",
         conference={"kind": "review", "at": "2028-01-04T10:00:00+00:00"},
     )
     data.pop("disagreement_arose_at")
