@@ -63,6 +63,8 @@ def validate_start(req: StartPracticeAlert, pack: PolicyPack) -> list[str]:
     Checked by the client before starting (nothing starts) and again by the
     workflow before it writes or sends anything (for clients in other languages).
     """
+    if req.continued is not None:
+        return ["continued: set only by the workflow itself when it continues as new"]
     spec = spec_of(pack)
     if spec is None:
         return [f"procedure: {pack.id} has no practice alert procedure"]

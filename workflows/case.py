@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         DeadlineRequest,
         Reminder,
     )
+    from models.carry import CaseCarry
     from models.decisions import (
         ConferenceReconvened,
         Decision,
@@ -42,7 +43,6 @@ with workflow.unsafe.imports_passed_through():
         DeadlineChange,
         DisagreementStatus,
         LearningItem,
-        RejectedInput,
         StageOutcome,
         StageStatus,
     )
@@ -60,6 +60,7 @@ with workflow.unsafe.imports_passed_through():
         PATCH_RISK_TIMESCALE,
         patched,
     )
+    from workflows.refusals import Refusals
     from workflows.text import (
         interim_position,
         local_text,
@@ -111,12 +112,17 @@ class CaseCore:
         self._inbox: list[Inbound | CalendarInbound] = []
         self._closures: list[date] = []
         self._not_after: datetime | None = None
-        self._rejected: list[RejectedInput] = []
+        self._refusals = Refusals()
         self._changes: list[DeadlineChange] = []
         self._failures: list[str] = []
         self._records: list[DisagreementRecord | StepRecord] = []
+        self._writing: list[DisagreementRecord | StepRecord] = []
         self._recording = True
+        self._handing_over = False
+        self._stay = False  # True once a hand-over was refused (workflows/continuation.py)
         self._sends: list[asyncio.Task[None]] = []
+        self._unsent: dict[str, Notification] = {}
+        self._runs = 0
         self._seq = 0
         self._adjourned = False
         self._interim: str | None = None
@@ -126,6 +132,94 @@ class CaseCore:
         self._reports: DeadlinePlan | None = None
         self._reports_reminder: datetime | None = None
         self._learning: list[LearningItem] = []
+        if req.continued is not None:
+            self._restore(req.continued)
+
+    # ------------------------------------------------------ continue as new
+
+    def _restore(self, c: CaseCarry) -> None:
+        """Take up the state the previous run handed over (``models/carry.py``)."""
+        self._runs = c.runs
+        self._pack, self._ladder = c.pack, c.pack.ladder(c.ladder)
+        self._state, self._stages = c.state, list(c.stages)
+        self._current = next((s for s in self._ladder.stages if s.id == c.current), None)
+        self._plan, self._reminders, self._overdue_sent = c.plan, list(c.reminders), c.overdue_sent
+        self._child_cap, self._immediate_risk = c.child_cap, c.immediate_risk
+        self._raised_at, self._raise_due_at, self._raised_late = (
+            c.raised_at,
+            c.raise_due_at,
+            c.raised_late,
+        )
+        self._outcome, self._resolved_at = c.outcome, c.resolved_at
+        self._confirmation, self._confirmation_late = c.confirmation, c.confirmation_late
+        self._confirmed_at = c.confirmed_at
+        self._closures, self._not_after = list(c.closures), c.not_after
+        self._refusals = Refusals(c.refusals)
+        self._changes, self._failures = list(c.changes), list(c.failures)
+        self._records = [*([c.opened] if c.opened else []), *c.steps]
+        self._unsent = {n.key: n for n in c.mail}
+        self._seq = c.seq
+        self._adjourned, self._interim = c.adjourned, c.interim
+        self._reconvene_due, self._breached = c.reconvene_due, c.breached
+        self._conference_outcome = c.conference_outcome
+        self._reports, self._reports_reminder = c.reports, c.reports_reminder
+        self._learning = list(c.learning)
+
+    def _carry(self) -> CaseCarry:
+        """The whole state, for the next run: what is unwritten and unsent included."""
+        self._handing_over = True
+        if (summary := self._refusals.summary()) is not None:
+            self._record("rejected_input", stage_id=self._stage_id(), text=summary)
+        assert self._raised_at is not None
+        rows = [*self._writing, *self._records]
+        opened = [r for r in rows if isinstance(r, DisagreementRecord)]
+        return CaseCarry(
+            runs=self._runs + 1,
+            pack=self._pack_(),
+            ladder=self._ladder_().id,
+            state=self._state,
+            stages=self._stages,
+            current=self._stage_id(),
+            plan=self._plan,
+            reminders=self._reminders,
+            overdue_sent=self._overdue_sent,
+            child_cap=self._child_cap,
+            immediate_risk=self._immediate_risk,
+            raised_at=self._raised_at,
+            raise_due_at=self._raise_due_at,
+            raised_late=self._raised_late,
+            outcome=self._outcome,
+            resolved_at=self._resolved_at,
+            confirmation=self._confirmation,
+            confirmation_late=self._confirmation_late,
+            confirmed_at=self._confirmed_at,
+            closures=self._closures,
+            not_after=self._not_after,
+            refusals=self._refusals.carry(),
+            changes=self._changes,
+            failures=self._failures,
+            opened=opened[0] if opened else None,
+            steps=[r for r in rows if isinstance(r, StepRecord)],
+            mail=list(self._unsent.values()),
+            seq=self._seq,
+            adjourned=self._adjourned,
+            interim=self._interim,
+            reconvene_due=self._reconvene_due,
+            breached=self._breached,
+            conference_outcome=self._conference_outcome,
+            reports=self._reports,
+            reports_reminder=self._reports_reminder,
+            learning=self._learning,
+        )
+
+    def _quiet(self) -> bool:
+        """Nothing being written or sent: the moment to hand over without repeating a step."""
+        return not self._records and not self._writing and not self._unsent
+
+    def _resume_sending(self) -> None:
+        """Send again what the previous run handed over unsent (the keys make it idempotent)."""
+        for n in self._unsent.values():
+            self._sends.append(asyncio.create_task(self._send(n)))
 
     # -------------------------------------------------------------- stages
 
@@ -295,10 +389,8 @@ class CaseCore:
         )
 
     def _reject(self, name: str, payload: str, error: str) -> None:
-        workflow.logger.warning("refused %s: %s", name, error)
-        self._rejected.append(
-            RejectedInput(at=workflow.now(), name=name, error=error, payload=truncate(payload))
-        )
+        if not self._refusals.add(name, payload, error):
+            return  # a flood: counted, and summarised in one row (workflows/refusals.py)
         self._record(
             "rejected_input",
             stage_id=self._stage_id(),
@@ -366,22 +458,25 @@ class CaseCore:
 
     async def _recorder(self) -> None:
         while True:
-            await workflow.wait_condition(lambda: bool(self._records) or not self._recording)
+            # Once the case hands over (continue-as-new), rows wait for the next run: a write
+            # scheduled in the same workflow task as the hand-over would never run.
+            await workflow.wait_condition(
+                lambda: (bool(self._records) and not self._handing_over) or not self._recording
+            )
             if not self._records:
                 return
             if patched(PATCH_BATCH_RECORDS):
                 # Everything queued while the last write ran goes in one activity.
-                batch, self._records = (
-                    self._records[: steps.RECORD_BATCH],
-                    self._records[steps.RECORD_BATCH :],
-                )
+                batch, self._records = steps.take_batch(self._records)
                 opened = [r for r in batch if isinstance(r, DisagreementRecord)]
+                self._writing = batch  # carried if the case continues as new meanwhile
                 await steps.record_steps(
                     RecordBatch(
                         disagreement=opened[0] if opened else None,
                         steps=[r for r in batch if isinstance(r, StepRecord)],
                     )
                 )
+                self._writing = []
                 continue
             item = self._records.pop(0)
             if isinstance(item, DisagreementRecord):
@@ -430,6 +525,7 @@ class CaseCore:
             partnership=pack.partnership,
             stage_title=stage.title if stage else None,
             stage_id=stage.id if stage is not None and asks else None,
+            decider_roles=self._deciders(stage) if stage is not None and asks else [],
             headline=headline,
             lines=lines,
             due_at=due_at,
@@ -442,11 +538,24 @@ class CaseCore:
             receiving_agency=self._req.receiving_agency,
             business_manager=self._req.person("partnership.business_manager"),
         )
+        self._unsent[n.key] = n
         self._sends.append(asyncio.create_task(self._send(n)))
+
+    def _deciders(self, stage: StageSpec) -> list[str]:
+        """Who decides what a link in this email is for: only they get one.
+
+        The stage's holders while it is open; the confirmer once it is resolved. An
+        overdue notice goes *to* the Business Manager with the holders copied: the
+        holders still decide, so the links are theirs.
+        """
+        if self._state == "resolved":
+            return [stage.confirmer or stage.holders[-1]]
+        return list(stage.holders)
 
     async def _send(self, n: Notification) -> None:
         if (failure := await steps.send_beside(n)) is not None:
             self._failures.append(failure)
+        self._unsent.pop(n.key, None)
 
     # ------------------------------------------------------ calendar change
 
@@ -542,6 +651,7 @@ class CaseCore:
                 self._conference_outcome.outcome if self._conference_outcome else None
             ),
             learning_items=[item.model_copy() for item in self._learning],
-            rejected_inputs=list(self._rejected),
+            rejected_inputs=list(self._refusals.kept),
+            rejected_inputs_total=self._refusals.total,
             notification_failures=list(self._failures),
         )

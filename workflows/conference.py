@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
         ConferenceReconvened,
         Resolved,
     )
+    from models.limits import TEXT_MAX
     from models.pack import StageSpec
     from models.status import (
         LearningItem,
@@ -34,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.text import (
         local_text,
         reports_lines,
+        truncate,
     )
 
 
@@ -118,7 +120,9 @@ class ConferenceSteps(CaseCore):
             return
         outcome = d.text
         if d.minority_dissents:
-            outcome += " (the minority dissents; this procedure has no dissent ladder)"
+            note = " (the minority dissents; this procedure has no dissent ladder)"
+            # The note must not push a minuted text at its limit past the outcome's own.
+            outcome = truncate(d.text, TEXT_MAX - len(note)) + note
         self._outcome = Resolved(by=d.by, outcome=outcome, stage=stage.id)
         self._resolved_at = now
         self._leave("resolved", d.by, outcome, now)

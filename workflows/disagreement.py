@@ -51,10 +51,10 @@ with workflow.unsafe.imports_passed_through():
         DeadlineChange,
         DisagreementStatus,
     )
-    from workflows import steps
+    from workflows import continuation, steps
     from workflows.case import CalendarInbound, Inbound
     from workflows.conference import ConferenceSteps
-    from workflows.inputs import decode, wait_for_input
+    from workflows.inputs import decode, shown, wait_for_input
     from workflows.ladder import (
         DecisionKind,
         Position,
@@ -103,8 +103,35 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps):
 
     @workflow.run
     async def run(self, req: StartDisagreement) -> DisagreementStatus:
-        """Open the case, climb the ladder, wait for the written confirmation."""
+        """Open the case, climb the ladder, wait for the written confirmation.
+
+        A run started by the case's own continue-as-new takes up where the last run
+        stopped (the state was restored in ``__init__``) instead of opening the case.
+        """
         open_gate()  # first, while an older case is still replaying (workflows/patches.py)
+        if req.continued is not None and continuation.continued():
+            recorder = asyncio.create_task(self._recorder())
+            self._resume_sending()
+            self._publish()
+        else:
+            recorder = await self._open(req)
+        await self._climb()
+        await self._await_confirmation()
+        if self._inbox and patched(PATCH_DRAIN):
+            # Decisions queued behind the one that closed the case: refuse each with
+            # the reason, so no caller waits for ever on an update that cannot apply.
+            while self._inbox:
+                await self._apply(self._inbox.pop(0))
+        self._finish()
+        self._publish()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        self._recording = False
+        await asyncio.gather(*self._sends)
+        await recorder
+        return self._status()
+
+    async def _open(self, req: StartDisagreement) -> asyncio.Task[None]:
+        """Check the request, open the case at its first stage; the recorder's task."""
         pack = await steps.load_pack(req.procedure)
         errors = validate_start(req, pack)
         ladder = pack.ladder(req.ladder) if not errors else None
@@ -150,24 +177,12 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps):
         self._publish()
         if recorder is None:
             recorder = asyncio.create_task(self._recorder())
-        await self._climb()
-        await self._await_confirmation()
-        if self._inbox and patched(PATCH_DRAIN):
-            # Decisions queued behind the one that closed the case: refuse each with
-            # the reason, so no caller waits for ever on an update that cannot apply.
-            while self._inbox:
-                await self._apply(self._inbox.pop(0))
-        self._finish()
-        self._publish()
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        self._recording = False
-        await asyncio.gather(*self._sends)
-        await recorder
-        return self._status()
+        return recorder
 
     async def _climb(self) -> None:
         """Wait on the current stage for a decision, a reminder or the deadline."""
         while self._state == "open":
+            await self._continue_if_due()
             await self._wait_until(self._next_wake())
             if self._inbox:
                 await self._apply(self._inbox.pop(0))
@@ -178,6 +193,7 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps):
     async def _await_confirmation(self) -> None:
         """Wait for the written confirmation; remind and record it if it is late."""
         while self._state == "resolved":
+            await self._continue_if_due()
             wake = None
             if self._confirmation and not self._confirmation_late:
                 wake = self._confirmation.due_at
@@ -190,8 +206,27 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps):
             self._publish()
 
     async def _wait_until(self, wake: datetime | None) -> None:
-        """Sleep until ``wake`` (a durable timer) or until a decision arrives."""
-        await wait_for_input(lambda: bool(self._inbox), wake)
+        """Sleep until ``wake`` (a durable timer), a decision arrives, or the history is full."""
+        await wait_for_input(
+            lambda: bool(self._inbox) or (continuation.due() and not self._stay), wake
+        )
+
+    async def _continue_if_due(self) -> None:
+        """Hand the case to a new run when its history is large (``workflows/continuation``).
+
+        Only between decisions: with none waiting and every handler finished, after up
+        to a minute for emails and record writes in flight; a decision arriving
+        meanwhile is applied first. Raises ``ContinueAsNewError`` (the run ends there).
+        """
+        if self._stay or not continuation.due() or self._inbox:
+            return
+        if await continuation.settle(self._quiet, lambda: bool(self._inbox)):
+            nxt = continuation.checked(self._req.model_copy(update={"continued": self._carry()}))
+            if nxt is None:
+                # The case runs on in this run (rows are written again) and stops trying.
+                self._handing_over, self._stay = False, True
+                return
+            workflow.continue_as_new(nxt)
 
     def _next_wake(self) -> datetime | None:
         times = [r.at for r in self._reminders]
@@ -466,6 +501,8 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps):
         )
 
     def _finish(self) -> None:
+        if (summary := self._refusals.summary()) is not None:
+            self._record("rejected_input", stage_id=self._stages[-1].stage_id, text=summary)
         self._record(
             "closed",
             stage_id=self._stages[-1].stage_id,
@@ -612,8 +649,7 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps):
         try:
             decision = self._parse(kind, payload)
         except ApplicationError as exc:
-            raw = payload.payload.data.decode("utf-8", errors="replace")
-            self._reject(kind, raw, exc.message)
+            self._reject(kind, shown(payload), exc.message)
             return
         self._inbox.append(Inbound(kind, decision))
 

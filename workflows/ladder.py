@@ -170,6 +170,8 @@ def validate_start(req: StartDisagreement, pack: PolicyPack) -> list[str]:
     workflow before it writes or sends anything (for clients in other languages).
     """
     errors: list[str] = []
+    if req.continued is not None:
+        errors.append("continued: set only by the workflow itself when it continues as new")
     try:
         ladder = pack.ladder(req.ladder)
     except KeyError:

@@ -33,9 +33,8 @@ from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from pydantic import ValidationError
-
     from models.alerts import (
+        AlertCarry,
         AlertDecision,
         AlertReceipt,
         AlertRecord,
@@ -63,8 +62,8 @@ with workflow.unsafe.imports_passed_through():
     from models.common import Person
     from models.notifications import Notification, NotificationKind
     from models.pack import AlertStageSpec, PolicyPack, PracticeAlertSpec
-    from models.status import DeadlineChange, RejectedInput
-    from workflows import steps
+    from models.status import DeadlineChange
+    from workflows import continuation, steps
     from workflows.alert_rules import (
         AlertDecisionKind,
         check_decision,
@@ -81,7 +80,7 @@ with workflow.unsafe.imports_passed_through():
         moved_lines,
         with_closures,
     )
-    from workflows.inputs import decode, explain, wait_for_input
+    from workflows.inputs import decode, shown, wait_for_input
     from workflows.ladder import raised_at_error
     from workflows.patches import (
         PATCH_ALERT_CALENDAR,
@@ -91,6 +90,7 @@ with workflow.unsafe.imports_passed_through():
         past,
         patched,
     )
+    from workflows.refusals import Refusals
     from workflows.search_attributes import alert_attribute_updates, alert_current_details
     from workflows.text import local_text, stage_number, truncate
 
@@ -148,19 +148,55 @@ class PracticeAlertWorkflow:
         self._closures: list[date] = []
         self._changes: list[DeadlineChange] = []
         self._published: list[tuple[str, Any]] | None = None
-        self._rejected: list[RejectedInput] = []
+        self._refusals = Refusals()
         self._failures: list[str] = []
         self._records: list[AlertRecord | AlertStepRecord] = []
+        self._writing: list[AlertRecord | AlertStepRecord] = []
         self._recording = True
+        self._handing_over = False
+        self._stay = False  # True once a hand-over was refused (workflows/continuation.py)
         self._sends: list[asyncio.Task[None]] = []
+        self._unsent: dict[str, Notification] = {}
         self._seq = 0
+        self._runs = 0
+        if req.continued is not None:
+            self._restore(req.continued)
 
     # ------------------------------------------------------------------ run
 
     @workflow.run
     async def run(self, req: StartPracticeAlert) -> PracticeAlertStatus:
-        """Raise the alert, wait on each stage, finish when the chair finalises it."""
+        """Raise the alert, wait on each stage, finish when the chair finalises it.
+
+        A run started by the alert's own continue-as-new takes up where the last run
+        stopped (the state was restored in ``__init__``) instead of raising it again.
+        """
         open_gate()  # first, while an older alert is still replaying (workflows/patches.py)
+        if req.continued is not None and continuation.continued():
+            recorder = asyncio.create_task(self._recorder())
+            for n in self._unsent.values():  # the keys make a repeated send idempotent
+                self._sends.append(asyncio.create_task(self._send(n)))
+            self._publish()
+        else:
+            recorder = await self._open(req)
+        while self._state != "finalised":
+            await self._continue_if_due()
+            await self._wait_until(self._next_wake())
+            if self._inbox:
+                await self._apply(self._inbox.pop(0))
+            else:
+                await self._on_time(workflow.now())
+            self._publish()
+        await self._drain()
+        if (summary := self._refusals.summary()) is not None:
+            self._record("rejected_input", stage_id=self._stage_id(), text=summary)
+        self._recording = False
+        await asyncio.gather(*self._sends)
+        await recorder
+        return self._status()
+
+    async def _open(self, req: StartPracticeAlert) -> asyncio.Task[None]:
+        """Check the request, raise the alert at its first stage; the recorder's task."""
         pack = await steps.load_pack(req.procedure)
         errors = validate_start(req, pack)
         raised = await self._plan_from(req.raised_at, 0, pack)
@@ -196,22 +232,83 @@ class PracticeAlertWorkflow:
         self._publish()
         if recorder is None:
             recorder = asyncio.create_task(self._recorder())
-        while self._state != "finalised":
-            await self._wait_until(self._next_wake())
-            if self._inbox:
-                await self._apply(self._inbox.pop(0))
-            else:
-                await self._on_time(workflow.now())
-            self._publish()
-        await self._drain()
-        self._recording = False
-        await asyncio.gather(*self._sends)
-        await recorder
-        return self._status()
+        return recorder
 
     async def _wait_until(self, wake: datetime | None) -> None:
-        """Sleep until ``wake`` (a durable timer) or until a decision arrives."""
-        await wait_for_input(lambda: bool(self._inbox), wake)
+        """Sleep until ``wake`` (a durable timer), a decision arrives, or the history is full."""
+        await wait_for_input(
+            lambda: bool(self._inbox) or (continuation.due() and not self._stay), wake
+        )
+
+    # ------------------------------------------------------ continue as new
+
+    async def _continue_if_due(self) -> None:
+        """Hand the alert to a new run when its history is large (``workflows/continuation``).
+
+        As a disagreement does: between decisions, handlers finished, emails and record
+        writes given a minute to finish. Raises ``ContinueAsNewError``.
+        """
+        if self._stay or not continuation.due() or self._inbox:
+            return
+        if await continuation.settle(self._quiet, lambda: bool(self._inbox)):
+            nxt = continuation.checked(self._req.model_copy(update={"continued": self._carry()}))
+            if nxt is None:
+                # The case runs on in this run (rows are written again) and stops trying.
+                self._handing_over, self._stay = False, True
+                return
+            workflow.continue_as_new(nxt)
+
+    def _quiet(self) -> bool:
+        return not self._records and not self._writing and not self._unsent
+
+    def _restore(self, c: AlertCarry) -> None:
+        """Take up the state the previous run handed over."""
+        self._runs, self._pack, self._spec = c.runs, c.pack, c.pack.practice_alerts
+        self._state, self._raised_at = c.state, c.raised_at
+        stages = self._spec.stages if self._spec else []
+        self._current = next((s for s in stages if s.id == c.current), None)
+        self._plan, self._reminders, self._overdue_sent = c.plan, list(c.reminders), c.overdue_sent
+        self._stages, self._note = list(c.stages), list(c.note)
+        self._finalised_at, self._finalised_by = c.finalised_at, c.finalised_by
+        self._closures, self._changes = list(c.closures), list(c.changes)
+        self._refusals, self._failures = Refusals(c.refusals), list(c.failures)
+        self._records = [*([c.opened] if c.opened else []), *c.steps]
+        self._unsent = {n.key: n for n in c.mail}
+        self._seq = c.seq
+
+    def _carry(self) -> AlertCarry:
+        """The whole state, for the next run: what is unwritten and unsent included."""
+        self._handing_over = True
+        if (summary := self._refusals.summary()) is not None:
+            self._record("rejected_input", stage_id=self._stage_id(), text=summary)
+        assert self._raised_at is not None
+        rows = [*self._writing, *self._records]
+        opened = [r for r in rows if isinstance(r, AlertRecord)]
+        return AlertCarry(
+            runs=self._runs + 1,
+            pack=self._pack_(),
+            state=self._state,
+            raised_at=self._raised_at,
+            current=self._stage_id(),
+            plan=self._plan,
+            reminders=self._reminders,
+            overdue_sent=self._overdue_sent,
+            stages=self._stages,
+            note=self._note,
+            finalised_at=self._finalised_at,
+            finalised_by=self._finalised_by,
+            closures=self._closures,
+            changes=self._changes,
+            refusals=self._refusals.carry(),
+            failures=self._failures,
+            opened=opened[0] if opened else None,
+            steps=[r for r in rows if isinstance(r, AlertStepRecord)],
+            mail=list(self._unsent.values()),
+            seq=self._seq,
+        )
+
+    def _stage_id(self) -> str | None:
+        return self._current.id if self._current else None
 
     def _publish(self) -> None:
         """Keep what an admin sees in the Web UI current: search attributes and details.
@@ -581,32 +678,35 @@ class PracticeAlertWorkflow:
         """Fire-and-forget 'not satisfied' ({"by": the raiser's email, "reason"})."""
         self._receive("not_satisfied", payload)
 
+    # Updates take raw payloads, like signals: an undecodable or malformed one is refused
+    # to the caller with the field and the reason (workflows/inputs.py).
+
     @workflow.update(name="respond")
-    async def respond(self, d: AlertResponse) -> AlertReceipt:
+    async def respond(self, payload: RawValue) -> AlertReceipt:
         """Acknowledged response: the answer says whether the workflow accepted it."""
-        return await self._submit("respond", d)
+        return await self._submit("respond", decode(payload, AlertResponse))
 
     @respond.validator
-    def _validate_respond(self, d: AlertResponse) -> None:
-        self._validate("respond", d)
+    def _validate_respond(self, payload: RawValue) -> None:
+        self._validate("respond", decode(payload, AlertResponse))
 
     @workflow.update(name="finalise")
-    async def finalise(self, d: Finalise) -> AlertReceipt:
+    async def finalise(self, payload: RawValue) -> AlertReceipt:
         """Acknowledged finalisation; refused to anyone but the raiser, or before a response."""
-        return await self._submit("finalise", d)
+        return await self._submit("finalise", decode(payload, Finalise))
 
     @finalise.validator
-    def _validate_finalise(self, d: Finalise) -> None:
-        self._validate("finalise", d)
+    def _validate_finalise(self, payload: RawValue) -> None:
+        self._validate("finalise", decode(payload, Finalise))
 
     @workflow.update(name="escalate")
-    async def escalate(self, d: NotSatisfied) -> AlertReceipt:
+    async def escalate(self, payload: RawValue) -> AlertReceipt:
         """Acknowledged 'not satisfied': the alert goes up a stage now."""
-        return await self._submit("not_satisfied", d)
+        return await self._submit("not_satisfied", decode(payload, NotSatisfied))
 
     @escalate.validator
-    def _validate_escalate(self, d: NotSatisfied) -> None:
-        self._validate("not_satisfied", d)
+    def _validate_escalate(self, payload: RawValue) -> None:
+        self._validate("not_satisfied", decode(payload, NotSatisfied))
 
     @workflow.update(name="change_calendar")
     async def change_calendar(self, payload: RawValue) -> CalendarReceipt:
@@ -632,14 +732,10 @@ class PracticeAlertWorkflow:
         return self._status()
 
     def _receive(self, kind: AlertDecisionKind, payload: RawValue) -> None:
-        model = MODELS[kind]
         try:
-            decision = workflow.payload_converter().from_payload(payload.payload, model)
-            if not isinstance(decision, model):
-                raise TypeError(f"expected a JSON object for {kind}")
-        except (ValidationError, TypeError, ValueError, RuntimeError) as exc:
-            raw = payload.payload.data.decode("utf-8", errors="replace")
-            self._reject(kind, raw, explain(exc))
+            decision = decode(payload, MODELS[kind])
+        except ApplicationError as exc:
+            self._reject(kind, shown(payload), exc.message)
             return
         self._inbox.append(_Inbound(kind, decision))
 
@@ -656,10 +752,8 @@ class PracticeAlertWorkflow:
         return await reply
 
     def _reject(self, name: str, payload: str, error: str) -> None:
-        workflow.logger.warning("refused %s: %s", name, error)
-        self._rejected.append(
-            RejectedInput(at=workflow.now(), name=name, error=error, payload=truncate(payload))
-        )
+        if not self._refusals.add(name, payload, error):
+            return  # a flood: counted, and summarised in one row (workflows/refusals.py)
         self._record(
             "rejected_input",
             stage_id=self._current.id if self._current else None,
@@ -734,22 +828,25 @@ class PracticeAlertWorkflow:
 
     async def _recorder(self) -> None:
         while True:
-            await workflow.wait_condition(lambda: bool(self._records) or not self._recording)
+            # Once the case hands over (continue-as-new), rows wait for the next run: a write
+            # scheduled in the same workflow task as the hand-over would never run.
+            await workflow.wait_condition(
+                lambda: (bool(self._records) and not self._handing_over) or not self._recording
+            )
             if not self._records:
                 return
             if past(PATCH_CASE_V3):
                 # Everything queued while the last write ran goes in one activity.
-                batch, self._records = (
-                    self._records[: steps.RECORD_BATCH],
-                    self._records[steps.RECORD_BATCH :],
-                )
+                batch, self._records = steps.take_batch(self._records)
                 opened = [r for r in batch if isinstance(r, AlertRecord)]
+                self._writing = batch  # carried if the alert continues as new meanwhile
                 await record_alert_steps(
                     AlertRecordBatch(
                         alert=opened[0] if opened else None,
                         steps=[r for r in batch if isinstance(r, AlertStepRecord)],
                     )
                 )
+                self._writing = []
                 continue
             item = self._records.pop(0)
             if isinstance(item, AlertRecord):
@@ -787,6 +884,8 @@ class PracticeAlertWorkflow:
             partnership=pack.partnership,
             stage_title=self._current.title if self._current else None,
             stage_id=self._current.id if asks and self._current is not None else None,
+            # Only the stage's holders respond, so only they get a link.
+            decider_roles=list(self._current.holders) if asks and self._current else [],
             workflow_type="PracticeAlert",
             headline=headline,
             lines=lines,
@@ -795,11 +894,13 @@ class PracticeAlertWorkflow:
             to=to,
             cc=cc,
         )
+        self._unsent[n.key] = n
         self._sends.append(asyncio.create_task(self._send(n)))
 
     async def _send(self, n: Notification) -> None:
         if (failure := await steps.send_beside(n)) is not None:
             self._failures.append(failure)
+        self._unsent.pop(n.key, None)
 
     # ------------------------------------------------------------- views
 
@@ -897,7 +998,8 @@ class PracticeAlertWorkflow:
             case_note=[e.model_copy() for e in self._note],
             finalised_at=self._finalised_at,
             finalised_by=self._finalised_by,
-            rejected_inputs=list(self._rejected),
+            rejected_inputs=list(self._refusals.kept),
+            rejected_inputs_total=self._refusals.total,
             notification_failures=list(self._failures),
             deadline_changes=[c.model_copy() for c in self._changes],
         )

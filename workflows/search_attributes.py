@@ -123,18 +123,29 @@ def static_summary(case_reference: str, procedure_title: str, partnership: str) 
     return f"Case {case_reference}: {procedure_title} ({partnership})"
 
 
+def markdown_text(text: str) -> str:
+    """A name shown as itself in the Web UI's Markdown: no link, image, emphasis or HTML."""
+    return "".join(f"\\{c}" if c in MARKDOWN_SPECIAL else c for c in text)
+
+
+MARKDOWN_SPECIAL = frozenset("\\`*_[]<>|~")
+"""Characters Markdown could read as markup inside a line: emphasis, code, links (``[``),
+tables, raw HTML (``<``). Line-start markers (``#``, ``-``) cannot occur mid-line."""
+
+
 def current_details(
     status: DisagreementStatus, timezone: str, total_stages: int | None = None
 ) -> str:
     """The UI's current-details text (Markdown): stage, who must act, deadline in local time."""
     if status.state == "closed":
-        return f"**Closed.** Agreed outcome: {status.outcome or '(none recorded)'}"
+        # Free text (the outcome, reasons) stays out of the Web UI: the record holds it.
+        return "**Closed.** The agreed outcome and the whole written record are in the case record."
     if not status.stages:
         return "**Opening**: loading the procedure and computing the first deadline."
     last = status.stages[-1]
     # Pack titles already say "Stage 3: ..."; the total adds the ladder's length.
     where = f"**{last.title}**" + (f" ({last.index + 1} of {total_stages})" if total_stages else "")
-    holders = f"Who must act: {', '.join(last.holders)}"
+    holders = f"Who must act: {', '.join(markdown_text(h) for h in last.holders)}"
     if status.state == "resolved":
         lines = [f"Resolved at {where}; awaiting the written confirmation.", holders]
         due, label = status.confirmation_due_at, "Confirmation due"
@@ -202,17 +213,18 @@ def alert_current_details(
     last = status.stages[-1]
     where = f"**{last.title}**" + (f" ({last.index + 1} of {total_stages})" if total_stages else "")
     if status.state == "finalised":
-        return f"{reason}\n\n**Finalised** at {where} by {status.finalised_by or 'the raiser'}."
+        by = markdown_text(status.finalised_by or "the raiser")
+        return f"{reason}\n\n**Finalised** at {where} by {by}."
     if status.state == "awaiting_finalisation":
         return "\n\n".join(
             [
                 reason,
                 f"{where} has responded; the raising chair decides: finalise, or not "
                 "satisfied (the alert goes up a stage).",
-                f"Who must act: {status.raised_by} (raising chair)",
+                f"Who must act: {markdown_text(status.raised_by)} (raising chair)",
             ]
         )
-    lines = [reason, where, f"Who must act: {', '.join(last.holders)}"]
+    lines = [reason, where, f"Who must act: {', '.join(markdown_text(h) for h in last.holders)}"]
     if status.due_at is not None:
         lines.append(f"Deadline: {local_deadline(status.due_at, timezone)}")
     if last.overdue_notified_at is not None:

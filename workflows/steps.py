@@ -11,13 +11,15 @@ activity, so an admin reading a history sees "Email: Stage 2 ... action needed b
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel
+
     from models.calendar import DeadlinePlan, DeadlineRequest
     from models.notifications import Notification, NotificationResult, Undelivered
     from models.pack import PolicyPack
@@ -47,8 +49,35 @@ MAIL = RetryPolicy(
 )
 """Email: transient relay errors retry with backoff; a refusal is permanent."""
 
+R = TypeVar("R", bound=BaseModel)
+
 RECORD_BATCH = 50
 """Rows per record write at most: a long queue (a database away for days) stays small."""
+
+RECORD_BATCH_CHARACTERS = 100_000
+"""Characters of text per record write at most (the first row always goes): a batch of rows
+each carrying a 10,000-character text stays far below the server's blob size limit."""
+
+
+def take_batch(rows: list[R]) -> tuple[list[R], list[R]]:
+    """The next record write's rows and the rest, bounded in count and in text."""
+    size = 0
+    for n, row in enumerate(rows[:RECORD_BATCH]):
+        size += _characters(row)
+        if n and size > RECORD_BATCH_CHARACTERS:
+            return rows[:n], rows[n:]
+    return rows[:RECORD_BATCH], rows[RECORD_BATCH:]
+
+
+def _characters(row: BaseModel) -> int:
+    """A row's free text, roughly: what makes one row large."""
+    total = 0
+    for value in row.__dict__.values():
+        if isinstance(value, str):
+            total += len(value)
+        elif isinstance(value, dict):
+            total += sum(len(str(v)) for v in value.values())
+    return total
 
 
 async def load_pack(procedure: str) -> PolicyPack:

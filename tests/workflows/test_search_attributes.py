@@ -133,7 +133,8 @@ def test_closed_case_has_no_deadline_and_is_never_overdue() -> None:
     assert values["EscalationOverdue"] is False
     assert values["EscalationState"] == "closed"
     assert (
-        current_details(status, "Europe/London") == "**Closed.** Agreed outcome: Section 47 agreed"
+        current_details(status, "Europe/London")
+        == "**Closed.** The agreed outcome and the whole written record are in the case record."
     )
 
 
@@ -204,3 +205,13 @@ async def test_the_time_skipping_server_takes_the_upserts_once_registered(env) -
             await asyncio.sleep(0.05)
         assert attrs.get(STATE) == "closed" and attrs.get(NEXT_DEADLINE) is None
         await done.terminate("test over")
+
+
+def test_a_name_in_the_details_is_shown_as_itself_never_as_markdown() -> None:
+    status = _status()
+    status.stages[-1].holders = ["Chair ([click](https://evil.example) <b>*x*</b> `y`|z)"]
+    details = current_details(status, "Europe/London")
+    assert (
+        "Who must act: Chair (\\[click\\](https://evil.example) \\<b\\>\\*x\\*\\</b\\> \\`y\\`\\|z)"
+        in details
+    )
