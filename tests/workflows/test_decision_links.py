@@ -8,6 +8,7 @@ adjourned conference (which waits for 'conference_reconvened') asks for no link.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from datetime import timedelta
@@ -15,7 +16,7 @@ from datetime import timedelta
 from activities.email_links import DecisionLinks
 from activities.smtp import SmtpConfig
 from models.alerts import AlertResponse
-from models.decisions import Resolved
+from models.decisions import Resolved, Unresolved
 from starter.alerts_sdk import PracticeAlertClient
 from starter.sdk import EscalationClient
 from starter.smtp_sink import ReceivedMail
@@ -134,3 +135,45 @@ async def test_a_practice_alert_asks_its_stage_for_a_response_by_link(env, db, m
         response = await mail.wait_for_subject("finalise or escalate")
         [asked] = [m for m in mail.received if m.message is response]
         assert claims(asked) == []  # the chair finalises in the case system, not by link
+
+
+async def test_an_overdue_notice_links_only_the_chair_who_decides(env, db, mail) -> None:
+    """Issue 12 (5): the Chair's missed deadline is told *to* the Business Manager and the
+    Vice Chair with the Chair copied; only the Chair decides, so only the Chair's copy
+    carries a link (they all got one, or the wrong ones, before)."""
+    await jump_to(env, RAISED)
+    queue = f"test-{uuid.uuid4()}"
+    smtp = SmtpConfig(
+        host="127.0.0.1",
+        port=mail.port,
+        mail_from="escalations@lscb.example.org",
+        links=DecisionLinks(SECRET, "https://decide.lscb.example/", 14),
+    )
+    async with create_worker(env.client, queue, sessionmaker=db, smtp=smtp):
+        client = EscalationClient(env.client, queue, env.get_current_time)
+        wid = await client.open(start_payload(RAISED, immediate_risk=True))
+        for by in ("C. Line Manager", "E. Senior Manager"):
+            await client.unresolve(wid, Unresolved(by=by, reason="Not agreed"))
+        status = await client.status(wid)
+        assert status.current_stage == "lscb_chair"
+        await jump_to(env, status.stages[-1].due_at + timedelta(hours=1))
+        chair, bm, vice = (
+            email_of("partnership.chair"),
+            email_of("partnership.business_manager"),
+            email_of("partnership.vice_chair"),
+        )
+
+        def overdue() -> list[ReceivedMail]:
+            return [m for m in mail.received if "Overdue" in str(m.message["Subject"])]
+
+        for _ in range(200):
+            if len(overdue()) >= 2:
+                break
+            await asyncio.sleep(0.05)
+    notices = overdue()
+    [own] = [m for m in notices if m.rcpt_tos == [chair]]
+    [c] = claims(own)
+    assert (c.workflow_id, c.stage, c.email, c.action) == (wid, "lscb_chair", chair, "decide")
+    others = [m for m in notices if m is not own]
+    assert sorted(r for m in others for r in m.rcpt_tos) == sorted([bm, vice])
+    assert all(claims(m) == [] for m in others)
