@@ -79,8 +79,8 @@ def explain(exc: Exception) -> str:
         text = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'payload'}: {e['msg']}" for e in exc.errors()
         )
-    else:
-        text = str(exc) or type(exc).__name__
+    else:  # not JSON, or not an object: the payload as a whole is wrong
+        text = f"payload: {str(exc) or type(exc).__name__}"
     return text if len(text) <= EXPLANATION_LIMIT else text[: EXPLANATION_LIMIT - 1] + "…"
 
 

@@ -339,3 +339,37 @@ DECISIONS: dict[str, tuple[type[BaseModel], dict[str, Any]]] = {
 
 SIGNAL_KIND = {name: name for name in DECISIONS} | {"timescale_shortened": "shorten_timescale"}
 """The name a refused signal is listed under in ``rejected_inputs``."""
+
+
+@dataclass(frozen=True)
+class Undecodable:
+    """A payload no decision can be read from: an encoding, the bytes, and why."""
+
+    encoding: bytes | None
+    data: bytes
+
+
+def undecodable() -> st.SearchStrategy[Undecodable]:
+    """Payloads a workflow cannot decode: foreign encodings, broken JSON, the wrong shape.
+
+    Any of these once failed the workflow task for ever (an unknown encoding raised
+    ``KeyError`` past the decoder); each must now be refused with a reason.
+    """
+    foreign = st.one_of(
+        st.sampled_from(
+            [b"binary/encrypted", b"binary/null", b"json/protobuf", b"binary/protobuf", b""]
+        ),
+        st.binary(min_size=1, max_size=40).filter(lambda b: b != b"json/plain"),
+    )
+    any_bytes = st.binary(max_size=200)
+    not_an_object = st.sampled_from([b"[]", b"1", b'"x"', b"null", b"true", b"{", b"\xff\xfe"])
+    return st.one_of(
+        st.builds(Undecodable, foreign, any_bytes),
+        st.builds(Undecodable, st.none(), any_bytes),
+        st.builds(Undecodable, st.just(b"json/plain"), not_an_object),
+        st.builds(
+            Undecodable,
+            st.just(b"json/plain"),
+            any_bytes.filter(lambda b: not b.strip().startswith(b"{")),
+        ),
+    )
