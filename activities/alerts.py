@@ -78,6 +78,9 @@ async def _write_alert_step(session: AsyncSession, step: AlertStepRecord) -> Non
         changes["finalised_by"] = step.actor
     await session.execute(
         update(PracticeAlertRow)
-        .where(PracticeAlertRow.workflow_id == step.workflow_id)
+        # A stopped alert stays stopped (see activities/records.py).
+        .where(
+            PracticeAlertRow.workflow_id == step.workflow_id, PracticeAlertRow.state != "stopped"
+        )
         .values(**changes)
     )

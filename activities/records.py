@@ -95,6 +95,8 @@ async def _write_step(session: AsyncSession, step: StepRecord) -> None:
     if step.state is not None:
         await session.execute(
             update(Disagreement)
-            .where(Disagreement.workflow_id == step.workflow_id)
+            # A stopped case stays stopped: a write still in flight from its last run
+            # (reconcile marked it meanwhile) must not reopen it.
+            .where(Disagreement.workflow_id == step.workflow_id, Disagreement.state != "stopped")
             .values(state=step.state, current_stage=step.current_stage, updated_at=utcnow())
         )

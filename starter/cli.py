@@ -30,7 +30,7 @@ from models.decisions import (
     Unresolved,
 )
 from packs import PackError, UnknownProcedure, load_pack
-from settings import get_settings
+from settings import SettingsError, get_settings
 from starter.cli_common import (
     EXIT_BAD_INPUT,
     client_args,
@@ -240,6 +240,14 @@ def _main(argv: Sequence[str] | None = None) -> int:
     return asyncio.run(_with_client(args, action))
 
 
+def _settled(argv: Sequence[str] | None) -> int:
+    """``_main``, with unusable settings (a secret too short, say) one line and exit 2."""
+    try:
+        return _main(argv)
+    except SettingsError as exc:
+        return fail(str(exc), EXIT_BAD_INPUT)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``escalation`` command.
 
@@ -252,9 +260,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ``main([...])`` in their own process, which must go on: then it just returns.
     """
     if argv is not None:
-        return _main(argv)
+        return _settled(argv)
     try:
-        code = _main(argv)
+        code = _settled(argv)
     except Exception:  # print it as the interpreter would, then leave the same way
         traceback.print_exc()
         code = 1

@@ -153,3 +153,37 @@ async def test_the_state_check_still_refuses_unknown_states(
                 text("SELECT state FROM disagreements WHERE workflow_id = :w"), {"w": wid}
             )
         ).scalar_one() == "open"
+
+
+async def test_a_write_in_flight_from_a_stopped_case_does_not_reopen_it(
+    any_db: async_sessionmaker[AsyncSession],
+) -> None:
+    """Reconcile marked the case while its last run's record write was still retrying."""
+    from activities.records import RecordActivities
+    from models.records import StepRecord
+
+    wid = f"disagreement-CR-{uuid.uuid4().hex[:8]}9-d1"
+    async with any_db() as session, session.begin():
+        session.add(_disagreement(wid, f"CR-{uuid.uuid4().hex[:8]}9", state="stopped"))
+    late = StepRecord(
+        key=f"{wid}/step-0009",
+        workflow_id=wid,
+        case_reference="CR-19",
+        kind="stage_entered",
+        at=AT,
+        stage_id="senior_managers",
+        state="open",
+        current_stage="senior_managers",
+    )
+    await RecordActivities(any_db).record_step(late)
+    async with any_db() as session:
+        state, stage = (
+            await session.execute(
+                select(Disagreement.state, Disagreement.current_stage).where(
+                    Disagreement.workflow_id == wid
+                )
+            )
+        ).one()
+        steps = (await session.execute(select(Step.key).where(Step.workflow_id == wid))).all()
+    assert (state, stage) == ("stopped", "line_managers")
+    assert [s[0] for s in steps] == [late.key]  # the step itself is still recorded

@@ -1,0 +1,19 @@
+"""A setting the product refuses ends any command with one clear line, not a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from starter import cli
+
+
+def test_a_short_link_secret_is_one_line_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ESCALATION_LINK_SECRET", "too-short")
+    code = cli.main(["overdue"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    [line] = err.splitlines()
+    assert line.startswith("escalation: ") and "ESCALATION_LINK_SECRET" in line
+    assert "at least 32 characters" in line and "too-short" not in line
