@@ -54,7 +54,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import continuation, steps
     from workflows.case import CalendarInbound, Inbound
     from workflows.conference import ConferenceSteps
-    from workflows.inputs import decode, shown, wait_for_input
+    from workflows.inputs import decode, shown, start_input, wait_for_input
     from workflows.ladder import (
         DecisionKind,
         Position,
@@ -96,19 +96,28 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps):
     """A disagreement climbing its procedure's ladder until resolved and confirmed."""
 
     @workflow.init
-    def __init__(self, req: StartDisagreement) -> None:
+    def __init__(self, start: RawValue) -> None:
+        req, self._start_error = start_input(start, StartDisagreement)
         super().__init__(req)
 
     # ------------------------------------------------------------------ run
 
     @workflow.run
-    async def run(self, req: StartDisagreement) -> DisagreementStatus:
+    async def run(self, start: RawValue) -> DisagreementStatus:
         """Open the case, climb the ladder, wait for the written confirmation.
 
         A run started by the case's own continue-as-new takes up where the last run
         stopped (the state was restored in ``__init__``) instead of opening the case.
         """
         open_gate()  # first, while an older case is still replaying (workflows/patches.py)
+        if self._start_error is not None:
+            # Unreadable (StartDisagreement as raw JSON: any client may send anything).
+            raise ApplicationError(
+                f"invalid start request: {self._start_error}",
+                type="InvalidStartRequest",
+                non_retryable=True,
+            )
+        req = self._req
         if req.continued is not None and continuation.continued():
             recorder = asyncio.create_task(self._recorder())
             self._resume_sending()

@@ -41,8 +41,11 @@ EXPLANATION_LIMIT = 1_000
 """A refusal's reason is kept short: it is stored in history, the record and the status."""
 
 
-def decode(payload: RawValue, model: type[M]) -> M:
+def decode(payload: RawValue, model: type[M], limit: int | None = MAX_PAYLOAD_BYTES) -> M:
     """Decode and validate a raw payload as ``model``; refuse it naming fields and reasons.
+
+    ``limit``: the largest payload read, in bytes (None: only the server's own limit,
+    for a start request, which may carry a continued case's whole state).
 
     Raises:
         ApplicationError: ``InvalidPayload``, whatever was wrong with the payload. Nothing
@@ -59,9 +62,9 @@ def decode(payload: RawValue, model: type[M]) -> M:
             f"payload: encoding '{shown}' is not JSON; send a JSON object (json/plain)",
             type="InvalidPayload",
         )
-    if len(p.data) > MAX_PAYLOAD_BYTES:
+    if limit is not None and len(p.data) > limit:
         raise ApplicationError(
-            f"payload: {len(p.data):,} bytes; a decision is at most {MAX_PAYLOAD_BYTES:,} bytes",
+            f"payload: {len(p.data):,} bytes; a decision is at most {limit:,} bytes",
             type="InvalidPayload",
         )
     try:
@@ -71,6 +74,20 @@ def decode(payload: RawValue, model: type[M]) -> M:
     except Exception as exc:  # any reason at all: refused, never raised into the task
         raise ApplicationError(explain(exc), type="InvalidPayload") from None
     return value
+
+
+def start_input(payload: RawValue, model: type[M]) -> tuple[M, str | None]:
+    """The start request, or an empty stand-in and why the request cannot be read.
+
+    A workflow whose typed start argument cannot be decoded fails its first workflow
+    task for ever: the case neither opens nor fails, and no record shows it. Read raw,
+    a bad start instead fails the workflow at once with ``InvalidStartRequest`` naming
+    the fields, like a request that decodes but breaks the procedure's rules.
+    """
+    try:
+        return decode(payload, model, limit=None), None
+    except ApplicationError as exc:
+        return model.model_construct(), exc.message
 
 
 def explain(exc: Exception) -> str:

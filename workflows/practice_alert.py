@@ -80,7 +80,7 @@ with workflow.unsafe.imports_passed_through():
         moved_lines,
         with_closures,
     )
-    from workflows.inputs import decode, shown, wait_for_input
+    from workflows.inputs import decode, shown, start_input, wait_for_input
     from workflows.ladder import raised_at_error
     from workflows.patches import (
         PATCH_ALERT_CALENDAR,
@@ -130,7 +130,8 @@ class PracticeAlertWorkflow:
     """A practice alert going up its stages until the raising chair finalises it."""
 
     @workflow.init
-    def __init__(self, req: StartPracticeAlert) -> None:
+    def __init__(self, start: RawValue) -> None:
+        req, self._start_error = start_input(start, StartPracticeAlert)
         self._req = req
         self._pack: PolicyPack | None = None
         self._spec: PracticeAlertSpec | None = None
@@ -165,13 +166,21 @@ class PracticeAlertWorkflow:
     # ------------------------------------------------------------------ run
 
     @workflow.run
-    async def run(self, req: StartPracticeAlert) -> PracticeAlertStatus:
+    async def run(self, start: RawValue) -> PracticeAlertStatus:
         """Raise the alert, wait on each stage, finish when the chair finalises it.
 
         A run started by the alert's own continue-as-new takes up where the last run
         stopped (the state was restored in ``__init__``) instead of raising it again.
         """
         open_gate()  # first, while an older alert is still replaying (workflows/patches.py)
+        if self._start_error is not None:
+            # Unreadable (StartPracticeAlert as raw JSON: any client may send anything).
+            raise ApplicationError(
+                f"invalid start request: {self._start_error}",
+                type="InvalidStartRequest",
+                non_retryable=True,
+            )
+        req = self._req
         if req.continued is not None and continuation.continued():
             recorder = asyncio.create_task(self._recorder())
             for n in self._unsent.values():  # the keys make a repeated send idempotent

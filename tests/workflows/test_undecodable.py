@@ -18,6 +18,7 @@ import pytest
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.common import RawValue
+from temporalio.exceptions import ApplicationError
 
 from codec.aes import new_key_spec
 from models.decisions import Resolved
@@ -161,3 +162,33 @@ async def test_a_practice_alert_refuses_undecodable_signals_and_updates(env, db,
         status = await h.status(wid)
         assert status.rejected_inputs_total == len(UNDECODABLE)
         assert status.state == "open" and status.current_stage == "team_manager"
+
+
+@pytest.mark.parametrize("workflow", ["Disagreement", "PracticeAlert"])
+@pytest.mark.parametrize(
+    ("start", "reason"),
+    [
+        ({"procedure": "redbridge-2017", "nature": 5}, "case_reference: Field required"),
+        (UNDECODABLE[0][0], "encoding 'binary/encrypted' is not JSON"),
+        (_payload(b"json/plain", b"not json"), "payload:"),
+    ],
+)
+async def test_an_unreadable_start_fails_the_start_at_once_and_writes_nothing(
+    env, db, mail, workflow: str, start: Any, reason: str
+) -> None:
+    """Before, a start the typed argument could not take failed every workflow task for
+    ever: the case neither opened nor failed, and no record showed it."""
+    from temporalio.client import WorkflowFailureError
+
+    async with running(env, db, mail) as h:
+        wid = f"{workflow.lower()}-CR-1-{workflow[:3]}"
+        handle = await h.env.client.start_workflow(
+            workflow, start, id=wid, task_queue=h.client.task_queue
+        )
+        with pytest.raises(WorkflowFailureError) as failed:
+            await handle.result()
+        cause = failed.value.cause
+        assert isinstance(cause, ApplicationError) and cause.type == "InvalidStartRequest"
+        assert cause.message.startswith("invalid start request: ") and reason in cause.message
+        assert await h.rows("SELECT key FROM steps WHERE workflow_id = :w", w=wid) == []
+    assert mail.messages == []
