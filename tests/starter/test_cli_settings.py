@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from settings import get_settings
 from starter import cli
 
 
@@ -11,7 +12,11 @@ def test_a_short_link_secret_is_one_line_and_exit_2(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("ESCALATION_LINK_SECRET", "too-short")
-    code = cli.main(["overdue"])
+    get_settings.cache_clear()  # read once per process: this test's environment, not another's
+    try:
+        code = cli.main(["overdue"])
+    finally:
+        get_settings.cache_clear()
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
     [line] = err.splitlines()

@@ -57,6 +57,8 @@ def _inspect(connection: Connection) -> dict[str, Any]:
     )
 
     def concerns_alerts(diff: Any) -> bool:
+        if _added_later(diff):
+            return False
         for item in diff if isinstance(diff, list) else [diff]:
             for part in item:
                 table = getattr(part, "table", None)
@@ -78,6 +80,18 @@ def _inspect(connection: Connection) -> dict[str, Any]:
         if "alert_steps" in tables
         else [],
     }
+
+
+LATER_COLUMNS = {"stopped_at", "stop_reason"}
+"""Columns a later migration (0005, stopped cases) adds: not 0002's to create."""
+
+
+def _added_later(diff: Any) -> bool:
+    return (
+        isinstance(diff, tuple)
+        and diff[0] == "add_column"
+        and getattr(diff[-1], "name", None) in LATER_COLUMNS
+    )
 
 
 async def _state(url: str) -> dict[str, Any]:
