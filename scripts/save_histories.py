@@ -176,7 +176,40 @@ async def mail_given_up(h: Harness) -> str:
     return wid
 
 
+async def _flood_until_continued(handle: WorkflowHandle[Any, Any], text_field: str) -> None:
+    """40 refused signals of 60,000 characters: past 2 MiB, the case continues as new."""
+    first = handle.first_execution_run_id or (await handle.describe()).run_id
+    for _ in range(40):
+        await handle.signal(
+            "resolved" if text_field == "outcome" else "alert_response",
+            {"by": "Flood", text_field: "x" * 60_000, "stage": "nowhere"},
+        )
+    deadline = time.monotonic() + 30
+    while (await handle.describe()).run_id == first:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the flooded case did not continue as new")
+        await asyncio.sleep(0.1)
+
+
+async def continued(h: Harness) -> str:
+    """A case that continued as new after a flood, then escalated, resolved, confirmed.
+
+    Only the continued run is saved (it starts from the carried state and exercises the
+    resume path); the flooded first run is megabytes of refused payloads, and its path is
+    proved live by tests/workflows/test_continue_as_new.py.
+    """
+    wid = await h.client.open(start_payload(RAISED, case_reference="CR-HIST-0009"))
+    handle = h.env.client.get_workflow_handle(wid)
+    await _flood_until_continued(handle, "outcome")
+    await h.sleep_until(at("2030-06-18T10:00:00+01:00"))  # stage 2, in the new run
+    await h.client.resolve(wid, Resolved(by="Manager", outcome="Agreed"))
+    await h.client.confirm(wid, Confirmed(by="Manager", text="Letter"))
+    await h.client.handle(wid).result()
+    return wid
+
+
 SCENARIOS: dict[str, Callable[[Harness], Awaitable[str]]] = {
+    "continued": continued,
     "started": started,
     "mid-ladder": mid_ladder,
     "awaiting-confirmation": awaiting_confirmation,
@@ -257,7 +290,22 @@ async def alert_finalised(h: AlertHarness) -> str:
     return wid
 
 
+async def alert_continued(h: AlertHarness) -> str:
+    """A practice alert that continued as new after a flood, then responded and finalised."""
+    wid = await h.client.raise_alert(
+        alert_payload(RAISED.isoformat(), case_reference="CR-HIST-0209")
+    )
+    await jump_to(h.env, at("2030-06-10T10:05:00+01:00"))
+    await _flood_until_continued(h.env.client.get_workflow_handle(wid), "text")
+    await jump_to(h.env, at("2030-06-12T10:00:00+01:00"))
+    await h.client.respond(wid, AlertResponse(by="K. Team Manager", text="Visit done"))
+    await h.client.finalise(wid, Finalise(by=RAISER, text="Satisfied"))
+    await h.client.handle(wid).result()
+    return wid
+
+
 ALERT_SCENARIOS: dict[str, Callable[[AlertHarness], Awaitable[str]]] = {
+    "practice-alert-continued": alert_continued,
     "practice-alert-started": alert_started,
     "practice-alert-mid-ladder": alert_mid_ladder,
     "practice-alert-finalised": alert_finalised,

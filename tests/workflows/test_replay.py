@@ -112,3 +112,13 @@ async def test_a_history_of_an_unknown_workflow_type_fails_loudly() -> None:
     started["workflowType"]["name"] = "DisagreementV2"
     with pytest.raises(UnknownWorkflowType, match="'DisagreementV2' is not replayed"):
         await replay("renamed", json.dumps(data))
+
+
+@pytest.mark.parametrize("name", ["redbridge-2017-continued", "practice-alert-continued"])
+def test_the_continued_histories_start_from_a_carried_state(name: str) -> None:
+    """They replay the resume path: a run started by continue-as-new with the whole state."""
+    history = WorkflowHistory.from_json(name, (HISTORY_DIR / f"{name}.json").read_text())
+    started = history.events[0].workflow_execution_started_event_attributes
+    assert started.continued_execution_run_id
+    carried = json.loads(started.input.payloads[0].data)["continued"]
+    assert carried["runs"] == 1 and carried["refusals"]["total"] == 40
