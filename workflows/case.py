@@ -212,6 +212,9 @@ class CaseCore:
             learning=self._learning,
         )
 
+    def _decisions_waiting(self) -> bool:
+        return bool(self._inbox)
+
     def _quiet(self) -> bool:
         """Nothing being written or sent: the moment to hand over without repeating a step."""
         return not self._records and not self._writing and not self._unsent

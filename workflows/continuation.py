@@ -19,13 +19,15 @@ the Web UI follow the case into its new run.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import BaseModel, ValidationError
+
+    from workflows.inputs import wait_for_input
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -89,3 +91,47 @@ def checked(request: M) -> M | None:
         workflow.logger.warning("continue-as-new refused, state would not round-trip: %s", exc)
         return None
     return request
+
+
+class HandsOver:
+    """What both workflows share to continue as new: the wait that wakes for it, the hand-over.
+
+    A workflow class mixes this in and provides ``_decisions_waiting``, ``_quiet`` (nothing
+    being written or sent) and ``_carry_request`` (its start request carrying its whole
+    state); it sets ``_handing_over`` in ``_carry_request`` so its recorder starts no write
+    the hand-over would strand.
+    """
+
+    _stay: bool = False
+    """True once a hand-over was refused: the case runs on in this run for good."""
+    _handing_over: bool = False
+
+    def _quiet(self) -> bool:
+        raise NotImplementedError
+
+    def _decisions_waiting(self) -> bool:
+        raise NotImplementedError
+
+    def _carry_request(self) -> BaseModel:
+        raise NotImplementedError
+
+    async def _wait_until(self, wake: datetime | None) -> None:
+        """Sleep until ``wake`` (a durable timer), a decision arrives, or the history is full."""
+        await wait_for_input(lambda: self._decisions_waiting() or (due() and not self._stay), wake)
+
+    async def _continue_if_due(self) -> None:
+        """Hand the case to a new run when its history is large.
+
+        Only between decisions: with none waiting and every handler finished, after up
+        to a minute for emails and record writes in flight; a decision arriving
+        meanwhile is applied first. Raises ``ContinueAsNewError`` (the run ends there).
+        """
+        if self._stay or not due() or self._decisions_waiting():
+            return
+        if await settle(self._quiet, lambda: self._decisions_waiting()):
+            nxt = checked(self._carry_request())
+            if nxt is None:
+                # The case runs on in this run (rows are written again) and stops trying.
+                self._handing_over, self._stay = False, True
+                return
+            workflow.continue_as_new(nxt)

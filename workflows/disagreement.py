@@ -54,7 +54,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import continuation, steps
     from workflows.case import CalendarInbound, Inbound
     from workflows.conference import ConferenceSteps
-    from workflows.inputs import decode, shown, start_input, wait_for_input
+    from workflows.inputs import decode, shown, start_input, unreadable_start
     from workflows.ladder import (
         DecisionKind,
         Position,
@@ -92,7 +92,7 @@ DECISION_MODELS: dict[DecisionKind, type[Decision]] = {
 
 
 @workflow.defn(name="Disagreement")
-class DisagreementWorkflow(ConferenceSteps, CalendarSteps):
+class DisagreementWorkflow(ConferenceSteps, CalendarSteps, continuation.HandsOver):
     """A disagreement climbing its procedure's ladder until resolved and confirmed."""
 
     @workflow.init
@@ -111,12 +111,7 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps):
         """
         open_gate()  # first, while an older case is still replaying (workflows/patches.py)
         if self._start_error is not None:
-            # Unreadable (StartDisagreement as raw JSON: any client may send anything).
-            raise ApplicationError(
-                f"invalid start request: {self._start_error}",
-                type="InvalidStartRequest",
-                non_retryable=True,
-            )
+            raise unreadable_start(self._start_error)
         req = self._req
         if req.continued is not None and continuation.continued():
             recorder = asyncio.create_task(self._recorder())
@@ -214,28 +209,8 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps):
                 self._confirmation_overdue()
             self._publish()
 
-    async def _wait_until(self, wake: datetime | None) -> None:
-        """Sleep until ``wake`` (a durable timer), a decision arrives, or the history is full."""
-        await wait_for_input(
-            lambda: bool(self._inbox) or (continuation.due() and not self._stay), wake
-        )
-
-    async def _continue_if_due(self) -> None:
-        """Hand the case to a new run when its history is large (``workflows/continuation``).
-
-        Only between decisions: with none waiting and every handler finished, after up
-        to a minute for emails and record writes in flight; a decision arriving
-        meanwhile is applied first. Raises ``ContinueAsNewError`` (the run ends there).
-        """
-        if self._stay or not continuation.due() or self._inbox:
-            return
-        if await continuation.settle(self._quiet, lambda: bool(self._inbox)):
-            nxt = continuation.checked(self._req.model_copy(update={"continued": self._carry()}))
-            if nxt is None:
-                # The case runs on in this run (rows are written again) and stops trying.
-                self._handing_over, self._stay = False, True
-                return
-            workflow.continue_as_new(nxt)
+    def _carry_request(self) -> StartDisagreement:
+        return self._req.model_copy(update={"continued": self._carry()})
 
     def _next_wake(self) -> datetime | None:
         times = [r.at for r in self._reminders]

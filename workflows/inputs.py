@@ -90,6 +90,13 @@ def start_input(payload: RawValue, model: type[M]) -> tuple[M, str | None]:
         return model.model_construct(), exc.message
 
 
+def unreadable_start(error: str) -> ApplicationError:
+    """The failure of a workflow whose start request could not be read (``start_input``)."""
+    return ApplicationError(
+        f"invalid start request: {error}", type="InvalidStartRequest", non_retryable=True
+    )
+
+
 def explain(exc: Exception) -> str:
     """A short, field-naming explanation of why a payload was refused."""
     if isinstance(exc, ValidationError):

@@ -80,7 +80,7 @@ with workflow.unsafe.imports_passed_through():
         moved_lines,
         with_closures,
     )
-    from workflows.inputs import decode, shown, start_input, wait_for_input
+    from workflows.inputs import decode, shown, start_input, unreadable_start
     from workflows.ladder import raised_at_error
     from workflows.patches import (
         PATCH_ALERT_CALENDAR,
@@ -126,7 +126,7 @@ class _CalendarInbound:
 
 
 @workflow.defn(name="PracticeAlert")
-class PracticeAlertWorkflow:
+class PracticeAlertWorkflow(continuation.HandsOver):
     """A practice alert going up its stages until the raising chair finalises it."""
 
     @workflow.init
@@ -174,12 +174,7 @@ class PracticeAlertWorkflow:
         """
         open_gate()  # first, while an older alert is still replaying (workflows/patches.py)
         if self._start_error is not None:
-            # Unreadable (StartPracticeAlert as raw JSON: any client may send anything).
-            raise ApplicationError(
-                f"invalid start request: {self._start_error}",
-                type="InvalidStartRequest",
-                non_retryable=True,
-            )
+            raise unreadable_start(self._start_error)
         req = self._req
         if req.continued is not None and continuation.continued():
             recorder = asyncio.create_task(self._recorder())
@@ -243,29 +238,13 @@ class PracticeAlertWorkflow:
             recorder = asyncio.create_task(self._recorder())
         return recorder
 
-    async def _wait_until(self, wake: datetime | None) -> None:
-        """Sleep until ``wake`` (a durable timer), a decision arrives, or the history is full."""
-        await wait_for_input(
-            lambda: bool(self._inbox) or (continuation.due() and not self._stay), wake
-        )
-
     # ------------------------------------------------------ continue as new
 
-    async def _continue_if_due(self) -> None:
-        """Hand the alert to a new run when its history is large (``workflows/continuation``).
+    def _carry_request(self) -> StartPracticeAlert:
+        return self._req.model_copy(update={"continued": self._carry()})
 
-        As a disagreement does: between decisions, handlers finished, emails and record
-        writes given a minute to finish. Raises ``ContinueAsNewError``.
-        """
-        if self._stay or not continuation.due() or self._inbox:
-            return
-        if await continuation.settle(self._quiet, lambda: bool(self._inbox)):
-            nxt = continuation.checked(self._req.model_copy(update={"continued": self._carry()}))
-            if nxt is None:
-                # The case runs on in this run (rows are written again) and stops trying.
-                self._handing_over, self._stay = False, True
-                return
-            workflow.continue_as_new(nxt)
+    def _decisions_waiting(self) -> bool:
+        return bool(self._inbox)
 
     def _quiet(self) -> bool:
         return not self._records and not self._writing and not self._unsent

@@ -470,6 +470,7 @@ def test_saved_practice_alert_histories_exist() -> None:
         "practice-alert-case-v3-finalised",
         "practice-alert-case-v4-finalised",
         "practice-alert-case-v4-mail-given-up",
+        "practice-alert-continued",
     }
 
 
