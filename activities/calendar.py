@@ -13,7 +13,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from models.calendar import DeadlinePlan, DeadlineRequest
-from workdays.calendar import InvalidCalendar, plan_deadline
+from workdays.calendar import InvalidCalendar, InvalidDeadlineRequest, plan_deadline
 from workdays.holidays import bank_holidays
 
 
@@ -38,21 +38,28 @@ class CalendarActivities:
         """Compute the deadline, cap and reminders asked for in ``req``.
 
         ``req.direction`` says whether the deadline runs after ``req.start`` (a stage's
-        timescale) or before it (reports due N working days before a conference); both
-        rules are defined once, in :mod:`workdays.calendar`.
+        timescale) or before it (reports due N working days before a conference), and
+        ``req.unit`` whether it counts working days or is a calendar period (calendar
+        days or weeks, after only); every rule is defined once, in
+        :mod:`workdays.calendar`.
 
         Raises:
             ApplicationError: ``type="InvalidCalendar"``, non-retryable, naming the field,
                 for an unknown time zone or calendar: retrying cannot fix a setting.
                 ``type="InvalidDeadlineRequest"``, non-retryable, for a request the
-                arithmetic cannot answer (a date beyond year 9999): it is deterministic,
-                so a retry would fail the same way.
+                arithmetic cannot answer (a date beyond year 9999, or a calendar period
+                counted before an event, with the field as details): it is
+                deterministic, so a retry would fail the same way.
         """
         try:
             return plan_deadline(req, source=self._bank_holidays)
         except InvalidCalendar as exc:
             raise ApplicationError(
                 str(exc), exc.field, type="InvalidCalendar", non_retryable=True
+            ) from exc
+        except InvalidDeadlineRequest as exc:
+            raise ApplicationError(
+                str(exc), exc.field, type="InvalidDeadlineRequest", non_retryable=True
             ) from exc
         except (ValueError, OverflowError) as exc:
             raise ApplicationError(

@@ -30,25 +30,63 @@ class CalendarSpec(BaseModel):
     )
 
 
+DeadlineUnit = Literal["working_days", "calendar_days", "weeks"]
+"""What a deadline's count counts (DOMAIN.md "Time rules")."""
+
+MAX_CALENDAR_DAYS = 366
+"""The longest calendar period a deadline may run, in calendar days."""
+
+MAX_WEEKS = 52
+"""The longest calendar period a deadline may run, in weeks."""
+
+
 class DeadlineRequest(BaseModel):
-    """Ask for the deadline ``working_days`` working days after (or before) ``start``.
+    """Ask for the deadline ``working_days`` units after (or before) ``start``.
+
+    ``unit`` says what the count counts; the field keeps its historical name
+    ``working_days`` so that requests recorded before units existed still read the same:
+
+    * ``"working_days"`` (the default): close of business on the N-th working day after
+      ``start``'s effective day.
+    * ``"calendar_days"`` ("14 days") or ``"weeks"`` ("2 weeks", 7 calendar days each):
+      a calendar period counted from the effective day, ending at close of business on
+      its last calendar day, or on the working day before it if that day is not a
+      working day (never later than the document's figure, never before the
+      effective day). At most 366 calendar days or 52 weeks.
 
     ``start`` may be naive, in which case it is local time in the calendar's zone.
     ``not_after`` caps the answer (a shorter timescale that protects the child).
     ``direction="before"`` asks for a deadline ahead of an event, such as reports due
     N working days before a child protection conference: close of business on the
     N-th working day before ``start``'s effective day. Its only reminder is the
-    morning of that day (``last_day`` at opening time).
+    morning of that day (``last_day`` at opening time). It counts working days only;
+    a calendar ``unit`` with ``direction="before"`` is refused.
     """
 
     model_config = ConfigDict(extra="forbid")
 
     calendar: CalendarSpec = Field(default_factory=CalendarSpec)
     start: datetime
-    working_days: int = Field(ge=0, le=366)
+    working_days: int = Field(
+        ge=0,
+        le=366,
+        description="The count: working days, calendar days or weeks, as ``unit`` says.",
+    )
+    unit: DeadlineUnit = "working_days"
     not_after: AwareDatetime | None = None
     reminders: bool = False
     direction: Literal["after", "before"] = "after"
+
+    @model_validator(mode="after")
+    def _count_fits_its_unit(self) -> DeadlineRequest:
+        # Calendar days share the field's own limit (MAX_CALENDAR_DAYS == 366).
+        if self.unit == "weeks" and self.working_days > MAX_WEEKS:
+            raise ValueError(f"working_days: at most {MAX_WEEKS} weeks, got {self.working_days}")
+        if self.direction == "before" and self.unit != "working_days":
+            raise ValueError(
+                f"unit: direction 'before' counts working days only, got unit {self.unit!r}"
+            )
+        return self
 
 
 class Reminder(BaseModel):
@@ -59,11 +97,16 @@ class Reminder(BaseModel):
 
 
 class DeadlinePlan(BaseModel):
-    """The computed deadline, in local time with its UTC offset, and its reminders."""
+    """The computed deadline, in local time with its UTC offset, and its reminders.
+
+    ``working_days`` is the count asked for and ``unit`` what it counted (plans recorded
+    before units existed read as working days).
+    """
 
     start: AwareDatetime
     effective_day: date
     working_days: int
+    unit: DeadlineUnit = "working_days"
     due_at: AwareDatetime
     capped: bool = False
     reminders: list[Reminder] = Field(default_factory=list)

@@ -18,6 +18,10 @@ The rules, in one place:
   ends at close of business on the N-th working day before the event's effective day;
   N = 0 is close of business on the effective day itself. A conference on Tuesday with
   reports due 2 working days before: Friday 17:00 (Monday being a working day).
+* A *calendar period* ("14 days", "2 weeks" = 14 days) from an event ends at close of
+  business on the effective day plus that many calendar days; if that day is not a
+  working day, on the working day before it (never later than the document's figure,
+  and never before the effective day). Calendar periods run forwards only.
 * Naive datetimes are local time in the calendar's zone; aware ones are converted to it.
   Every datetime returned is aware, in that zone, with the offset in force on that date.
 """
@@ -28,7 +32,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from models.calendar import CalendarSpec, DeadlinePlan, DeadlineRequest, Reminder
+from models.calendar import CalendarSpec, DeadlinePlan, DeadlineRequest, DeadlineUnit, Reminder
 from workdays.holidays import UnknownCalendar, bank_holidays
 
 HolidaySource = Callable[[str, Iterable[int]], frozenset[date]]
@@ -45,6 +49,18 @@ class InvalidCalendar(ValueError):
 
     ``field`` names the offending setting (for example ``"calendar.timezone"``) so the
     error can be reported to whoever configured the procedure; retrying cannot help.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class InvalidDeadlineRequest(ValueError):
+    """A deadline request the rules cannot answer, such as a calendar period counted back.
+
+    ``field`` names the offending request field (for example ``"unit"``); the answer is
+    deterministic, so retrying cannot help.
     """
 
     def __init__(self, field: str, message: str) -> None:
@@ -189,6 +205,30 @@ class WorkingCalendar:
         """
         return self.close_of_business(self.add_working_days(self.effective_day(start), n))
 
+    def deadline_in_calendar_days(self, start: datetime, days: int) -> datetime:
+        """Close of business at the end of a calendar period of ``days`` days from ``start``.
+
+        The period is counted from ``start``'s effective day and ends on that day plus
+        ``days`` calendar days; if that is not a working day, on the working day before
+        it, so the answer is never later than the document's figure. The effective day
+        is itself a working day, so stepping back never goes before it: a period ending
+        on a non-working day straight after the effective day ends on the effective day.
+
+        Example: 14 days from Friday 11 Dec 2026 18:00 counts from Monday 14 Dec and would
+        end Monday 28 Dec, a bank holiday (as is Friday 25 Dec), so it ends Thursday
+        24 Dec 2026 17:00.
+
+        Raises:
+            ValueError: If ``days`` is negative (calendar periods never run backwards).
+        """
+        if days < 0:
+            raise ValueError(f"calendar days must not be negative, got {days}")
+        effective = self.effective_day(start)
+        last = effective + timedelta(days=days)
+        if not self.is_working_day(last):
+            last = max(self.previous_working_day(last), effective)
+        return self.close_of_business(last)
+
     def deadline_before(self, event: datetime, n: int) -> datetime:
         """Close of business on the N-th working day before ``event``'s effective day.
 
@@ -317,24 +357,50 @@ def load_calendar(
     return WorkingCalendar(spec, holidays, years=covered)
 
 
+def calendar_period_days(unit: DeadlineUnit, count: int) -> int:
+    """How many calendar days a period of ``count`` ``unit`` spans (weeks are 7 days).
+
+    Raises:
+        ValueError: For ``unit="working_days"``, which is not a calendar period.
+    """
+    if unit == "weeks":
+        return 7 * count
+    if unit == "calendar_days":
+        return count
+    raise ValueError(f"{unit!r} is not a calendar period")
+
+
 def plan_deadline(req: DeadlineRequest, *, source: HolidaySource = bank_holidays) -> DeadlinePlan:
     """Answer a :class:`DeadlineRequest`: effective day, due moment, cap and reminders.
 
-    Loads the years around ``req.start`` (a year before, for zone changes at New Year,
-    to two after, which 366 working days never exceed unless the partnership has many
-    closure days; then the range is widened until the deadline fits). ``not_after``
-    caps the due moment when it is earlier, with ``capped=True``.
+    ``req.unit`` chooses the rule: working days (``deadline`` or, for
+    ``direction="before"``, ``deadline_before``) or a calendar period of calendar days
+    or weeks (``deadline_in_calendar_days``). Loads the years around ``req.start`` (a
+    year before, for zone changes at New Year, to two after, which 366 working days
+    never exceed unless the partnership has many closure days; then the range is
+    widened until the deadline fits). ``not_after`` caps the due moment when it is
+    earlier, with ``capped=True``. Reminders are computed from the start and the
+    (capped) due moment, whatever the unit.
 
     Raises:
         InvalidCalendar: For an unknown calendar id or time zone, or bad opening hours.
+        InvalidDeadlineRequest: For a calendar ``unit`` with ``direction="before"``
+            (field ``unit``); the model refuses it too, this guards unvalidated requests.
     """
+    if req.direction == "before" and req.unit != "working_days":
+        raise InvalidDeadlineRequest(
+            "unit", f"direction 'before' counts working days only, got unit {req.unit!r}"
+        )
     first, last = req.start.year - 1, req.start.year + 2
     while True:
         calendar = load_calendar(req.calendar, range(first, last + 1), source=source)
         try:
             start = calendar.localize(req.start)
             effective = calendar.effective_day(start)
-            if req.direction == "before":
+            if req.unit != "working_days":
+                days = calendar_period_days(req.unit, req.working_days)
+                due = calendar.deadline_in_calendar_days(start, days)
+            elif req.direction == "before":
                 due = calendar.deadline_before(start, req.working_days)
             else:
                 due = calendar.deadline(start, req.working_days)
@@ -359,6 +425,7 @@ def plan_deadline(req: DeadlineRequest, *, source: HolidaySource = bank_holidays
         start=start,
         effective_day=effective,
         working_days=req.working_days,
+        unit=req.unit,
         due_at=due,
         capped=capped,
         reminders=reminders,
