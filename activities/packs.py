@@ -45,13 +45,20 @@ class PackActivities:
             is exactly its file's.
     """
 
-    def __init__(self, directory: Path = PACK_DIR, closures: ClosureSource | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path = PACK_DIR,
+        closures: ClosureSource | None = None,
+        local_dir: Path | None = None,
+    ) -> None:
         self._directory = directory
         self._closures = closures
+        self._local_dir = local_dir  # None: ESCALATION_LOCAL_SETTINGS, read at each load
 
     @activity.defn(name="load_pack")
     async def load_pack(self, req: LoadPack) -> PolicyPack:
-        """Load and validate the pack for ``req.procedure``, with the stored closure days.
+        """Load and validate the pack for ``req.procedure``, with the local settings and the
+        stored closure days.
 
         Unknown or broken packs are permanent errors: retrying cannot fix them.
 
@@ -64,7 +71,7 @@ class PackActivities:
                 closure when it is announced.
         """
         try:
-            pack = load_pack(req.procedure, self._directory)
+            pack = load_pack(req.procedure, self._directory, self._local_dir)
         except UnknownProcedure as exc:
             raise ApplicationError(str(exc), type="UnknownProcedure", non_retryable=True) from exc
         except PackError as exc:

@@ -7,6 +7,8 @@ what is wrong with it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
@@ -15,6 +17,11 @@ from pydantic_core import PydanticCustomError
 from models.calendar import CalendarSpec
 from models.common import Identifier, NonEmptyText, RoleRef
 from models.pack_checks import reference_problems
+
+
+class UnsetTimescale(KeyError):
+    """A stage has no timescale (no document figure, no local setting)."""
+
 
 PACK_REFERENCE_ERROR = "pack_reference"
 """Error type of the cross-reference checks; the loader reports them from the raw data."""
@@ -29,8 +36,60 @@ class RoleSpec(BaseModel):
     title: NonEmptyText
 
 
+Unit = Literal["working_days", "calendar_days", "weeks"]
+"""How a timescale counts: working days, or a calendar period (DOMAIN.md, Time rules)."""
+
+Source = Literal["document", "local", "case", "unset"]
+"""Where a figure comes from: the procedure document (quoted), the partnership's own local
+setting (who set it, when), agreed on the case, or nowhere yet (the stage cannot be entered)."""
+
+UNIT_WORDS: dict[str, tuple[str, str]] = {
+    "working_days": ("working day", "working days"),
+    "calendar_days": ("calendar day", "calendar days"),
+    "weeks": ("week", "weeks"),
+}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A stage's timescale as the workflow uses it: count, unit, and where it comes from."""
+
+    value: int
+    unit: Unit
+    source: Source
+    quote: str | None = None
+    set_by: str | None = None
+    set_on: date | None = None
+
+    def amount(self) -> str:
+        """E.g. '5 working days', '2 weeks'."""
+        one, many = UNIT_WORDS[self.unit]
+        return f"{self.value} {one if self.value == 1 else many}"
+
+    def words(self, procedure: str) -> str:
+        """The figure with its source in words.
+
+        E.g. '5 working days (Redbridge ..., 4.5: "a resolution should be achieved within a
+        further 5 working days ...")' or '3 working days (local setting, LSCB Business
+        Manager, 2026-11-30: agreed by the executive)'.
+        """
+        if self.source == "document":
+            return f"{self.amount()} ({procedure}, {self.quote})"
+        if self.source == "local":
+            when = f", {self.set_on.isoformat()}" if self.set_on else ""
+            note = f": {self.quote}" if self.quote else ""
+            return f"{self.amount()} (local setting, {self.set_by}{when}{note})"
+        return f"{self.amount()} (agreed on the case)"
+
+
 class StageSpec(BaseModel):
-    """One rung of a ladder: who must act, within how long, who is told."""
+    """One rung of a ladder: who must act, within how long, who is told.
+
+    A stage's timescale is the document's (``timescale_note`` quotes the sentence it comes
+    from), or the partnership's local setting (``ESCALATION_LOCAL_SETTINGS``, merged in when
+    the pack is loaded, ``timescale_source = "local"``), or it has none: a case that would
+    enter such a stage is refused at start, naming it. No figure is ever invented.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -39,12 +98,34 @@ class StageSpec(BaseModel):
     holders: list[RoleRef] = Field(min_length=1, description="Who must act at this stage.")
     copied: list[RoleRef] = Field(default_factory=list, description="Who is copied in.")
     timescale_working_days: StrictInt | None = Field(
-        default=None,
-        ge=0,
-        le=60,
-        description="Working days to resolve; absent means the pack's default timescale.",
+        default=None, ge=0, le=60, description="Working days to resolve."
     )
-    timescale_note: str | None = Field(default=None, description="Where the figure comes from.")
+    timescale_calendar_days: StrictInt | None = Field(
+        default=None, ge=1, le=366, description="Or a calendar period in days ('14 days')."
+    )
+    timescale_weeks: StrictInt | None = Field(
+        default=None, ge=1, le=52, description="Or a calendar period in weeks ('2 weeks')."
+    )
+    timescale_note: str | None = Field(
+        default=None,
+        description=(
+            "A document figure: the sentence it comes from, quoted (required). "
+            "A local one: the partnership's note."
+        ),
+    )
+    timescale_source: Literal["document", "local"] = Field(
+        default="document", description="Set to 'local' by the loader for a local setting."
+    )
+    timescale_set_by: str | None = Field(default=None, description="Local: who set it.")
+    timescale_set_on: date | None = Field(default=None, description="Local: when.")
+    per_case: bool = Field(
+        default=False,
+        description=(
+            "The timescale is agreed on the case (Sutton: 'the timescale given the specific "
+            "circumstances of each case'), with 'agree_timescale'; until then the stage's "
+            "local figure, if any, applies, and without one the stage has no deadline."
+        ),
+    )
     first_contact_working_days: StrictInt | None = Field(default=None, ge=0, le=60)
     confirmation_working_days: StrictInt | None = Field(default=None, ge=0, le=60)
     confirmer: RoleRef | None = Field(
@@ -85,6 +166,18 @@ class StageSpec(BaseModel):
     )
 
 
+class RouteSpec(BaseModel):
+    """A direct route the document gives, from any stage below ``target`` straight to it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Identifier
+    title: NonEmptyText
+    target: Identifier = Field(description="The stage the route goes to.")
+    taken_by: list[RoleRef] = Field(min_length=1, description="Who may take it.")
+    quote: NonEmptyText = Field(description="The document's sentence that gives the route.")
+
+
 class LadderSpec(BaseModel):
     """An ordered list of stages a disagreement climbs."""
 
@@ -96,14 +189,8 @@ class LadderSpec(BaseModel):
     immediate_risk_stage: Identifier | None = Field(
         default=None, description="Stage an immediate risk of significant harm jumps to."
     )
-    immediate_risk_working_days: StrictInt | None = Field(
-        default=None,
-        ge=0,
-        le=60,
-        description=(
-            "Timescale at the immediate-risk stage when the case jumps there because of an "
-            "immediate risk (Rutland: 0, the same working day); absent: the stage's own."
-        ),
+    routes: list[RouteSpec] = Field(
+        default_factory=list, description="Direct routes the document gives (refer_directly)."
     )
 
     @model_validator(mode="after")
@@ -116,6 +203,13 @@ class LadderSpec(BaseModel):
                 "stage ids must be unique in a ladder; repeated: {dupes}",
                 {"dupes": ", ".join(dupes)},
             )
+        for route in self.routes:
+            if route.target not in ids:
+                raise PydanticCustomError(
+                    PACK_REFERENCE_ERROR,
+                    "route '{route}': target '{target}' is not a stage of this ladder",
+                    {"route": route.id, "target": route.target},
+                )
         if self.immediate_risk_stage is not None and self.immediate_risk_stage not in ids:
             raise PydanticCustomError(
                 PACK_REFERENCE_ERROR,
@@ -123,6 +217,10 @@ class LadderSpec(BaseModel):
                 {"stage": self.immediate_risk_stage},
             )
         return self
+
+    def stage(self, stage_id: str) -> StageSpec:
+        """The stage of this ladder with ``stage_id``."""
+        return self.stages[self.index_of(stage_id)]
 
     def index_of(self, stage_id: str) -> int:
         """Position of a stage in the ladder (0-based)."""
@@ -201,15 +299,6 @@ class PolicyPack(BaseModel):
     source: NonEmptyText = Field(description="The procedure document this pack encodes.")
     version: StrictInt = Field(default=1, ge=1)
     calendar: CalendarSpec = Field(default_factory=CalendarSpec)
-    default_timescale_working_days: StrictInt | None = Field(
-        default=None,
-        ge=0,
-        le=60,
-        description=(
-            "Partnership default for stages whose seed gives no timescale; required when any "
-            "stage has no figure of its own."
-        ),
-    )
     confirmation_working_days: StrictInt = Field(default=2, ge=0, le=60)
     raise_within_working_days: StrictInt | None = Field(default=None, ge=0, le=60)
     roles: list[RoleSpec] = Field(min_length=1)
@@ -250,17 +339,46 @@ class PolicyPack(BaseModel):
                 return r.title
         return role
 
-    def timescale(self, stage: StageSpec) -> int:
-        """The stage's working days, falling back to the partnership default."""
-        if stage.timescale_working_days is not None:
-            return stage.timescale_working_days
-        # A validated pack has a default whenever a stage lacks its own figure.
-        assert self.default_timescale_working_days is not None, f"{stage.id}: no timescale"
-        return self.default_timescale_working_days
+    def figure(self, stage: StageSpec) -> Figure | None:
+        """The stage's timescale with its source, or None where nobody has set one."""
+        for unit, value in (
+            ("working_days", stage.timescale_working_days),
+            ("calendar_days", stage.timescale_calendar_days),
+            ("weeks", stage.timescale_weeks),
+        ):
+            if value is not None:
+                return Figure(
+                    value=value,
+                    unit=unit,  # type: ignore[arg-type]
+                    source=stage.timescale_source,
+                    quote=stage.timescale_note,
+                    set_by=stage.timescale_set_by,
+                    set_on=stage.timescale_set_on,
+                )
+        return None
 
-    def uses_default(self, stage: StageSpec) -> bool:
-        """Whether the stage's timescale is the partnership default, not a figure of its own."""
-        return stage.timescale_working_days is None
+    def timescale(self, stage: StageSpec) -> int:
+        """The stage's figure in working days (only for a working-day figure, checked)."""
+        figure = self.figure(stage)
+        if figure is None or figure.unit != "working_days":
+            raise UnsetTimescale(stage.id)
+        return figure.value
+
+    def unset_stages(self, ladder: LadderSpec) -> list[StageSpec]:
+        """The stages of ``ladder`` (and of the ladders it may switch to) with no figure."""
+        seen: list[str] = []
+        todo, unset = [ladder], []
+        while todo:
+            current = todo.pop()
+            if current.id in seen:
+                continue
+            seen.append(current.id)
+            for stage in current.stages:
+                if self.figure(stage) is None and not stage.per_case:
+                    unset.append(stage)
+                if stage.on_majority_dissent is not None:
+                    todo.append(self.ladder(stage.on_majority_dissent))
+        return unset
 
     def confirmation_days(self, stage: StageSpec) -> int:
         """Working days allowed to confirm a resolution in writing at this stage."""

@@ -103,9 +103,8 @@ def reference_problems(data: Mapping[str, Any]) -> list[PackProblem]:
                 f"'{default_ladder}' is not one of the ladders ({', '.join(ladder_ids)})",
             )
         )
-    has_default = data.get("default_timescale_working_days") is not None
     for i, ladder in enumerate(ladders):
-        problems += _ladder_problems(ladder, i, known, set(ladder_ids), has_default)
+        problems += _ladder_problems(ladder, i, known, set(ladder_ids))
     problems += _dissent_loops(ladders)
     alerts = data.get("practice_alerts")
     if isinstance(alerts, Mapping):
@@ -114,7 +113,7 @@ def reference_problems(data: Mapping[str, Any]) -> list[PackProblem]:
 
 
 def _ladder_problems(
-    ladder: Mapping[str, Any], index: int, known: set[str], ladder_ids: set[str], has_default: bool
+    ladder: Mapping[str, Any], index: int, known: set[str], ladder_ids: set[str]
 ) -> list[PackProblem]:
     lpath = f"ladders[{_label(ladder, index)}]"
     stages = _items(ladder, "stages")
@@ -135,32 +134,36 @@ def _ladder_problems(
                 f"'{risk}' is not a stage of this ladder ({', '.join(stage_ids)})",
             )
         )
-    if ladder.get("immediate_risk_working_days") is not None and risk is None:
-        problems.append(
-            PackProblem(
-                f"{lpath}.immediate_risk_working_days",
-                "only meaningful with immediate_risk_stage (the stage it applies to)",
-            )
-        )
+    for i, route in enumerate(_items(ladder, "routes")):
+        rpath = f"{lpath}.routes[{_label(route, i)}]"
+        problems += _unknown_roles(rpath, iter([("taken_by", _strs(route.get("taken_by")))]), known)
     for i, stage in enumerate(stages):
         spath = f"{lpath}.stages[{_label(stage, i)}]"
         problems += _unknown_roles(spath, _role_fields(stage), known)
-        problems += _stage_timing(spath, stage, has_default)
+        problems += _stage_timing(spath, stage)
         problems += _adjournment_problems(spath, stage, _label(ladder, index), ladder_ids)
     return problems
 
 
-def _stage_timing(path: str, stage: Mapping[str, Any], has_default: bool) -> list[PackProblem]:
-    if stage.get("timescale_working_days") is not None or has_default:
-        return []
-    return [
-        PackProblem(
-            f"{path}.timescale_working_days",
-            "missing: the stage gives no timescale and the pack has no "
-            "default_timescale_working_days; give the stage its figure or set a partnership "
-            "default (and say in [[decisions]] that it is a default, not the seed's figure)",
-        )
-    ]
+TIMESCALE_FIELDS = ("timescale_working_days", "timescale_calendar_days", "timescale_weeks")
+
+
+def _stage_timing(path: str, stage: Mapping[str, Any]) -> list[PackProblem]:
+    """At most one unit; a document figure quotes its sentence. No figure is allowed: the
+    partnership sets it in its local settings (or the stage cannot be entered)."""
+    given = [f for f in TIMESCALE_FIELDS if stage.get(f) is not None]
+    if len(given) > 1:
+        return [PackProblem(f"{path}.{given[1]}", f"give one timescale, not {' and '.join(given)}")]
+    source = stage.get("timescale_source", "document")
+    if given and source == "document" and not str(stage.get("timescale_note") or "").strip():
+        return [
+            PackProblem(
+                f"{path}.timescale_note",
+                "missing: a document figure quotes the sentence it comes from; a figure the "
+                "document does not give belongs in the partnership's local settings",
+            )
+        ]
+    return []
 
 
 def _adjournment_problems(
@@ -182,8 +185,8 @@ def _adjournment_problems(
         problems.append(
             PackProblem(
                 f"{path}.timescale_working_days",
-                f"missing: an adjourned conference needs its own timescale (at most "
-                f"{ADJOURNMENT_MAX_WORKING_DAYS} working days), not the partnership default",
+                f"missing: an adjourned conference needs its own timescale in working days "
+                f"(at most {ADJOURNMENT_MAX_WORKING_DAYS})",
             )
         )
     elif isinstance(days, int) and not isinstance(days, bool):

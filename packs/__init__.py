@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from models.pack import PACK_REFERENCE_ERROR, PolicyPack
 from models.pack_checks import reference_problems
+from packs.local import LocalSettingsError, default_dir, with_local_settings
 
 PACK_DIR = Path(__file__).parent
 
@@ -133,15 +134,33 @@ def pack_ids(directory: Path = PACK_DIR) -> list[str]:
     return sorted(p.stem for p in directory.glob("*.toml"))
 
 
-def load_pack(procedure: str, directory: Path = PACK_DIR) -> PolicyPack:
-    """Load a shipped pack by id.
+def load_pack(
+    procedure: str,
+    directory: Path = PACK_DIR,
+    local_dir: Path | None = None,
+    *,
+    local: bool = True,
+) -> PolicyPack:
+    """Load a shipped pack by id, with the partnership's local settings merged in.
+
+    Args:
+        procedure: The pack id.
+        directory: Where the pack files are.
+        local_dir: The local settings directory; default ``ESCALATION_LOCAL_SETTINGS``.
+        local: False for the pack exactly as shipped (its document figures only).
 
     Raises:
         UnknownProcedure: no such pack; the message lists the known ones.
-        PackError: the pack file is broken.
+        PackError: the pack file or its local settings are broken.
     """
     path = directory / f"{procedure}.toml"
     if not path.is_file():
         known = ", ".join(pack_ids(directory)) or "none"
         raise UnknownProcedure(f"procedure: unknown procedure '{procedure}' (known: {known})")
-    return load_pack_file(path)
+    pack = load_pack_file(path)
+    if not local:
+        return pack
+    try:
+        return with_local_settings(pack, local_dir or default_dir())
+    except LocalSettingsError as exc:
+        raise PackError(str(exc), exc.problems) from exc

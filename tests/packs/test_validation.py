@@ -47,10 +47,15 @@ id = "two"
 title = "Two"
 holders = ["partnership.chair"]
 timescale_working_days = 5
+timescale_note = "test pack: 5 working days"
 """
 
 
-def adjourned(ladder: str, dissent: str, days: str = "timescale_working_days = 15") -> str:
+def adjourned(
+    ladder: str,
+    dissent: str,
+    days: str = 'timescale_working_days = 15\ntimescale_note = "test: not exceeding 15"',
+) -> str:
     return f"""
 [[ladders]]
 id = "{ladder}"
@@ -70,6 +75,7 @@ id = "chair"
 title = "Chair"
 holders = ["partnership.chair"]
 timescale_working_days = 5
+timescale_note = "test pack: 5 working days"
 """
 
 
@@ -102,9 +108,7 @@ timescale_working_days = 5
 """
 
 
-def pack_text(
-    *, default: str = "default_timescale_working_days = 5", one: str = "", extra: str = ""
-) -> str:
+def pack_text(*, default: str = "", one: str = "", extra: str = "") -> str:
     return HEAD.format(default=default) + MAIN.format(one=one) + extra
 
 
@@ -125,8 +129,15 @@ def test_a_valid_pack_loads(tmp_path: Path) -> None:
     path.write_text(pack_text(extra=adjourned("divided", "main")), encoding="utf-8")
     pack = load_pack_file(path)
     assert [lad.id for lad in pack.ladders] == ["main", "divided"]
-    assert pack.uses_default(pack.ladder().stages[0])
-    assert pack.timescale(pack.ladder().stages[0]) == 5
+    one, two = pack.ladder().stages
+    assert pack.figure(one) is None  # the document gives none: nobody has set one yet
+    assert [s.id for s in pack.unset_stages(pack.ladder())] == ["one"]
+    figure = pack.figure(two)
+    assert figure is not None and (figure.value, figure.unit, figure.source) == (
+        5,
+        "working_days",
+        "document",
+    )
 
 
 @pytest.mark.parametrize(
@@ -136,33 +147,53 @@ def test_a_valid_pack_loads(tmp_path: Path) -> None:
 def test_timescale_must_be_a_whole_number_of_working_days(
     tmp_path: Path, value: str, shown: str
 ) -> None:
-    found = problems(tmp_path, pack_text(one=f"timescale_working_days = {value}"))
+    found = problems(
+        tmp_path, pack_text(one=f'timescale_working_days = {value}\ntimescale_note = "q"')
+    )
     assert found == [
         f"ladders[main].stages[one].timescale_working_days: must be a whole number of "
         f"working days, got {shown}"
     ]
 
 
-def test_default_timescale_is_strict_too(tmp_path: Path) -> None:
-    found = problems(tmp_path, pack_text(default='default_timescale_working_days = "5"'))
+def test_a_pack_may_not_carry_a_partnership_default(tmp_path: Path) -> None:
+    found = problems(tmp_path, pack_text(default="default_timescale_working_days = 5"))
+    assert found == ["default_timescale_working_days: Extra inputs are not permitted"]
+
+
+def test_a_document_figure_quotes_its_sentence(tmp_path: Path) -> None:
+    found = problems(tmp_path, pack_text(one="timescale_working_days = 3"))
     assert found == [
-        "default_timescale_working_days: must be a whole number of working days, got '5'"
+        "ladders[main].stages[one].timescale_note: missing: a document figure quotes the "
+        "sentence it comes from; a figure the document does not give belongs in the "
+        "partnership's local settings"
     ]
 
 
-def test_missing_default(tmp_path: Path) -> None:
-    found = problems(tmp_path, pack_text(default=""))
-    assert len(found) == 1
-    assert found[0].startswith(
-        "ladders[main].stages[one].timescale_working_days: missing: the stage gives no "
-        "timescale and the pack has no default_timescale_working_days"
+def test_one_unit_at_a_time(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        pack_text(one='timescale_working_days = 3\ntimescale_weeks = 2\ntimescale_note = "q"'),
     )
+    assert found == [
+        "ladders[main].stages[one].timescale_weeks: give one timescale, not "
+        "timescale_working_days and timescale_weeks"
+    ]
 
 
-def test_no_default_needed_when_every_stage_has_a_figure(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("one", "unit", "value"),
+    [
+        ("timescale_calendar_days = 14", "calendar_days", 14),
+        ("timescale_weeks = 2", "weeks", 2),
+    ],
+)
+def test_calendar_periods(tmp_path: Path, one: str, unit: str, value: int) -> None:
     path = tmp_path / "test-pack.toml"
-    path.write_text(pack_text(default="", one="timescale_working_days = 3"), encoding="utf-8")
-    assert load_pack_file(path).default_timescale_working_days is None
+    path.write_text(pack_text(one=f'{one}\ntimescale_note = "two weeks"'), encoding="utf-8")
+    pack = load_pack_file(path)
+    figure = pack.figure(pack.ladder().stages[0])
+    assert figure is not None and (figure.unit, figure.value) == (unit, value)
 
 
 @pytest.mark.parametrize("field", ["copied", "overdue_notify", "learning_notify"])
@@ -216,10 +247,11 @@ def test_adjournment_needs_its_own_timescale_of_at_most_15(tmp_path: Path) -> No
     missing = problems(tmp_path, pack_text(extra=adjourned("divided", "main", days="")))
     assert missing == [
         "ladders[divided].stages[adjourned].timescale_working_days: missing: an adjourned "
-        "conference needs its own timescale (at most 15 working days), not the partnership "
-        "default"
+        "conference needs its own timescale in working days (at most 15)"
     ]
-    too_long = adjourned("divided", "main", days="timescale_working_days = 16")
+    too_long = adjourned(
+        "divided", "main", days='timescale_working_days = 16\ntimescale_note = "q"'
+    )
     assert problems(tmp_path, pack_text(extra=too_long)) == [
         "ladders[divided].stages[adjourned].timescale_working_days: 16 is too long: a "
         "conference is adjourned for at most 15 working days"
@@ -250,7 +282,10 @@ def test_every_error_is_reported_at_once(tmp_path: Path) -> None:
     text = pack_text(
         default="",
         one='copied = ["receiving.ghost"]\nfirst_contact_working_days = 1.5',
-        extra=adjourned("divided", "divided", days="timescale_working_days = 20") + ALERTS,
+        extra=adjourned(
+            "divided", "divided", days='timescale_working_days = 20\ntimescale_note = "q"'
+        )
+        + ALERTS,
     ).replace('title = "Test pack"', 'title = "Test pack"\nsurprise = 1')
     known = "(known: partnership.chair, raising.practitioner, receiving.practitioner)"
     assert problems(tmp_path, text) == [
@@ -259,10 +294,6 @@ def test_every_error_is_reported_at_once(tmp_path: Path) -> None:
         "surprise: Extra inputs are not permitted",
         f"ladders[main].stages[one].copied: unknown role 'receiving.ghost'; declare it under "
         f"[[roles]] {known}",
-        "ladders[main].stages[one].timescale_working_days: missing: the stage gives no "
-        "timescale and the pack has no default_timescale_working_days; give the stage its "
-        "figure or set a partnership default (and say in [[decisions]] that it is a default, "
-        "not the seed's figure)",
         "ladders[divided].stages[adjourned].timescale_working_days: 20 is too long: a "
         "conference is adjourned for at most 15 working days",
         "ladders[divided].stages[adjourned].on_majority_dissent: names its own ladder "
@@ -287,7 +318,6 @@ def test_a_pack_built_in_code_is_held_to_the_same_rules() -> None:
                 "partnership": "x",
                 "source": "x",
                 "default_ladder": "main",
-                "default_timescale_working_days": 5,
                 "roles": [{"id": "partnership.chair", "title": "Chair"}],
                 "ladders": [
                     {
