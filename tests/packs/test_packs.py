@@ -56,7 +56,7 @@ title = "Broken"
 partnership = "Nowhere LSCB"
 source = "none"
 default_ladder = "main"
-default_timescale_working_days = 2.5
+confirmation_working_days = 2.5
 
 [[roles]]
 id = "raising.practitioner"
@@ -79,7 +79,7 @@ def test_broken_pack_names_file_field_and_reason(tmp_path: Path) -> None:
     message = str(info.value)
     assert message.startswith("broken.toml: invalid policy pack")
     assert (
-        "  default_timescale_working_days: must be a whole number of working days, got 2.5"
+        "  confirmation_working_days: must be a whole number of working days, got 2.5"
         in message.splitlines()
     )
     assert (
