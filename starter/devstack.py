@@ -26,6 +26,7 @@ from pathlib import Path
 from pydantic import ValidationError
 from temporalio.client import Client
 
+from packs.local import ENV as LOCAL_SETTINGS_ENV
 from settings import Settings, problems
 from starter.binaries import temporal_cli_path
 from starter.connect import ConnectionOptions, connect
@@ -46,6 +47,9 @@ signal over it is refused before it reaches the workflow, and the sender is told
 BLOB_SIZE_LIMIT_WARN_BYTES = 256 * 1024
 """The dev server's ``limit.blobSize.Warn``: payloads above this are logged by the server,
 so a growing one is seen before it is refused."""
+
+DEMO_LOCAL_SETTINGS = Path(__file__).parents[1] / "examples" / "local-settings"
+"""Demo figures for the stages the procedure documents give none: ``escalation dev`` only."""
 
 STATE_DIR_MODE = 0o700
 SECRET_FILE_MODE = 0o600
@@ -248,6 +252,24 @@ async def serve_decision_page(
         log.warning("decision page not started on port %d: %s", port, exc)
 
 
+def use_local_settings() -> str:
+    """Point ``ESCALATION_LOCAL_SETTINGS`` at the demo settings unless it is set; the banner line.
+
+    Shipped packs carry only their documents' figures, and a case that would enter a stage
+    with none is refused. The in-process worker, the SDK and the decision page read the
+    variable at each pack load, so it is set in ``os.environ`` before any of them starts.
+    """
+    if os.environ.get(LOCAL_SETTINGS_ENV, "").strip():
+        return f"{os.environ[LOCAL_SETTINGS_ENV]} ({LOCAL_SETTINGS_ENV})"
+    os.environ[LOCAL_SETTINGS_ENV] = str(DEMO_LOCAL_SETTINGS)
+    if not DEMO_LOCAL_SETTINGS.is_dir():
+        log.warning("demo local settings not found: %s", DEMO_LOCAL_SETTINGS)
+    return (
+        f"DEMO figures, not any partnership's: {DEMO_LOCAL_SETTINGS} "
+        f"(set {LOCAL_SETTINGS_ENV} to use your own)"
+    )
+
+
 async def run(args: argparse.Namespace, stop: asyncio.Event) -> None:
     """Run the stack until ``stop`` is set or the dev server dies."""
     import worker
@@ -258,6 +280,7 @@ async def run(args: argparse.Namespace, stop: asyncio.Event) -> None:
         "ESCALATION_DATABASE_URL", f"sqlite+aiosqlite:///{state / 'escalation.db'}"
     )
     secret = link_secret(state)
+    local_settings = use_local_settings()
     Settings(link_secret=secret)  # a short secret or token is refused before anything starts
     server = await start_dev_server(temporal_cli_path(), state, args.port, args.ui_port)
     sink = SmtpSink("127.0.0.1", args.smtp_port, state / "mail")
@@ -283,6 +306,7 @@ async def run(args: argparse.Namespace, stop: asyncio.Event) -> None:
             codec = "on: payloads are encrypted (ESCALATION_CODEC_KEYS)"
         print(f"Payload codec      {codec}", flush=True)
         print(f"Decision page      {settings.web_base_url}", flush=True)
+        print(f"Local settings     {local_settings}", flush=True)
         worker_task = asyncio.create_task(worker.run_worker(settings, stop))
         page = asyncio.create_task(
             serve_decision_page(settings, server.address, args.web_port, stop)

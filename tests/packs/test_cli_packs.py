@@ -1,13 +1,121 @@
-"""``escalation packs list | show | check``: what a person sees, and the exit codes."""
+"""``escalation packs list | show | check``: what a person sees, and the exit codes.
+
+Every test runs on a small pack of its own in a temporary directory (``--pack-dir``), so
+the display is tested apart from the shipped packs' content; ``test_local_settings.py``
+covers the local settings themselves.
+"""
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pytest
 
-from packs import PACK_DIR
-from starter.cli import main
+from starter.cli import build_parser, main
+
+PACK = """
+id = "test-pack"
+title = "Test procedure (2026)"
+partnership = "Test LSCB"
+source = "test.txt: the test procedure"
+default_ladder = "main"
+raise_within_working_days = 2
+
+[conference_reports]
+initial_working_days_before = 2
+review_working_days_before = 5
+
+[[roles]]
+id = "raising.practitioner"
+title = "Raiser"
+
+[[roles]]
+id = "receiving.practitioner"
+title = "Receiver"
+
+[[roles]]
+id = "partnership.chair"
+title = "Chair"
+
+[[roles]]
+id = "partnership.business_manager"
+title = "Business Manager"
+
+[[ladders]]
+id = "main"
+title = "Disagreements about one child"
+immediate_risk_stage = "chair"
+
+[[ladders.stages]]
+id = "practitioners"
+title = "Stage 1: practitioners"
+holders = ["raising.practitioner", "receiving.practitioner"]
+timescale_working_days = 5
+timescale_note = '4.4: "within 5 working days"'
+first_contact_working_days = 3
+
+[[ladders.stages]]
+id = "managers"
+title = "Stage 2: managers"
+holders = ["raising.practitioner", "receiving.practitioner"]
+copied = ["partnership.business_manager"]
+
+[[ladders.stages]]
+id = "chair"
+title = "Stage 3: the Chair"
+holders = ["partnership.chair"]
+timescale_weeks = 2
+timescale_note = '4.9: "aiming for 2 weeks"'
+requires_confirmation = false
+on_deadline = "notify_and_wait"
+overdue_notify = ["partnership.business_manager"]
+
+[[ladders]]
+id = "divided"
+title = "An equally divided conference"
+
+[[ladders.stages]]
+id = "adjourned"
+title = "Stage 1: conference adjourned"
+kind = "conference_adjournment"
+holders = ["partnership.chair"]
+timescale_working_days = 15
+timescale_note = "2.3: not exceeding 15 working days"
+interim_position = "On a child protection plan"
+on_majority_dissent = "main"
+
+[practice_alerts]
+title = "Practice alerts"
+raised_by = ["partnership.chair"]
+serious_start_stages = ["head"]
+
+[[practice_alerts.reason_codes]]
+code = "late"
+title = "Late"
+
+[[practice_alerts.stages]]
+id = "head"
+title = "Head of Service"
+holders = ["receiving.practitioner"]
+timescale_working_days = 5
+
+[[decisions]]
+topic = "Stage 2 timescale"
+seed_says = "Nothing."
+pack_uses = "No figure: the partnership sets it."
+reason = "The document gives none."
+"""
+
+
+@pytest.fixture
+def pack_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A pack directory holding test-pack.toml; no local settings from the environment."""
+    monkeypatch.delenv("ESCALATION_LOCAL_SETTINGS", raising=False)
+    directory = tmp_path / "packs"
+    directory.mkdir()
+    (directory / "test-pack.toml").write_text(PACK, encoding="utf-8")
+    return directory
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -16,109 +124,146 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_list_shows_every_pack_with_its_ladders(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "list")
+def test_list_shows_every_pack_and_marks_a_broken_one(
+    capsys: pytest.CaptureFixture[str], pack_dir: Path
+) -> None:
+    (pack_dir / "broken.toml").write_text('id = "broken"', encoding="utf-8")
+    code, out, err = run(capsys, "list", "--pack-dir", str(pack_dir))
     assert (code, err) == (0, "")
     blocks = {b.splitlines()[0]: b for b in out.strip().split("\n\n")}
-    assert sorted(blocks) == [
-        "north-lincolnshire-mars-2019",
-        "north-lincolnshire-safe-2018",
-        "redbridge-2017",
-        "rutland",
-        "sutton-2015",
+    assert sorted(blocks) == ["broken", "test-pack"]
+    assert (
+        blocks["broken"].splitlines()[1].startswith("  BROKEN: broken.toml: invalid policy pack (")
+    )
+    assert blocks["test-pack"].splitlines()[1:] == [
+        "  title:       Test procedure (2026)",
+        "  partnership: Test LSCB",
+        "  ladders:     main (default), divided",
+        "  also:        practice alerts (1 stage)",
     ]
-    assert blocks["sutton-2015"].splitlines()[1:] == [
-        "  title:       Sutton LSCB Multi-agency Escalation Policy and Procedure (September 2015)",
-        "  partnership: Sutton Local Safeguarding Children Board",
-        "  ladders:     strategic, referral, assessment_care_planning (default), conference, "
-        "plan_implementation",
-    ]
-    assert "  also:        practice alerts (6 stages)" in blocks["rutland"].splitlines()
 
 
-def test_show_marks_partnership_defaults_and_lists_decisions(
-    capsys: pytest.CaptureFixture[str],
+def test_show_gives_every_figure_with_its_source(
+    capsys: pytest.CaptureFixture[str], pack_dir: Path
 ) -> None:
-    code, out, _ = run(capsys, "show", "north-lincolnshire-safe-2018")
-    assert code == 0
+    code, out, err = run(capsys, "show", "test-pack", "--pack-dir", str(pack_dir))
+    assert (code, err) == (0, "")
     lines = out.splitlines()
-    assert lines[0] == (
-        "north-lincolnshire-safe-2018: North Lincolnshire LSCB SAfE Challenge & Resolution "
-        "procedure (April 2018)"
-    )
-    assert (
+    assert lines[:10] == [
+        "test-pack: Test procedure (2026)",
+        "Partnership: Test LSCB",
+        "Source: test.txt: the test procedure",
+        "Calendar: england-and-wales, Europe/London, close of business 17:00",
+        "Local settings: none ($ESCALATION_LOCAL_SETTINGS is not set and no --local DIR given)",
+        "Timescales: 3 from the document, 0 local, 1 unset",
+        "Written confirmation: within 2 working days",
+        "Raise within: 2 working days of the disagreement",
         "Conference reports due: 2 working days before an initial, 5 working days before a "
-        "review conference" in lines
-    )
-    start = lines.index(
-        "Ladder individual (default ladder): Differences of opinion about early identification, help and referral"
-    )
-    assert lines[start + 1 : start + 4] == [
-        "  Immediate risk: straight to line_managers",
-        "  1. practitioners: Stage 1: practitioner / case worker level",
-        "       timescale: 5 working days (partnership default)",
+        "review conference",
+        "",
     ]
-    assert "       timescale: 10 working days" in lines  # the Principal Officer review's own figure
-    assert (
-        "  1. adjourned [adjourned conference]: Stage 1: conference adjourned for re-evaluation"
-        in lines
-    )
-    assert "       a dissenting minority climbs: conference_majority" in lines
-    assert any(
-        line.startswith("       learning to: Safeguarding Pathway Lead Officer Group (SPLOG)")
-        for line in lines
-    )
-    assert "Decisions (where the procedure is ambiguous):" in lines
-    assert "  - Principal Officer review timescale" in lines
+    start = lines.index("Ladder main (default ladder): Disagreements about one child")
+    assert lines[start + 1 : start + 19] == [
+        "  Immediate risk: referred at once to chair (that stage's own timescale applies)",
+        "  1. practitioners: Stage 1: practitioners",
+        '       timescale: 5 working days, from the document: 4.4: "within 5 working days"',
+        "       holders:   Raiser [raising.practitioner]; Receiver [receiving.practitioner]",
+        "       first contact within 3 working days",
+        "       resolution confirmed in writing by Receiver within 2 working days",
+        "  2. managers: Stage 2: managers",
+        "       no timescale: set it in ESCALATION_LOCAL_SETTINGS/test-pack.toml",
+        "       holders:   Raiser [raising.practitioner]; Receiver [receiving.practitioner]",
+        "       copied:    Business Manager [partnership.business_manager]",
+        "       resolution confirmed in writing by Receiver within 2 working days",
+        "  3. chair: Stage 3: the Chair",
+        '       timescale: 2 weeks, from the document: 4.9: "aiming for 2 weeks"',
+        "       holders:   Chair [partnership.chair]",
+        "       a resolution here closes the case",
+        "       overdue: tells Business Manager [partnership.business_manager]; keeps waiting",
+        "",
+        "Ladder divided: An equally divided conference",
+    ]
+    assert lines[start + 19 : start + 24] == [
+        "  1. adjourned [adjourned conference]: Stage 1: conference adjourned",
+        "       timescale: 15 working days, from the document: 2.3: not exceeding 15 working days",
+        "       holders:   Chair [partnership.chair]",
+        "       meanwhile: On a child protection plan",
+        "       a dissenting minority climbs: main",
+    ]
+    assert "  1. head: Head of Service, 5 working days - Receiver [receiving.practitioner]" in lines
+    assert "    1. late: Late" in lines
+    assert "  serious or urgent alerts may start at: head" in lines
+    assert lines[-5:] == [
+        "Decisions (where the procedure is ambiguous):",
+        "  - Stage 2 timescale",
+        "      procedure says: Nothing.",
+        "      pack uses:      No figure: the partnership sets it.",
+        "      because:        The document gives none.",
+    ]
 
 
-def test_show_rutland_same_working_day_and_alerts(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "show", "rutland")
-    assert code == 0
-    assert "  Immediate risk: straight to lscb, due the same working day" in out.splitlines()
-    assert "    13. other: Other" in out.splitlines()
-    assert "  serious or urgent alerts may start at: head_of_service, director_for_people" in out
-
-
-def test_show_unknown_pack(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "show", "nowhere")
+def test_show_unknown_pack(capsys: pytest.CaptureFixture[str], pack_dir: Path) -> None:
+    code, out, err = run(capsys, "show", "nowhere", "--pack-dir", str(pack_dir))
     assert (code, out) == (1, "")
-    assert err.startswith("escalation: procedure: unknown procedure 'nowhere' (known: ")
+    assert err == "escalation: procedure: unknown procedure 'nowhere' (known: test-pack)\n"
 
 
-def test_check_ok_prints_a_one_line_summary(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "check", str(PACK_DIR / "rutland.toml"))
+def test_show_local_and_document_only_exclude_each_other(
+    capsys: pytest.CaptureFixture[str], pack_dir: Path
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["packs", "show", "test-pack", "--local", str(pack_dir), "--document-only"])
+    assert info.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def test_every_packs_option_has_a_help_text() -> None:
+    packs = _subcommands(build_parser())["packs"]
+    assert sorted(_subcommands(packs)) == ["check", "list", "show"]
+    for name, command in _subcommands(packs).items():
+        for action in command._actions:
+            if action.dest != "help":
+                assert action.help, f"packs {name}: {action.dest} has no help text"
+
+
+def test_check_ok_prints_a_one_line_summary(
+    capsys: pytest.CaptureFixture[str], pack_dir: Path
+) -> None:
+    code, out, err = run(capsys, "check", str(pack_dir / "test-pack.toml"))
     assert (code, err) == (0, "")
     assert out.splitlines() == [
-        "ok: rutland.toml: rutland (Rutland Professional Disagreements Resolution, CP and CLA "
-        "Escalation and Practice Alerts Guidance): 1 ladder, 4 stages, 15 roles, practice "
-        "alerts (6 stages, 13 reason codes), 8 decisions"
+        "ok: test-pack.toml: test-pack (Test procedure (2026)): 2 ladders, 4 stages, 4 roles, "
+        "practice alerts (1 stage, 1 reason code), 1 decision"
     ]
 
 
-def test_check_reports_every_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    text = (PACK_DIR / "sutton-2015.toml").read_text(encoding="utf-8")
+def test_check_reports_every_error_of_every_file(
+    capsys: pytest.CaptureFixture[str], pack_dir: Path, tmp_path: Path
+) -> None:
     broken = (
-        text.replace("default_timescale_working_days = 5", "default_timescale_working_days = 2.5")
-        .replace('holders = ["raising.lscb_member"]', 'holders = ["raising.lscb_membr"]', 1)
-        .replace('default_ladder = "assessment_care_planning"', 'default_ladder = "care"')
+        PACK.replace("timescale_weeks = 2", "timescale_weeks = 2.5")
+        .replace('copied = ["partnership.business_manager"]', 'copied = ["partnership.bm"]')
+        .replace('default_ladder = "main"', 'default_ladder = "care"')
     )
-    path = tmp_path / "sutton-2015.toml"
+    path = tmp_path / "test-pack.toml"
     path.write_text(broken, encoding="utf-8")
-    code, out, err = run(capsys, "check", str(path))
-    assert (code, out) == (2, "")
-    assert err.splitlines()[0] == "escalation: sutton-2015.toml: invalid policy pack (3 error(s))"
+    code, out, err = run(capsys, "check", str(path), str(pack_dir / "test-pack.toml"))
+    assert code == 2
+    assert out.startswith("ok: test-pack.toml: test-pack")  # the good file is still checked
+    assert err.splitlines()[0] == "escalation: test-pack.toml: invalid policy pack (3 error(s))"
     assert err.splitlines()[1:] == [
-        "  default_timescale_working_days: must be a whole number of working days, got 2.5",
-        "  default_ladder: 'care' is not one of the ladders (strategic, referral, "
-        "assessment_care_planning, conference, plan_implementation)",
-        "  ladders[referral].stages[lscb_member].holders: unknown role 'raising.lscb_membr'; "
-        "declare it under [[roles]] (known: partnership.chief_executive, "
-        "partnership.independent_chair, partnership.learning_subgroup, "
-        "partnership.subgroup_chair, raising.head_of_service, raising.line_manager, "
-        "raising.lscb_member, raising.practitioner, raising.safeguarding_lead, "
-        "raising.senior_manager, receiving.head_of_service, receiving.practitioner, "
-        "receiving.safeguarding_manager, receiving.senior_manager, receiving.team_manager)",
+        "  ladders[main].stages[chair].timescale_weeks: Input should be a valid integer",
+        "  default_ladder: 'care' is not one of the ladders (main, divided)",
+        "  ladders[main].stages[managers].copied: unknown role 'partnership.bm'; declare it "
+        "under [[roles]] (known: partnership.business_manager, partnership.chair, "
+        "raising.practitioner, receiving.practitioner)",
     ]
 
 
