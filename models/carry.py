@@ -21,7 +21,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from models.calendar import DeadlinePlan, Reminder
 from models.decisions import ConferenceReconvened, Resolved
 from models.notifications import Notification
-from models.pack import PolicyPack
+from models.pack import Figure, PolicyPack
 from models.records import DisagreementRecord, StepRecord
 from models.status import CaseState, DeadlineChange, LearningItem, RejectedInput, StageStatus
 
@@ -76,3 +76,6 @@ class CaseCarry(BaseModel):
     reports: DeadlinePlan | None
     reports_reminder: datetime | None
     learning: list[LearningItem]
+    agreed: Figure | None = Field(
+        default=None, description="The stage's figure agreed on the case."
+    )

@@ -52,6 +52,38 @@ class Resolved(Decision):
     )
 
 
+class ReferDirectly(Decision):
+    """Take a direct route the procedure gives, past the stages between.
+
+    Redbridge 4.8: a discussion that "raises significant policy issues" goes to the LSCB
+    Chair. Only a route the pack declares for the case's ladder, taken by a person who
+    holds one of the route's roles, and only upwards.
+    """
+
+    route: Identifier
+    reason: Text
+
+
+class AgreeTimescale(Decision):
+    """The stage's timescale agreed on the case, where the procedure makes it so.
+
+    Sutton's formal process agrees "the outcome to be achieved and the timescale given the
+    specific circumstances of each case": at a ``per_case`` stage the holders set it,
+    longer or shorter than any local figure, recorded with who and why. Give
+    ``working_days`` (counted from when the stage was entered) or ``due_at``.
+    """
+
+    reason: Text
+    working_days: StrictInt | None = Field(default=None, ge=0, le=60)
+    due_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> AgreeTimescale:
+        if (self.working_days is None) == (self.due_at is None):
+            raise ValueError("give exactly one of working_days or due_at")
+        return self
+
+
 class Unresolved(Decision):
     """The current stage failed to agree; the case goes up a level now."""
 

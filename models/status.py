@@ -21,6 +21,7 @@ StageOutcome = Literal[
     "still_divided",
     "minority_dissent",
     "adjournment_breached",
+    "referred_directly",
 ]
 """How a stage was left. The last three are an adjourned conference's: reconvened still
 divided (up the ladder), reconvened with a majority the minority disputes (the minority's
@@ -39,8 +40,20 @@ class StageStatus(BaseModel):
     kind: str = Field(default="discussion", description="discussion or conference_adjournment.")
     holders: list[str] = Field(description="Who holds the stage: role titles and names.")
     entered_at: AwareDatetime
-    due_at: AwareDatetime
-    timescale_working_days: int
+    due_at: AwareDatetime | None = Field(
+        description="None only at a stage whose timescale is agreed per case, not yet agreed."
+    )
+    timescale_working_days: int = Field(
+        description="The stage's timescale as counted (see timescale_unit), after any cap."
+    )
+    timescale_unit: Literal["working_days", "calendar_days", "weeks"] = "working_days"
+    timescale_source: Literal["document", "local", "case", "unset"] = Field(
+        default="document",
+        description="Where the figure comes from: the procedure, the partnership, or the case.",
+    )
+    timescale_basis: str | None = Field(
+        default=None, description="The figure and its source in words (quote or who set it)."
+    )
     capped: bool = Field(default=False, description="Shortened to protect the child.")
     first_contact_due_at: AwareDatetime | None = None
     left_at: AwareDatetime | None = None

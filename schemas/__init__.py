@@ -18,10 +18,12 @@ from pydantic import BaseModel
 
 from models.calendar import CalendarChange, CalendarReceipt
 from models.decisions import (
+    AgreeTimescale,
     ConferenceReconvened,
     Confirmed,
     DecisionReceipt,
     ImmediateRisk,
+    ReferDirectly,
     Resolved,
     ShortenTimescale,
     Unresolved,
@@ -71,6 +73,15 @@ INTERFACE: tuple[Published, ...] = (
         ConferenceReconvened,
         "input",
         ("signal conference_reconvened", "update reconvene_conference"),
+    ),
+    Published(
+        "AgreeTimescale",
+        AgreeTimescale,
+        "input",
+        ("signal agree_timescale", "update agree_timescale"),
+    ),
+    Published(
+        "ReferDirectly", ReferDirectly, "input", ("signal refer_directly", "update refer_directly")
     ),
     Published(
         "CalendarChange",

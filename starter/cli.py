@@ -22,9 +22,11 @@ from pydantic import ValidationError
 
 from models.calendar import DeadlineRequest
 from models.decisions import (
+    AgreeTimescale,
     ConferenceReconvened,
     Confirmed,
     ImmediateRisk,
+    ReferDirectly,
     Resolved,
     ShortenTimescale,
     Unresolved,
@@ -101,6 +103,17 @@ def build_parser() -> argparse.ArgumentParser:
     _decision_args(p, "reason", True)
     p.add_argument("--working-days", type=int)
     p.add_argument("--due-at", help="ISO 8601 with offset")
+
+    p = sub.add_parser(
+        "agree-timescale",
+        help="Agree the current stage's timescale on the case (a per-case stage only)",
+    )
+    _decision_args(p, "reason", True)
+    p.add_argument("--working-days", type=int, help="Working days from when the stage began")
+    p.add_argument("--due-at", help="Or the agreed deadline: ISO 8601 with offset")
+    p = sub.add_parser("refer", help="Take a direct route the procedure gives (refer_directly)")
+    _decision_args(p, "reason", True)
+    p.add_argument("--route", required=True, help="The route's id (escalation packs show ID)")
 
     p = sub.add_parser("status", help="Print a disagreement's status as JSON")
     client_args(p)
@@ -188,6 +201,14 @@ def _decision(args: argparse.Namespace) -> Callable[[EscalationClient], Awaitabl
     if args.command == "immediate-risk":
         r = ImmediateRisk(reason=args.reason, **common)
         return lambda c: c.raise_immediate_risk(wid, r, acknowledged=ack)
+    if args.command == "agree-timescale":
+        a = AgreeTimescale(
+            reason=args.reason, working_days=args.working_days, due_at=args.due_at, **common
+        )
+        return lambda c: c.agree_timescale(wid, a, acknowledged=ack)
+    if args.command == "refer":
+        t = ReferDirectly(route=args.route, reason=args.reason, **common)
+        return lambda c: c.refer_directly(wid, t, acknowledged=ack)
     s = ShortenTimescale(
         reason=args.reason, working_days=args.working_days, due_at=args.due_at, **common
     )

@@ -16,10 +16,12 @@ from typing import Any, ClassVar
 from temporalio.client import WorkflowHandle
 
 from models.decisions import (
+    AgreeTimescale,
     ConferenceReconvened,
     Confirmed,
     DecisionReceipt,
     ImmediateRisk,
+    ReferDirectly,
     Resolved,
     ShortenTimescale,
     Unresolved,
@@ -140,6 +142,22 @@ class EscalationClient(WorkflowClient[DisagreementStatus, DecisionReceipt]):
         """Bring the current deadline forward to protect the child."""
         return await self._decide(
             workflow_id, "shorten_timescale", "timescale_shortened", decision, acknowledged
+        )
+
+    async def agree_timescale(
+        self, workflow_id: str, decision: AgreeTimescale, *, acknowledged: bool = True
+    ) -> DecisionReceipt | None:
+        """Agree the current stage's timescale on the case (only where the procedure says so)."""
+        return await self._decide(
+            workflow_id, "agree_timescale", "agree_timescale", decision, acknowledged
+        )
+
+    async def refer_directly(
+        self, workflow_id: str, decision: ReferDirectly, *, acknowledged: bool = True
+    ) -> DecisionReceipt | None:
+        """Take a direct route the procedure gives (e.g. Redbridge 4.8 to the LSCB Chair)."""
+        return await self._decide(
+            workflow_id, "refer_directly", "refer_directly", decision, acknowledged
         )
 
     async def reconvene(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -23,6 +24,14 @@ from starter.smtp_sink import SmtpSink
 from starter.testing import start_time_skipping
 
 PG_ADMIN_DSN = os.environ.get("ESCALATION_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+
+# The shipped packs carry only their documents' figures; every other stage takes the
+# partnership's local setting. The tests (and every worker they start, in-process or as a
+# subprocess) run on the demo settings `escalation dev` uses, unless a test names its own.
+os.environ.setdefault(
+    "ESCALATION_LOCAL_SETTINGS",
+    str(Path(__file__).parents[1] / "examples" / "local-settings"),
+)
 
 
 @pytest.fixture

@@ -69,6 +69,9 @@ def _summary(status: DisagreementStatus, zone: str) -> str:
             local(due, zone),
         ),
     ]
+    if last is not None and last.timescale_basis and status.state == "open":
+        # Where the deadline comes from, in words: the procedure's sentence, or who set it.
+        rows.append(("Timescale", last.timescale_basis))
     if status.immediate_risk:
         rows.append(("Immediate risk", "declared"))
     return _case_table(rows)

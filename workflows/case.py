@@ -35,7 +35,7 @@ with workflow.unsafe.imports_passed_through():
         Resolved,
     )
     from models.notifications import Notification, NotificationKind
-    from models.pack import LadderSpec, PolicyPack, StageSpec
+    from models.pack import Figure, LadderSpec, PolicyPack, StageSpec, Unit
     from models.records import DisagreementRecord, RecordBatch, StepKind, StepRecord
     from models.start import StartDisagreement
     from models.status import (
@@ -49,15 +49,14 @@ with workflow.unsafe.imports_passed_through():
     from workflows import steps
     from workflows.calendar_change import with_closures
     from workflows.ladder import (
+        ADJOURNMENT_MAX_WORKING_DAYS,
         DecisionKind,
-        immediate_risk_cap,
         is_adjournment,
-        stage_working_days,
+        stage_figure,
     )
     from workflows.patches import (
         PATCH_ADJOURNMENT,
         PATCH_BATCH_RECORDS,
-        PATCH_RISK_TIMESCALE,
         patched,
     )
     from workflows.refusals import Refusals
@@ -84,6 +83,10 @@ class CalendarInbound:
 
     change: CalendarChange
     reply: asyncio.Future[CalendarReceipt]
+
+
+UNAGREED = "no timescale yet: agreed on the case (agree_timescale)"
+"""A per-case stage's basis before its holders agree one."""
 
 
 class CaseCore:
@@ -132,6 +135,7 @@ class CaseCore:
         self._reports: DeadlinePlan | None = None
         self._reports_reminder: datetime | None = None
         self._learning: list[LearningItem] = []
+        self._agreed: Figure | None = None
         if req.continued is not None:
             self._restore(req.continued)
 
@@ -164,6 +168,7 @@ class CaseCore:
         self._conference_outcome = c.conference_outcome
         self._reports, self._reports_reminder = c.reports, c.reports_reminder
         self._learning = list(c.learning)
+        self._agreed = c.agreed
 
     def _carry(self) -> CaseCarry:
         """The whole state, for the next run: what is unwritten and unsent included."""
@@ -210,6 +215,7 @@ class CaseCore:
             reports=self._reports,
             reports_reminder=self._reports_reminder,
             learning=self._learning,
+            agreed=self._agreed,
         )
 
     def _decisions_waiting(self) -> bool:
@@ -226,29 +232,37 @@ class CaseCore:
 
     # -------------------------------------------------------------- stages
 
-    async def _enter(self, stage: StageSpec, start: datetime, *, risk: bool = False) -> None:
+    async def _enter(self, stage: StageSpec, start: datetime) -> None:
         """Enter ``stage`` at ``start``: plan its deadline, record it, tell its holders.
 
-        ``risk``: entered because of an immediate risk of significant harm, so the
-        ladder's immediate-risk timescale applies (Rutland: the same working day).
+        The deadline is the stage's own figure (the document's, or the partnership's local
+        setting), or the child's shorter timescale, whichever is earlier. A stage entered
+        "the same working day" or "immediately" (an immediate risk) is entered at once and
+        then has its own timescale: those words describe the referral, not a deadline. A
+        stage whose timescale is agreed per case and has no figure yet waits without a
+        deadline until its holders agree one (``agree_timescale``).
         """
         pack, ladder = self._pack_(), self._ladder_()
         adjourned = is_adjournment(stage) and patched(PATCH_ADJOURNMENT)
-        risk_cap = immediate_risk_cap(ladder, stage) if risk else None
-        if risk_cap is not None and not patched(PATCH_RISK_TIMESCALE):
-            risk_cap = None
-        days = stage_working_days(pack, stage, self._child_cap, risk_cap)
-        plan = await self._plan_from(start, days, reminders=True)
+        figure = pack.figure(stage)
+        if figure is None and not stage.per_case:
+            figure = stage_figure(pack, stage)  # raises: validate_start let no such case in
+        plan = await self._stage_plan(start, stage, figure) if figure is not None else None
         first_contact = None
         if stage.first_contact_working_days is not None:
             first_contact = (
-                await self._plan_from(start, min(stage.first_contact_working_days, days))
+                await self._plan_from(
+                    start,
+                    stage.first_contact_working_days,
+                    not_after=plan.due_at if plan else None,
+                )
             ).due_at
         index = ladder.index_of(stage.id)
         self._current, self._plan, self._overdue_sent = stage, plan, False
-        self._not_after = None
+        self._not_after, self._agreed = None, None
         self._adjourned = adjourned
-        self._reminders = [r for r in plan.reminders if r.at > workflow.now()]
+        self._reminders = [r for r in plan.reminders if r.at > workflow.now()] if plan else []
+        basis = figure.words(pack.title) if figure else UNAGREED
         self._stages.append(
             StageStatus(
                 stage_id=stage.id,
@@ -257,22 +271,27 @@ class CaseCore:
                 ladder_id=ladder.id,
                 kind=stage.kind,
                 holders=[self._holder_text(role) for role in stage.holders],
-                entered_at=plan.start,
-                due_at=plan.due_at,
-                timescale_working_days=days,
-                capped=days < pack.timescale(stage),
+                entered_at=plan.start if plan else start,
+                due_at=plan.due_at if plan else None,
+                timescale_working_days=plan.working_days if plan else 0,
+                timescale_unit=plan.unit if plan else "working_days",
+                timescale_source=figure.source if figure else "unset",
+                timescale_basis=basis,
+                capped=plan is not None
+                and figure is not None
+                and (plan.capped or plan.working_days < figure.value),
                 first_contact_due_at=first_contact,
             )
         )
         self._record(
             "stage_entered",
             stage_id=stage.id,
-            due_at=plan.due_at,
-            text=f"{stage.title}: {days} working day(s)",
+            due_at=plan.due_at if plan else None,
+            text=f"{stage.title}: {basis}",
             state="open",
             data={"ladder": ladder.id},
         )
-        if adjourned:
+        if adjourned and plan is not None:
             self._adjourn(stage, plan, index)
             return
         lines = [
@@ -283,6 +302,17 @@ class CaseCore:
             f"Risk to the child: {self._req.risk_to_child}",
             f"What the raising professional aims to achieve: {self._req.aim}",
         ]
+        if plan is not None and figure is not None:
+            shortened = plan.capped or plan.working_days < figure.value
+            lines.append(
+                f"Deadline: {local_text(plan.due_at)}; timescale {basis}"
+                + (", shortened to protect the child." if shortened else ".")
+            )
+        else:
+            lines.append(
+                "The procedure leaves this stage's timescale to be agreed on the case: agree "
+                "it and send 'agree_timescale' (working days, or a date)."
+            )
         if first_contact is not None:
             lines.append(
                 f"First contact with the raising professional by {local_text(first_contact)}."
@@ -294,12 +324,18 @@ class CaseCore:
         )
         self._notify(
             "stage_entered",
-            f"{stage.title}: action needed by {local_text(plan.due_at)}",
+            f"{stage.title}: action needed by {local_text(plan.due_at)}"
+            if plan
+            else f"{stage.title}: action needed; agree the timescale",
             stage.holders,
             stage.copied,
             lines,
-            due_at=plan.due_at,
+            due_at=plan.due_at if plan else None,
         )
+
+    def _figure_now(self, stage: StageSpec) -> Figure | None:
+        """The current stage's figure: agreed on the case, else the pack's (None: unagreed)."""
+        return self._agreed or self._pack_().figure(stage)
 
     def _leave(self, outcome: StageOutcome, by: str | None, text: str | None, at: datetime) -> None:
         entry = self._stages[-1]
@@ -403,6 +439,28 @@ class CaseCore:
 
     # ------------------------------------------------------ side effects
 
+    async def _stage_plan(
+        self,
+        start: datetime,
+        stage: StageSpec,
+        figure: Figure,
+        *,
+        cap_days: int | None = None,
+        not_after: datetime | None = None,
+    ) -> DeadlinePlan:
+        """The stage's deadline from ``start``: its figure, or an earlier one that protects
+        the child (the case's timescale, a shortening), whichever is earlier."""
+        count, unit = figure.value, figure.unit
+        if stage.kind == "conference_adjournment":
+            count = min(count, ADJOURNMENT_MAX_WORKING_DAYS)
+        caps = [c for c in (self._child_cap, cap_days) if c is not None]
+        if caps and unit == "working_days":
+            count = min(count, *caps)
+        elif caps:  # a calendar period against working days: whichever ends first
+            capped = await self._plan_from(start, min(caps))
+            not_after = min(capped.due_at, not_after) if not_after else capped.due_at
+        return await self._plan_from(start, count, reminders=True, not_after=not_after, unit=unit)
+
     async def _plan_from(
         self,
         start: datetime,
@@ -412,6 +470,7 @@ class CaseCore:
         reminders: bool = False,
         not_after: datetime | None = None,
         direction: Literal["after", "before"] = "after",
+        unit: Unit = "working_days",
     ) -> DeadlinePlan:
         calendar = self._calendar(pack or self._pack_())
         return await steps.plan_deadline(
@@ -419,6 +478,7 @@ class CaseCore:
                 calendar=calendar,
                 start=start,
                 working_days=days,
+                unit=unit,
                 reminders=reminders,
                 not_after=not_after,
                 direction=direction,

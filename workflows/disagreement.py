@@ -37,11 +37,13 @@ with workflow.unsafe.imports_passed_through():
         DeadlinePlan,
     )
     from models.decisions import (
+        AgreeTimescale,
         ConferenceReconvened,
         Confirmed,
         Decision,
         DecisionReceipt,
         ImmediateRisk,
+        ReferDirectly,
         Resolved,
         ShortenTimescale,
         Unresolved,
@@ -52,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
         DisagreementStatus,
     )
     from workflows import continuation, steps
+    from workflows.agreements import AgreementSteps
     from workflows.case import CalendarInbound, Inbound
     from workflows.conference import ConferenceSteps
     from workflows.inputs import decode, shown, start_input, unreadable_start
@@ -61,9 +64,9 @@ with workflow.unsafe.imports_passed_through():
         check_decision,
         check_reconvened,
         immediate_risk_target,
+        is_adjournment,
         next_stage,
         raised_at_error,
-        stage_working_days,
         validate_start,
     )
     from workflows.patches import (
@@ -88,11 +91,13 @@ DECISION_MODELS: dict[DecisionKind, type[Decision]] = {
     "immediate_risk": ImmediateRisk,
     "shorten_timescale": ShortenTimescale,
     "conference_reconvened": ConferenceReconvened,
+    "agree_timescale": AgreeTimescale,
+    "refer_directly": ReferDirectly,
 }
 
 
 @workflow.defn(name="Disagreement")
-class DisagreementWorkflow(ConferenceSteps, CalendarSteps, continuation.HandsOver):
+class DisagreementWorkflow(ConferenceSteps, CalendarSteps, AgreementSteps, continuation.HandsOver):
     """A disagreement climbing its procedure's ladder until resolved and confirmed."""
 
     @workflow.init
@@ -175,7 +180,13 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps, continuation.HandsOve
         self._record("opened", actor=req.raising_agency, text=req.nature)
         if req.immediate_risk:
             self._record("immediate_risk", stage_id=first.id, text="immediate risk at start")
-        await self._enter(first, raised.start, risk=req.immediate_risk)
+        start = raised.start
+        if is_adjournment(first) and req.disagreement_arose_at is not None:
+            # "Adjourned ... not exceeding 15 working days" counts from the conference that
+            # adjourned, not from when the case was entered: entered late, it is breached
+            # at once and goes up.
+            start = (await self._plan_from(req.disagreement_arose_at, 0)).start
+        await self._enter(first, start)
         if self._reports is not None:
             self._announce_reports()
         self._publish()
@@ -226,7 +237,9 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps, continuation.HandsOve
             self._reports_reminder = None
             self._remind_reports()
         stage, plan = self._current, self._plan
-        assert stage is not None and plan is not None
+        assert stage is not None
+        if plan is None:  # a per-case stage whose timescale is not agreed yet: nothing is due
+            return
         for reminder in [r for r in self._reminders if r.at <= now]:
             self._reminders.remove(reminder)
             if reminder.at < plan.due_at:
@@ -272,6 +285,8 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps, continuation.HandsOve
         change: DeadlinePlan | None = None
         if error is None and isinstance(d, ShortenTimescale):
             change, error = await self._shortened(d)
+        elif error is None and isinstance(d, AgreeTimescale):
+            change, error = await self._agreed_plan(d)
         if error is not None:
             self._reject(kind, d.model_dump_json(), error)
             if inbound.reply is not None:
@@ -300,6 +315,10 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps, continuation.HandsOve
             self._apply_shortening(d, change, now)
         elif isinstance(d, ConferenceReconvened):
             await self._reconvened(d, now)
+        elif isinstance(d, AgreeTimescale) and change is not None:
+            self._apply_agreement(d, change, now)
+        elif isinstance(d, ReferDirectly):
+            await self._refer(d, now)
         if inbound.reply is not None:
             inbound.reply.set_result(self._receipt(f"{kind} accepted"))
 
@@ -308,6 +327,10 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps, continuation.HandsOve
         error = check_decision(kind, position, self._ladder_(), d.stage)
         if error is None and isinstance(d, ConferenceReconvened):
             error = check_reconvened(d, self._ladder_(), self._stage_id() or "")
+        if error is None and isinstance(d, ReferDirectly):
+            error = self._route_refusal(d)
+        if error is None and isinstance(d, AgreeTimescale):
+            error = self._agreement_refusal()
         return error
 
     async def _resolve(self, d: Resolved, now: datetime) -> None:
@@ -401,7 +424,7 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps, continuation.HandsOve
         self._record("immediate_risk", stage_id=self._stage_id(), actor=d.by, text=d.reason)
         if target is not None:
             self._leave("immediate_risk", d.by, d.reason, now)
-            await self._enter(target, now, risk=True)
+            await self._enter(target, now)
             return
         stage = self._current
         assert stage is not None
@@ -420,11 +443,16 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps, continuation.HandsOve
     async def _shortened(self, d: ShortenTimescale) -> tuple[DeadlinePlan | None, str | None]:
         """The stage's new plan, or why the request is refused (it may never lengthen)."""
         stage, plan = self._current, self._plan
-        assert stage is not None and plan is not None
-        days = stage_working_days(self._pack_(), stage, self._child_cap)
-        if d.working_days is not None:
-            days = min(days, d.working_days)
-        new = await self._plan_from(plan.start, days, reminders=True, not_after=d.due_at)
+        assert stage is not None
+        figure = self._figure_now(stage)
+        if plan is None or figure is None:
+            return None, (
+                "this stage has no deadline yet: its timescale is agreed on the case; "
+                "send 'agree_timescale'"
+            )
+        new = await self._stage_plan(
+            plan.start, stage, figure, cap_days=d.working_days, not_after=d.due_at
+        )
         if new.due_at >= plan.due_at:
             field = "due_at" if d.due_at is not None else "working_days"
             return None, (
@@ -536,6 +564,36 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps, continuation.HandsOve
     def conference_reconvened_signal(self, payload: RawValue) -> None:
         """Fire-and-forget reconvened conference ({"by", "outcome", "text", ...})."""
         self._receive("conference_reconvened", payload)
+
+    @workflow.signal(name="agree_timescale")
+    def agree_timescale_signal(self, payload: RawValue) -> None:
+        """Fire-and-forget agreed timescale ({"by", "reason", "working_days" | "due_at"})."""
+        self._receive("agree_timescale", payload)
+
+    @workflow.signal(name="refer_directly")
+    def refer_directly_signal(self, payload: RawValue) -> None:
+        """Fire-and-forget direct route ({"by", "route", "reason"})."""
+        self._receive("refer_directly", payload)
+
+    @workflow.update(name="agree_timescale")
+    async def agree_timescale(self, payload: RawValue) -> DecisionReceipt:
+        """Acknowledged agreed timescale; refused unless the stage's timescale is per case."""
+        return await self._submit("agree_timescale", self._parse("agree_timescale", payload))
+
+    @agree_timescale.validator
+    def _validate_agree(self, payload: RawValue) -> None:
+        d = self._parse("agree_timescale", payload)
+        self._validate("agree_timescale", d)
+
+    @workflow.update(name="refer_directly")
+    async def refer_directly(self, payload: RawValue) -> DecisionReceipt:
+        """Acknowledged direct route; any route the pack does not give is refused."""
+        return await self._submit("refer_directly", self._parse("refer_directly", payload))
+
+    @refer_directly.validator
+    def _validate_refer(self, payload: RawValue) -> None:
+        d = self._parse("refer_directly", payload)
+        self._validate("refer_directly", d)
 
     @workflow.update(name="reconvene_conference")
     async def reconvene_conference(self, payload: RawValue) -> DecisionReceipt:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from models.decisions import ConferenceReconvened
-from models.pack import LadderSpec, PolicyPack, StageSpec
+from models.pack import Figure, LadderSpec, PolicyPack, StageSpec, UnsetTimescale
 from models.start import StartDisagreement
 
 DecisionKind = Literal[
@@ -21,6 +21,8 @@ DecisionKind = Literal[
     "immediate_risk",
     "shorten_timescale",
     "conference_reconvened",
+    "agree_timescale",
+    "refer_directly",
 ]
 
 ADJOURNMENT = "conference_adjournment"
@@ -65,33 +67,27 @@ def immediate_risk_target(ladder: LadderSpec, stage_id: str | None) -> StageSpec
     return None
 
 
-def stage_working_days(
-    pack: PolicyPack, stage: StageSpec, child_cap: int | None, risk_cap: int | None = None
-) -> int:
-    """The stage's timescale: the pack's figure or the child's shorter one, whichever is less.
+def stage_figure(pack: PolicyPack, stage: StageSpec) -> Figure:
+    """The stage's timescale with its source; a stage without one is never entered.
 
-    An adjourned conference never waits longer than 15 working days, whatever the
-    pack's default timescale says: the seeds make that the outer limit. ``risk_cap``
-    is the ladder's timescale for a stage entered because of an immediate risk
-    (Rutland: 0, "on the same working day"), see :func:`immediate_risk_cap`.
+    ``validate_start`` refuses a case whose ladder has a stage with no figure, so a
+    running case always finds one.
     """
-    days = pack.timescale(stage)
-    if stage.kind == ADJOURNMENT:
-        days = min(days, ADJOURNMENT_MAX_WORKING_DAYS)
-    for cap in (child_cap, risk_cap):
-        if cap is not None:
-            days = min(days, cap)
-    return days
+    figure = pack.figure(stage)
+    if figure is None:
+        raise UnsetTimescale(stage.id)
+    return figure
 
 
-def immediate_risk_cap(ladder: LadderSpec, stage: StageSpec) -> int | None:
-    """The timescale an immediate risk imposes on ``stage``, if the ladder sets one.
-
-    Only the ladder's immediate-risk stage, entered because of the risk, takes it.
-    """
-    if stage.id != ladder.immediate_risk_stage:
-        return None
-    return ladder.immediate_risk_working_days
+def unset_stage_errors(pack: PolicyPack, ladder: LadderSpec) -> list[str]:
+    """One error per stage the case could enter that has no timescale, saying how to set it."""
+    return [
+        f"ladder {ladder.id}: stage '{stage.id}' ({stage.title}) has no timescale: the "
+        f"procedure gives none, and the partnership has not set one; set it in "
+        f'ESCALATION_LOCAL_SETTINGS/{pack.id}.toml ([[stages]] stage = "{stage.id}", '
+        "working_days = N)"
+        for stage in pack.unset_stages(ladder)
+    ]
 
 
 def is_adjournment(stage: StageSpec | None) -> bool:
@@ -148,7 +144,9 @@ def check_decision(
             "conference; 'conference_reconvened' applies only while a child protection "
             "conference is adjourned (send 'resolved' or 'unresolved')"
         )
-    if kind in ("resolved", "unresolved") and position.adjourned:
+    if kind in ("resolved", "unresolved", "agree_timescale", "refer_directly") and (
+        position.adjourned
+    ):
         return (
             f"stage: the case is at stage '{position.stage_id}', an adjourned child protection "
             "conference; send 'conference_reconvened' with the reconvened conference's outcome "
@@ -189,6 +187,13 @@ def validate_start(req: StartDisagreement, pack: PolicyPack) -> list[str]:
         target = immediate_risk_target(ladder, None)
         if target is not None:
             first = target
+    errors += unset_stage_errors(pack, ladder)
+    if is_adjournment(first) and req.disagreement_arose_at is None:
+        errors.append(
+            f"disagreement_arose_at: required for ladder '{ladder.id}', which opens in an "
+            "adjourned conference: give the time of the conference that adjourned (its at most "
+            f"{ADJOURNMENT_MAX_WORKING_DAYS} working days count from it)"
+        )
     for role in first.holders:
         if req.person(role) is None:
             errors.append(

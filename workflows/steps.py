@@ -102,7 +102,7 @@ async def plan_deadline(req: DeadlineRequest) -> DeadlinePlan:
     Cases started before keep the ordinary activity their histories hold.
     """
     summary = (
-        f"Deadline: {req.working_days} working day(s) {req.direction} "
+        f"Deadline: {req.working_days} {req.unit.replace('_', ' ')[:-1]}(s) {req.direction} "
         f"{req.start.isoformat(timespec='minutes')}"
     )
     options: dict[str, Any] = {

@@ -24,6 +24,7 @@ from models.decisions import (
 )
 from packs import PACK_DIR
 from starter.sdk import DecisionRefused
+from starter.sdk_base import InvalidRequest
 from tests.fixtures.harness import email_of, mails, payload, running_packs, steps
 from tests.workflows.support import at, jump_to, minute
 from workflows.ladder import check_reconvened
@@ -456,7 +457,7 @@ async def test_safe_2018_equally_divided_ladder_across_christmas(env, db, mail) 
         case_reference=f"NL-9{uuid.uuid4().hex[:7]}",
         conference={"kind": "review", "at": "2028-01-04T10:00:00+00:00"},
     )
-    data.pop("disagreement_arose_at")
+    data["disagreement_arose_at"] = raised.isoformat()  # the conference adjourned then
     await jump_to(env, raised + timedelta(minutes=1))
     async with running_packs(env, db, mail, pack_dir=PACK_DIR) as h:
         wid = await h.client.open(data)
@@ -577,3 +578,50 @@ async def test_a_shorter_timescale_for_the_child_brings_the_reconvene_deadline_f
         assert status.adjournment_breached
         assert status.stages[0].left_at == at("2027-04-23T12:00:00+01:00")
         assert status.current_stage == "principal_officer"
+
+
+async def test_an_adjournment_counts_from_the_conference_not_from_entry(env, db, mail) -> None:
+    """Issue 13: "adjourned ... not exceeding 15 working days" counts from the conference.
+
+    Raised Friday 14 June 2030 after a conference on Friday 31 May: the adjournment's 15
+    working days run from the conference, to Friday 21 June, not 15 working days after
+    the raising. After a conference on Thursday 2 May (6 May a bank holiday) they ran out
+    on Friday 24 May: entered on 14 June, the case records the breach at once and goes
+    up. Without the conference's time the start is refused.
+    """
+    raised = at("2030-06-14T10:00:00+01:00")
+    await jump_to(env, raised)
+    async with running_packs(env, db, mail) as h:
+        in_time = await h.client.open(
+            payload(
+                raised, ladder="equally_divided", disagreement_arose_at="2030-05-31T15:00:00+01:00"
+            )
+        )
+        late = await h.client.open(
+            payload(
+                raised,
+                ladder="equally_divided",
+                disagreement_id="c2",
+                disagreement_arose_at="2030-05-02T15:00:00+01:00",
+            )
+        )
+        with pytest.raises(InvalidRequest, match="disagreement_arose_at: required for ladder"):
+            await h.client.open(
+                payload(raised, ladder="equally_divided", disagreement_id="c3")
+                | {"disagreement_arose_at": None}
+            )
+        await h.sleep_until(raised + timedelta(minutes=5))
+        status = await h.status(in_time)
+        stage = status.stages[0]
+        assert (len(status.stages), stage.stage_id, stage.entered_at, stage.due_at) == (
+            1,
+            "adjourned",
+            at("2030-05-31T15:00:00+01:00"),
+            at("2030-06-21T17:00:00+01:00"),
+        )
+        assert status.reconvene_due_at == at("2030-06-21T17:00:00+01:00")
+        status = await h.status(late)
+        assert status.adjournment_breached is True
+        assert status.stages[0].outcome == "adjournment_breached"
+        assert status.stages[0].due_at == at("2030-05-24T17:00:00+01:00")
+        assert status.stages[1].entered_at == at("2030-05-24T17:00:00+01:00")

@@ -14,7 +14,8 @@ from workflows.ladder import (
     immediate_risk_target,
     next_stage,
     raised_at_error,
-    stage_working_days,
+    stage_figure,
+    unset_stage_errors,
     validate_start,
 )
 
@@ -36,11 +37,16 @@ def test_immediate_risk_only_moves_up() -> None:
     assert immediate_risk_target(LADDER, "lscb_chair") is None
 
 
-def test_child_timescale_takes_the_lesser() -> None:
-    stage1, stage3 = LADDER.stages[0], LADDER.stages[2]
-    assert stage_working_days(PACK, stage1, None) == 5
-    assert stage_working_days(PACK, stage1, 3) == 3
-    assert stage_working_days(PACK, stage3, 3) == 2
+def test_every_redbridge_stage_has_the_documents_figure() -> None:
+    figures = [stage_figure(PACK, s) for s in LADDER.stages]
+    assert [(f.value, f.unit, f.source) for f in figures] == [
+        (5, "working_days", "document"),
+        (5, "working_days", "document"),
+        (2, "working_days", "document"),
+        (5, "working_days", "document"),
+    ]
+    assert all(f.quote for f in figures)
+    assert unset_stage_errors(PACK, LADDER) == []
 
 
 def test_decision_refusals_say_why() -> None:

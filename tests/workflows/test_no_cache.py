@@ -79,6 +79,7 @@ CONFERENCE = Scenario(
     overrides={
         **_example("north-lincolnshire-mars-2019--conference_equally_divided"),
         "conference": {"kind": "initial", "at": "2030-06-19T10:00:00+01:00"},
+        "disagreement_arose_at": "2030-06-10T10:00:00+01:00",  # the adjourned conference
     },
 )
 

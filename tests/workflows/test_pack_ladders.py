@@ -96,7 +96,8 @@ def example(pack_id: str, ladder_id: str, **overrides: Any) -> dict[str, Any]:
     payload = copy.deepcopy(data)
     payload["case_reference"] = f"{data['case_reference']}-{uuid.uuid4().hex[:6]}"
     payload["raised_at"] = RAISED.isoformat()
-    payload.pop("disagreement_arose_at", None)
+    # Counted from the same moment as the raising: an adjourned conference counts from it.
+    payload["disagreement_arose_at"] = RAISED.isoformat()
     if "conference" in payload:
         # The reconvened conference, inside the adjournment.
         payload["conference"]["at"] = "2027-06-09T10:00:00+01:00"
@@ -263,7 +264,12 @@ async def test_sutton_independent_chairs_written_response_is_final(env, db, mail
         assert result.confirmation_due_at is None
 
 
-async def test_rutland_significant_harm_goes_to_stage_4_the_same_working_day(env, db, mail) -> None:
+async def test_rutland_significant_harm_goes_to_stage_4_at_once_with_its_own_timescale(
+    env, db, mail
+) -> None:
+    """'Escalated to stage 4 on the same working day' is the referral: the case moves at
+    once; stage 4 then has its own timescale (the partnership's: the document gives none),
+    5 working days in the demo settings, past the 31 May 2027 bank holiday."""
     await jump_to(env, RAISED)
     async with running(env, db, mail) as h:
         payload = example("rutland", "disagreement", immediate_risk=True)
@@ -272,23 +278,25 @@ async def test_rutland_significant_harm_goes_to_stage_4_the_same_working_day(env
         status = await h.status(wid)
         assert [s.stage_id for s in status.stages] == ["lscb"]
         assert status.stages[0].entered_at == RAISED
-        assert status.stages[0].due_at == at("2027-05-24T17:00:00+01:00")
-        assert status.stages[0].timescale_working_days == 0
+        assert status.stages[0].due_at == at("2027-06-01T17:00:00+01:00")
+        assert status.stages[0].timescale_working_days == 5
+        assert status.stages[0].timescale_source == "local"
         entered = await mails_of(mail, payload["case_reference"], "stage_entered", 1)
         assert [addresses(m, "To") for m in entered] == [
             emails(payload, ["partnership.lscb_manager"])
         ]
         # The last stage waits past its deadline and tells the Independent Chair.
-        await h.sleep_until(at("2027-05-24T17:01:00+01:00"))
+        await h.sleep_until(at("2027-06-01T17:01:00+01:00"))
         status = await h.status(wid)
         assert status.current_stage == "lscb" and status.stages[0].overdue_notified_at
 
 
-async def test_rutland_significant_harm_declared_later_is_due_that_working_day(
+async def test_rutland_significant_harm_declared_later_counts_from_that_working_day(
     env, db, mail
 ) -> None:
-    """Declared on the evening of Friday 28 May 2027 (after close of business, before the
-    31 May bank holiday): 'the same working day' is the next one, Tuesday 1 June."""
+    """Declared on Tuesday 25 May 2027: stage 4's 5 working days run to Wednesday 2 June
+    (31 May a bank holiday). Declared on the evening of Friday 28 May (after close of
+    business): they count from the next working day, Tuesday 1 June, to Tuesday 8 June."""
     await jump_to(env, RAISED)
     async with running(env, db, mail) as h:
         payload = example("rutland", "disagreement")
@@ -298,14 +306,14 @@ async def test_rutland_significant_harm_declared_later_is_due_that_working_day(
             wid, ImmediateRisk(by="A. Teacher", reason="Bruising seen today")
         )
         assert receipt is not None and receipt.stage == "lscb"
-        assert receipt.due_at == at("2027-05-25T17:00:00+01:00")
+        assert receipt.due_at == at("2027-06-02T17:00:00+01:00")
         other = await h.client.open(example("rutland", "disagreement"))
         await h.sleep_until(at("2027-05-28T18:30:00+01:00"))
         receipt = await h.client.raise_immediate_risk(
             other, ImmediateRisk(by="A. Teacher", reason="Disclosure this evening")
         )
         assert receipt is not None and receipt.stage == "lscb"
-        assert receipt.due_at == at("2027-06-01T17:00:00+01:00")
+        assert receipt.due_at == at("2027-06-08T17:00:00+01:00")
         status = await h.status(wid)
         assert [(s.stage_id, s.outcome) for s in status.stages] == [
             ("practitioners", "immediate_risk"),

@@ -43,7 +43,10 @@ async def test_rows_written_once_for_a_resolved_case(env, any_db, mail) -> None:
                 "stage_entered",
                 "practitioners",
                 None,
-                "Stage 1: practitioner and decision maker: 5 working day(s)",
+                "Stage 1: practitioner and decision maker: 5 working days (Redbridge LSCB Resolution "
+                'and Escalation Policy (3rd edition, May 2017), Flowchart, stage 1: "Mutually '
+                "agreeable way forward sought between practitioners to resolve the issues within "
+                '5 working days")',
             ),
             ("decision", "practitioners", "B. Social Worker", "S47 opened"),
             ("stage_left", "practitioners", "B. Social Worker", "S47 opened"),
