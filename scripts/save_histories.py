@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import tempfile
 import time
@@ -38,6 +39,12 @@ from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The shipped packs' stages without a document figure take the demo local settings, as
+# in the tests and `escalation dev`.
+os.environ.setdefault(
+    "ESCALATION_LOCAL_SETTINGS",
+    str(Path(__file__).resolve().parents[1] / "examples" / "local-settings"),
+)
 
 from models.alerts import AlertResponse, Finalise, NotSatisfied
 from models.decisions import (
@@ -371,7 +378,8 @@ def walk_payload(walk: Walk, point: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     data["case_reference"] = f"{data['case_reference']}-H{zlib.crc32(point.encode()) % 1000:03d}"
     data["raised_at"] = WALK_RAISED.isoformat()
-    data.pop("disagreement_arose_at", None)
+    if walk.ladder is not None:  # a disagreement: an adjourned conference counts from it
+        data["disagreement_arose_at"] = WALK_RAISED.isoformat()
     if isinstance(data.get("conference"), dict):
         data["conference"]["at"] = CONFERENCE_AT.isoformat()
     return data
@@ -420,6 +428,12 @@ async def settle(handle: WorkflowHandle[Any, Any]) -> WorkflowHistory:
         await asyncio.sleep(0.15)
 
 
+def due(stage: Any) -> datetime:
+    """A stage's deadline (every stage a walk reaches has one)."""
+    assert stage.due_at is not None, f"{stage.stage_id}: no deadline"
+    return stage.due_at  # type: ignore[no-any-return]
+
+
 def midway(entered: datetime, due: datetime) -> datetime:
     """Halfway through a stage, to the minute."""
     return (entered + (due - entered) / 2).replace(second=0, microsecond=0)
@@ -432,7 +446,7 @@ async def climb(h: Harness, wid: str, index: int) -> None:
         status = await h.status(wid)
         if len(status.stages) - 1 >= index:
             return
-        await h.sleep_until(status.stages[-1].due_at + timedelta(minutes=1))
+        await h.sleep_until(due(status.stages[-1]) + timedelta(minutes=1))
     raise RuntimeError(f"{wid}: did not reach stage {index + 1} by silence")
 
 
@@ -446,17 +460,17 @@ async def walk_ladder(h: Harness, walk: Walk, want: set[str]) -> dict[str, Workf
     saved["started"] = await settle(handle)
     if "adjourned" in walk.points:
         first = (await h.status(wid)).stages[0]
-        await h.sleep_until(midway(first.entered_at, first.due_at))
+        await h.sleep_until(midway(first.entered_at, due(first)))
         saved["adjourned"] = await settle(handle)
     if "mid-ladder" in walk.points:
         await climb(h, wid, len(ladder.stages) // 2)
         stage = (await h.status(wid)).stages[-1]
-        await h.sleep_until(midway(stage.entered_at, stage.due_at))
+        await h.sleep_until(midway(stage.entered_at, due(stage)))
         saved["mid-ladder"] = await settle(handle)
     if "last-stage" in want:
         await climb(h, wid, len(ladder.stages) - 1)
         last = (await h.status(wid)).stages[-1]
-        await h.sleep_until(last.due_at + timedelta(hours=1))
+        await h.sleep_until(due(last) + timedelta(hours=1))
         saved["last-stage"] = await settle(handle)
         status = await h.status(wid)
         if status.current_stage != ladder.stages[-1].id or last.due_at is None:
@@ -473,7 +487,7 @@ async def close_ladder(h: Harness, walk: Walk) -> WorkflowHistory:
     if opens_adjourned(ladder):
         await settle(h.client.handle(wid))
         first = (await h.status(wid)).stages[0]
-        await h.sleep_until(midway(first.entered_at, first.due_at))
+        await h.sleep_until(midway(first.entered_at, due(first)))
         await settle(h.client.handle(wid))
         agreed = ConferenceReconvened(
             by="Conference chair", outcome="unanimous", text="Plan continues, all agreed"
@@ -482,12 +496,12 @@ async def close_ladder(h: Harness, walk: Walk) -> WorkflowHistory:
     else:
         await climb(h, wid, min(1, len(ladder.stages) - 1))
         stage = (await h.status(wid)).stages[-1]
-        await h.sleep_until(midway(stage.entered_at, stage.due_at))
+        await h.sleep_until(midway(stage.entered_at, due(stage)))
         await settle(h.client.handle(wid))
         resolved = Resolved(by="Line manager", outcome="Plan agreed", stage=stage.stage_id)
         receipt = await h.client.resolve(wid, resolved)
         if receipt is not None and receipt.state == "resolved":
-            await h.sleep_until(midway(stage.entered_at, stage.due_at) + timedelta(hours=3))
+            await h.sleep_until(midway(stage.entered_at, due(stage)) + timedelta(hours=3))
             await settle(h.client.handle(wid))
             receipt = await h.client.confirm(wid, Confirmed(by="Line manager", text="Letter sent"))
     if receipt is None or receipt.state != "closed":
