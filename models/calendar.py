@@ -113,7 +113,7 @@ class DeadlinePlan(BaseModel):
 
 
 PendingDeadline = Literal[
-    "stage", "first_contact", "confirmation", "conference_reports", "alert_stage"
+    "stage", "first_contact", "milestone", "confirmation", "conference_reports", "alert_stage"
 ]
 """Which of a case's deadlines a calendar change moved."""
 

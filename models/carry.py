@@ -79,3 +79,6 @@ class CaseCarry(BaseModel):
     agreed: Figure | None = Field(
         default=None, description="The stage's figure agreed on the case."
     )
+    milestone_reminders: list[tuple[str, datetime]] = Field(
+        default_factory=list, description="The current stage's milestone reminders still due."
+    )

@@ -52,6 +52,13 @@ class Resolved(Decision):
     )
 
 
+class MilestoneMet(Decision):
+    """A milestone of the current stage was met (e.g. the first contact was made)."""
+
+    milestone: Identifier
+    text: OptionalText = Field(default=None, description="What happened, briefly.")
+
+
 class ReferDirectly(Decision):
     """Take a direct route the procedure gives, past the stages between.
 

@@ -82,6 +82,43 @@ class Figure:
         return f"{self.amount()} (agreed on the case)"
 
 
+class MilestoneSpec(BaseModel):
+    """A deadline inside a stage that does not end it.
+
+    Redbridge 4.4: the receiver "must speak to the concerned professional within 3
+    working days" (``first_contact``); SAfE: the Principal Officer sets "a time and date
+    for the meeting (aiming for 2 weeks from the referral point)" (``review_meeting``).
+    Planned from when the stage is entered, reminded, and when missed recorded and told
+    to the stage's holders and the raiser; missing one never escalates the stage.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Identifier
+    title: NonEmptyText
+    working_days: StrictInt | None = Field(default=None, ge=0, le=60)
+    calendar_days: StrictInt | None = Field(default=None, ge=1, le=366)
+    weeks: StrictInt | None = Field(default=None, ge=1, le=52)
+    note: NonEmptyText = Field(description="The document's sentence the milestone comes from.")
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> MilestoneSpec:
+        given = [
+            u for u in ("working_days", "calendar_days", "weeks") if getattr(self, u) is not None
+        ]
+        if len(given) != 1:
+            raise ValueError("give exactly one of working_days, calendar_days or weeks")
+        return self
+
+    def figure(self) -> Figure:
+        """The milestone's figure (always the document's)."""
+        for unit in ("working_days", "calendar_days", "weeks"):
+            value = getattr(self, unit)
+            if value is not None:
+                return Figure(value=value, unit=unit, source="document", quote=self.note)
+        raise AssertionError("validated: one unit")
+
+
 class StageSpec(BaseModel):
     """One rung of a ladder: who must act, within how long, who is told.
 
@@ -126,7 +163,9 @@ class StageSpec(BaseModel):
             "local figure, if any, applies, and without one the stage has no deadline."
         ),
     )
-    first_contact_working_days: StrictInt | None = Field(default=None, ge=0, le=60)
+    milestones: list[MilestoneSpec] = Field(
+        default_factory=list, description="Deadlines inside the stage that do not end it."
+    )
     confirmation_working_days: StrictInt | None = Field(default=None, ge=0, le=60)
     confirmer: RoleRef | None = Field(
         default=None, description="Who confirms a resolution in writing (default: a holder)."

@@ -32,6 +32,8 @@ StepKind = Literal[
     "learning_item",
     "conference_reports_due",
     "calendar_changed",
+    "milestone_met",
+    "milestone_missed",
 ]
 
 

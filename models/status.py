@@ -28,6 +28,18 @@ divided (up the ladder), reconvened with a majority the minority disputes (the m
 ladder), and not reconvened by its deadline (a breach, up the ladder)."""
 
 
+class MilestoneStatus(BaseModel):
+    """A milestone of a stage: when it is due, whether it was met, whether its miss was told."""
+
+    id: str
+    title: str
+    due_at: AwareDatetime
+    basis: str = Field(description="The figure and the document's sentence, in words.")
+    met_at: AwareDatetime | None = None
+    met_by: str | None = None
+    overdue_notified_at: AwareDatetime | None = None
+
+
 class StageStatus(BaseModel):
     """One stage the disagreement entered, in order."""
 
@@ -55,7 +67,10 @@ class StageStatus(BaseModel):
         default=None, description="The figure and its source in words (quote or who set it)."
     )
     capped: bool = Field(default=False, description="Shortened to protect the child.")
-    first_contact_due_at: AwareDatetime | None = None
+    first_contact_due_at: AwareDatetime | None = Field(
+        default=None, description="The 'first_contact' milestone's deadline, if the stage has one."
+    )
+    milestones: list[MilestoneStatus] = Field(default_factory=list)
     left_at: AwareDatetime | None = None
     outcome: StageOutcome | None = None
     decided_by: str | None = None

@@ -23,6 +23,7 @@ from models.decisions import (
     Confirmed,
     DecisionReceipt,
     ImmediateRisk,
+    MilestoneMet,
     ReferDirectly,
     Resolved,
     ShortenTimescale,
@@ -79,6 +80,9 @@ INTERFACE: tuple[Published, ...] = (
         AgreeTimescale,
         "input",
         ("signal agree_timescale", "update agree_timescale"),
+    ),
+    Published(
+        "MilestoneMet", MilestoneMet, "input", ("signal milestone_met", "update milestone_met")
     ),
     Published(
         "ReferDirectly", ReferDirectly, "input", ("signal refer_directly", "update refer_directly")

@@ -398,8 +398,8 @@ def _stage_lines(pack: PolicyPack, n: int, stage: StageSpec) -> list[str]:
     ]
     if stage.copied:
         lines.append(f"       copied:    {_roles(pack, stage.copied)}")
-    if stage.first_contact_working_days is not None:
-        lines.append(f"       first contact within {_days(stage.first_contact_working_days)}")
+    for m in stage.milestones:
+        lines.append(f"       milestone: {m.title}: {m.figure().words(pack.title)}")
     if stage.kind == "conference_adjournment":
         lines.append(f"       meanwhile: {stage.interim_position}")
         if stage.on_majority_dissent:

@@ -21,6 +21,7 @@ from models.decisions import (
     Confirmed,
     DecisionReceipt,
     ImmediateRisk,
+    MilestoneMet,
     ReferDirectly,
     Resolved,
     ShortenTimescale,
@@ -150,6 +151,14 @@ class EscalationClient(WorkflowClient[DisagreementStatus, DecisionReceipt]):
         """Agree the current stage's timescale on the case (only where the procedure says so)."""
         return await self._decide(
             workflow_id, "agree_timescale", "agree_timescale", decision, acknowledged
+        )
+
+    async def milestone_met(
+        self, workflow_id: str, decision: MilestoneMet, *, acknowledged: bool = True
+    ) -> DecisionReceipt | None:
+        """Record that a milestone of the current stage was met (e.g. the first contact)."""
+        return await self._decide(
+            workflow_id, "milestone_met", "milestone_met", decision, acknowledged
         )
 
     async def refer_directly(

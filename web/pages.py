@@ -72,6 +72,14 @@ def _summary(status: DisagreementStatus, zone: str) -> str:
     if last is not None and last.timescale_basis and status.state == "open":
         # Where the deadline comes from, in words: the procedure's sentence, or who set it.
         rows.append(("Timescale", last.timescale_basis))
+    for m in last.milestones if last is not None and status.state == "open" else []:
+        if m.met_at is not None:
+            state = f"met {local(m.met_at, zone)} ({m.met_by})"
+        elif m.overdue_notified_at is not None:
+            state = "missed: recorded and told"
+        else:
+            state = "not yet met"
+        rows.append((m.title, f"due {local(m.due_at, zone)}; {state}"))
     if status.immediate_risk:
         rows.append(("Immediate risk", "declared"))
     return _case_table(rows)

@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         DeadlineChange,
         DisagreementStatus,
         LearningItem,
+        MilestoneStatus,
         StageOutcome,
         StageStatus,
     )
@@ -136,6 +137,7 @@ class CaseCore:
         self._reports_reminder: datetime | None = None
         self._learning: list[LearningItem] = []
         self._agreed: Figure | None = None
+        self._milestone_reminders: list[tuple[str, datetime]] = []
         if req.continued is not None:
             self._restore(req.continued)
 
@@ -169,6 +171,7 @@ class CaseCore:
         self._reports, self._reports_reminder = c.reports, c.reports_reminder
         self._learning = list(c.learning)
         self._agreed = c.agreed
+        self._milestone_reminders = list(c.milestone_reminders)
 
     def _carry(self) -> CaseCarry:
         """The whole state, for the next run: what is unwritten and unsent included."""
@@ -216,6 +219,7 @@ class CaseCore:
             reports_reminder=self._reports_reminder,
             learning=self._learning,
             agreed=self._agreed,
+            milestone_reminders=self._milestone_reminders,
         )
 
     def _decisions_waiting(self) -> bool:
@@ -248,15 +252,8 @@ class CaseCore:
         if figure is None and not stage.per_case:
             figure = stage_figure(pack, stage)  # raises: validate_start let no such case in
         plan = await self._stage_plan(start, stage, figure) if figure is not None else None
-        first_contact = None
-        if stage.first_contact_working_days is not None:
-            first_contact = (
-                await self._plan_from(
-                    start,
-                    stage.first_contact_working_days,
-                    not_after=plan.due_at if plan else None,
-                )
-            ).due_at
+        milestones = await self._plan_milestones(stage, start)
+        first_contact = next((m.due_at for m in milestones if m.id == "first_contact"), None)
         index = ladder.index_of(stage.id)
         self._current, self._plan, self._overdue_sent = stage, plan, False
         self._not_after, self._agreed = None, None
@@ -281,6 +278,7 @@ class CaseCore:
                 and figure is not None
                 and (plan.capped or plan.working_days < figure.value),
                 first_contact_due_at=first_contact,
+                milestones=milestones,
             )
         )
         self._record(
@@ -313,10 +311,8 @@ class CaseCore:
                 "The procedure leaves this stage's timescale to be agreed on the case: agree "
                 "it and send 'agree_timescale' (working days, or a date)."
             )
-        if first_contact is not None:
-            lines.append(
-                f"First contact with the raising professional by {local_text(first_contact)}."
-            )
+        for m in milestones:
+            lines.append(f"{m.title} by {local_text(m.due_at)}.")
         if stage.guidance:
             lines.append(stage.guidance)
         lines.append(
@@ -332,6 +328,10 @@ class CaseCore:
             lines,
             due_at=plan.due_at if plan else None,
         )
+
+    async def _plan_milestones(self, stage: StageSpec, start: datetime) -> list[MilestoneStatus]:
+        """The stage's milestones, planned (``workflows.milestones``)."""
+        raise NotImplementedError
 
     def _figure_now(self, stage: StageSpec) -> Figure | None:
         """The current stage's figure: agreed on the case, else the pack's (None: unagreed)."""

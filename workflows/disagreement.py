@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         Decision,
         DecisionReceipt,
         ImmediateRisk,
+        MilestoneMet,
         ReferDirectly,
         Resolved,
         ShortenTimescale,
@@ -69,6 +70,7 @@ with workflow.unsafe.imports_passed_through():
         raised_at_error,
         validate_start,
     )
+    from workflows.milestones import MilestoneSteps
     from workflows.patches import (
         PATCH_CASE_V3,
         PATCH_DRAIN,
@@ -93,11 +95,14 @@ DECISION_MODELS: dict[DecisionKind, type[Decision]] = {
     "conference_reconvened": ConferenceReconvened,
     "agree_timescale": AgreeTimescale,
     "refer_directly": ReferDirectly,
+    "milestone_met": MilestoneMet,
 }
 
 
 @workflow.defn(name="Disagreement")
-class DisagreementWorkflow(ConferenceSteps, CalendarSteps, AgreementSteps, continuation.HandsOver):
+class DisagreementWorkflow(
+    ConferenceSteps, CalendarSteps, AgreementSteps, MilestoneSteps, continuation.HandsOver
+):
     """A disagreement climbing its procedure's ladder until resolved and confirmed."""
 
     @workflow.init
@@ -229,6 +234,7 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps, AgreementSteps, conti
             times.append(self._plan.due_at)
         if self._reports_reminder is not None:
             times.append(self._reports_reminder)
+        times += self._milestone_times()
         return min(times) if times else None
 
     async def _on_time(self, now: datetime) -> None:
@@ -236,6 +242,7 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps, AgreementSteps, conti
         if self._reports_reminder is not None and self._reports_reminder <= now:
             self._reports_reminder = None
             self._remind_reports()
+        self._milestones_due(now)
         stage, plan = self._current, self._plan
         assert stage is not None
         if plan is None:  # a per-case stage whose timescale is not agreed yet: nothing is due
@@ -319,6 +326,8 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps, AgreementSteps, conti
             self._apply_agreement(d, change, now)
         elif isinstance(d, ReferDirectly):
             await self._refer(d, now)
+        elif isinstance(d, MilestoneMet):
+            self._milestone_met(d, now)
         if inbound.reply is not None:
             inbound.reply.set_result(self._receipt(f"{kind} accepted"))
 
@@ -331,6 +340,8 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps, AgreementSteps, conti
             error = self._route_refusal(d)
         if error is None and isinstance(d, AgreeTimescale):
             error = self._agreement_refusal()
+        if error is None and isinstance(d, MilestoneMet):
+            error = self._milestone_refusal(d)
         return error
 
     async def _resolve(self, d: Resolved, now: datetime) -> None:
@@ -564,6 +575,21 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps, AgreementSteps, conti
     def conference_reconvened_signal(self, payload: RawValue) -> None:
         """Fire-and-forget reconvened conference ({"by", "outcome", "text", ...})."""
         self._receive("conference_reconvened", payload)
+
+    @workflow.signal(name="milestone_met")
+    def milestone_met_signal(self, payload: RawValue) -> None:
+        """Fire-and-forget milestone met ({"by", "milestone", "text"?})."""
+        self._receive("milestone_met", payload)
+
+    @workflow.update(name="milestone_met")
+    async def milestone_met(self, payload: RawValue) -> DecisionReceipt:
+        """Acknowledged milestone met; refused for a milestone the stage does not have."""
+        return await self._submit("milestone_met", self._parse("milestone_met", payload))
+
+    @milestone_met.validator
+    def _validate_milestone(self, payload: RawValue) -> None:
+        d = self._parse("milestone_met", payload)
+        self._validate("milestone_met", d)
 
     @workflow.signal(name="agree_timescale")
     def agree_timescale_signal(self, payload: RawValue) -> None:

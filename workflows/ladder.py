@@ -23,6 +23,7 @@ DecisionKind = Literal[
     "conference_reconvened",
     "agree_timescale",
     "refer_directly",
+    "milestone_met",
 ]
 
 ADJOURNMENT = "conference_adjournment"

@@ -52,18 +52,32 @@ class CalendarSteps(CaseCore):
         if self._state == "open" and stage is not None and plan is not None:
             if plan.due_at > now and not self._overdue_sent:
                 new = await self._plan_from(
-                    plan.start, plan.working_days, reminders=True, not_after=self._not_after
+                    plan.start,
+                    plan.working_days,
+                    reminders=True,
+                    not_after=self._not_after,
+                    unit=plan.unit,
                 )
                 if new.due_at != plan.due_at:
                     moved.append(self._move_stage(new, now))
+        if self._state == "open" and stage is not None and self._stages:
             entry = self._stages[-1]
-            first_contact = entry.first_contact_due_at
-            if first_contact is not None and first_contact > now:
-                days = min(stage.first_contact_working_days or 0, entry.timescale_working_days)
-                fc = (await self._plan_from(entry.entered_at, days)).due_at
-                if fc != first_contact:
-                    entry.first_contact_due_at = fc
-                    moved.append(self._moved("first_contact", stage.id, first_contact, fc))
+            for spec in stage.milestones:
+                m = next((x for x in entry.milestones if x.id == spec.id), None)
+                if m is None or m.met_at is not None or m.due_at <= now:
+                    continue
+                figure = spec.figure()
+                due = (
+                    await self._plan_from(entry.entered_at, figure.value, unit=figure.unit)
+                ).due_at
+                if due != m.due_at:
+                    kind: PendingDeadline = (
+                        "first_contact" if m.id == "first_contact" else "milestone"
+                    )
+                    moved.append(self._moved(kind, stage.id, m.due_at, due))
+                    m.due_at = due
+                    if m.id == "first_contact":
+                        entry.first_contact_due_at = due
         if self._state == "resolved" and self._confirmation is not None:
             old = self._confirmation
             if old.due_at > now and not self._confirmation_late:
@@ -142,6 +156,7 @@ class CalendarSteps(CaseCore):
         labels = {
             "stage": f"{stage.title}",
             "first_contact": "First contact with the raising professional",
+            "milestone": "A milestone of the stage",
             "confirmation": "Written confirmation of the agreed outcome",
             "conference_reports": "Reports for the child protection conference",
             "alert_stage": stage.title,

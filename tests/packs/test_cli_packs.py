@@ -53,7 +53,12 @@ title = "Stage 1: practitioners"
 holders = ["raising.practitioner", "receiving.practitioner"]
 timescale_working_days = 5
 timescale_note = '4.4: "within 5 working days"'
-first_contact_working_days = 3
+
+[[ladders.stages.milestones]]
+id = "first_contact"
+title = "First contact"
+working_days = 3
+note = '4.4: "speak within 3 working days"'
 
 [[ladders.stages]]
 id = "managers"
@@ -168,7 +173,8 @@ def test_show_gives_every_figure_with_its_source(
         "  1. practitioners: Stage 1: practitioners",
         '       timescale: 5 working days, from the document: 4.4: "within 5 working days"',
         "       holders:   Raiser [raising.practitioner]; Receiver [receiving.practitioner]",
-        "       first contact within 3 working days",
+        '       milestone: First contact: 3 working days (Test procedure (2026), 4.4: "speak '
+        'within 3 working days")',
         "       resolution confirmed in writing by Receiver within 2 working days",
         "  2. managers: Stage 2: managers",
         "       no timescale: set it in ESCALATION_LOCAL_SETTINGS/test-pack.toml",

@@ -19,7 +19,8 @@ def test_redbridge_pack_encodes_the_seed() -> None:
         "lscb_chair",
     ]
     assert [pack.timescale(s) for s in ladder.stages] == [5, 5, 2, 5]
-    assert ladder.stages[0].first_contact_working_days == 3
+    [first_contact] = ladder.stages[0].milestones
+    assert (first_contact.id, first_contact.working_days) == ("first_contact", 3)
     assert pack.raise_within_working_days == 2
     assert pack.confirmation_working_days == 2
     assert "partnership.business_manager" in ladder.stages[2].copied

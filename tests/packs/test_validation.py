@@ -281,7 +281,7 @@ def test_practice_alerts_unknown_roles_stages_and_duplicate_codes(tmp_path: Path
 def test_every_error_is_reported_at_once(tmp_path: Path) -> None:
     text = pack_text(
         default="",
-        one='copied = ["receiving.ghost"]\nfirst_contact_working_days = 1.5',
+        one='copied = ["receiving.ghost"]\nconfirmation_working_days = 1.5',
         extra=adjourned(
             "divided", "divided", days='timescale_working_days = 20\ntimescale_note = "q"'
         )
@@ -289,7 +289,7 @@ def test_every_error_is_reported_at_once(tmp_path: Path) -> None:
     ).replace('title = "Test pack"', 'title = "Test pack"\nsurprise = 1')
     known = "(known: partnership.chair, raising.practitioner, receiving.practitioner)"
     assert problems(tmp_path, text) == [
-        "ladders[main].stages[one].first_contact_working_days: must be a whole number of "
+        "ladders[main].stages[one].confirmation_working_days: must be a whole number of "
         "working days, got 1.5",
         "surprise: Extra inputs are not permitted",
         f"ladders[main].stages[one].copied: unknown role 'receiving.ghost'; declare it under "

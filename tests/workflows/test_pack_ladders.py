@@ -197,7 +197,11 @@ async def test_silence_climbs_every_ladder_to_its_last_stage(env, db, mail, pack
         assert [addresses(m, "Cc") for m in entered] == [
             emails(payload, [r for r in s.copied if r not in s.holders]) for s in ladder.stages
         ]
-        overdue = await mails_of(mail, case, "overdue", 1)
+        overdue = [
+            m
+            for m in await mails_of(mail, case, "overdue", 1)
+            if "] Overdue: " in str(m["Subject"])  # not a missed milestone's notice
+        ]
         assert len(overdue) == 1
         last = ladder.stages[-1]
         assert addresses(overdue[0], "To") == emails(payload, last.overdue_notify)

@@ -72,7 +72,7 @@ async def test_stage_email_reminders_and_subjects(env, db, mail) -> None:
         case = payload["case_reference"]
         wid = await h.client.open(payload)
         await h.sleep_until(at("2030-06-17T12:00:00+01:00"))
-        messages = await mail.wait_for(3)
+        messages = await mail.wait_for(5)
         subjects = [m["Subject"] for m in messages]
         assert subjects[0] == (
             f"[{case}] Stage 1: practitioner and decision maker: action needed by "
@@ -85,12 +85,16 @@ async def test_stage_email_reminders_and_subjects(env, db, mail) -> None:
         body = first.get_body(preferencelist=("plain",)).get_content()
         assert "First contact with the raising professional by Thursday 13 June 2030, 17:00" in body
         assert payload["nature"] in body
-        reminders = [m for m in messages if "Reminder" in m["Subject"]]
+        reminders = [m for m in messages if "Reminder: Stage 1" in m["Subject"]]
         assert len(reminders) == 2
+        # The first contact milestone: reminded on its last day, then missed and told.
+        [milestone] = [m for m in messages if "Reminder: First contact" in m["Subject"]]
+        [missed] = [m for m in messages if "] Missed: First contact" in m["Subject"]]
+        assert milestone["To"] == first["To"] and "Thursday 13 June" in missed["Subject"]
         status = await h.status(wid)
         assert status.current_stage == "practitioners"
         kinds = await h.step_kinds(wid)
-        assert kinds.count("reminder") == 2
+        assert kinds.count("reminder") == 2 and kinds.count("milestone_missed") == 1
         # No email names a child: only the case reference identifies the case.
         assert all(m["Subject"].startswith(f"[{case}] ") for m in messages)
 
