@@ -71,6 +71,9 @@ class StageStatus(BaseModel):
         default=None, description="The 'first_contact' milestone's deadline, if the stage has one."
     )
     milestones: list[MilestoneStatus] = Field(default_factory=list)
+    per_case: bool = Field(
+        default=False, description="The stage's timescale is agreed on the case (agree_timescale)."
+    )
     left_at: AwareDatetime | None = None
     outcome: StageOutcome | None = None
     decided_by: str | None = None

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from models.alerts import AlertResponse, PracticeAlertStatus
-from models.decisions import Confirmed, DecisionReceipt, Resolved, Unresolved
+from models.decisions import AgreeTimescale, Confirmed, DecisionReceipt, Resolved, Unresolved
 from models.status import DisagreementStatus
 from packs import PackError, UnknownProcedure, load_pack
 from starter.alerts_sdk import PracticeAlertClient
@@ -265,6 +265,15 @@ def create_app(client: EscalationClient, secret: str, clock: Clock = _utcnow) ->
                 receipt = await client.unresolve(
                     wid, Unresolved(by=by, reason=field.get("reason", ""), stage=claims.stage)
                 )
+            elif claims.action == "decide" and kind == "agree_timescale":
+                days = field.get("working_days", "").strip()
+                agreed = AgreeTimescale(
+                    by=by,
+                    reason=field.get("agree_reason", ""),
+                    working_days=int(days) if days.isdigit() else None,
+                    stage=claims.stage,
+                )
+                receipt = await client.agree_timescale(wid, agreed)
             else:
                 return _html(
                     pages.decision_page(status, claims, zone, f"decision: '{kind}' is not allowed"),

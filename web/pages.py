@@ -108,7 +108,7 @@ def _history(status: DisagreementStatus, zone: str) -> str:
     return f"<h2>History so far</h2><table id='history'>{head}{rows}</table>"
 
 
-def _forms(claims: LinkClaims, error: str | None) -> str:
+def _forms(claims: LinkClaims, error: str | None, per_case: bool = False) -> str:
     err = f"<p id='error' class='error'>{escape(error)}</p>" if error else ""
     if claims.action == "confirm":
         return (
@@ -132,7 +132,23 @@ def _forms(claims: LinkClaims, error: str | None) -> str:
         "<h2>Unresolved</h2><label for='reason'>Why it could not be resolved at this stage</label>"
         "<textarea id='reason' name='reason' required></textarea>"
         "<button id='submit-unresolve' type='submit'>Record: unresolved (go up a stage)</button>"
-        "</form>"
+        "</form>" + (_agree_form() if per_case else "")
+    )
+
+
+def _agree_form() -> str:
+    """At a stage whose timescale the procedure leaves to the case: agree it here."""
+    return (
+        "<form id='agree' method='post'>"
+        "<input type='hidden' name='decision' value='agree_timescale'>"
+        "<h2>Agree this stage's timescale</h2>"
+        "<p>The procedure leaves this stage's timescale to be agreed on the case. It may be "
+        "longer or shorter than the partnership's figure; who agreed it and why are recorded.</p>"
+        "<label for='working_days'>Working days from when the stage began</label>"
+        "<input id='working_days' name='working_days' type='number' min='0' max='60' required>"
+        "<label for='agree-reason'>Why this timescale (e.g. as agreed on the referral form)</label>"
+        "<textarea id='agree-reason' name='agree_reason' required></textarea>"
+        "<button id='submit-agree' type='submit'>Record the agreed timescale</button></form>"
     )
 
 
@@ -141,7 +157,8 @@ def decision_page(
 ) -> str:
     """The disagreement and the forms this link allows."""
     who = f"<p>This link is for <strong id='who'>{escape(claims.email)}</strong>.</p>"
-    body = who + _summary(status, zone) + _history(status, zone) + _forms(claims, error)
+    per_case = bool(status.stages) and status.stages[-1].per_case and status.state == "open"
+    body = who + _summary(status, zone) + _history(status, zone) + _forms(claims, error, per_case)
     return page(f"Disagreement about case {status.case_reference}", body)
 
 

@@ -279,6 +279,7 @@ class CaseCore:
                 and (plan.capped or plan.working_days < figure.value),
                 first_contact_due_at=first_contact,
                 milestones=milestones,
+                per_case=stage.per_case,
             )
         )
         self._record(

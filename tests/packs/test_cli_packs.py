@@ -8,10 +8,12 @@ covers the local settings themselves.
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import pytest
 
+from packs import pack_ids
 from starter.cli import build_parser, main
 
 PACK = """
@@ -282,3 +284,28 @@ def test_check_unreadable_or_not_toml(capsys: pytest.CaptureFixture[str], tmp_pa
     code, _, err = run(capsys, "check", str(tmp_path / "missing.toml"))
     assert code == 2
     assert "missing.toml: cannot read" in err
+
+
+@pytest.mark.parametrize("pack_id", pack_ids())
+def test_packs_show_json_gives_every_shipped_stage_its_figure_and_source(
+    pack_id: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With the demo settings: every stage a document figure (quoted), a local one (who,
+    when), or agreed per case; as shipped, the stages the document leaves are unset."""
+    assert main(["packs", "show", pack_id, "--format", "json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    timescales = [s["timescale"] for lad in shown["ladders"] for s in lad["stages"]]
+    assert timescales
+    for t in timescales:
+        assert t["source"] in ("document", "local", "unset")
+        if t["source"] == "document":
+            assert t["quote"] and t["value"] is not None and t["unit"]
+        if t["source"] == "local":
+            assert t["set_by"] and t["set_on"]
+    per_case = [s for lad in shown["ladders"] for s in lad["stages"] if s.get("per_case")]
+    unset = [t for t in timescales if t["source"] == "unset"]
+    assert len(unset) <= len(per_case)
+    assert main(["packs", "show", pack_id, "--format", "json", "--document-only"]) == 0
+    shipped = json.loads(capsys.readouterr().out)
+    sources = {s["timescale"]["source"] for lad in shipped["ladders"] for s in lad["stages"]}
+    assert sources <= {"document", "unset"}

@@ -70,3 +70,31 @@ def test_the_legacy_redbridge_example_is_kept() -> None:
     assert legacy["procedure"] == "redbridge-2017"
     req = _as_temporal_cli_sends_it(EXAMPLES / "redbridge-2017.json")
     assert validate_start(req, load_pack("redbridge-2017")) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "value"),
+    [
+        ("redbridge-2017--individual--immediate-risk", "immediate_risk", True),
+        ("redbridge-2017--individual--child-timescale", "child_timescale_working_days", 3),
+    ],
+)
+def test_the_examples_of_immediate_risk_and_a_childs_timescale_start(
+    name: str, field: str, value: object
+) -> None:
+    req = _as_temporal_cli_sends_it(EXAMPLES / f"{name}.json")
+    assert getattr(req, field) == value
+    assert validate_start(req, load_pack(req.procedure)) == []
+
+
+def test_the_sutton_example_agrees_a_timescale() -> None:
+    from models.decisions import AgreeTimescale
+
+    payload = Payload(
+        metadata={"encoding": b"json/plain"},
+        data=(EXAMPLES / "sutton-2015--agree-timescale.json").read_bytes(),
+    )
+    agreed = pydantic_data_converter.payload_converter.from_payload(payload, AgreeTimescale)
+    assert agreed.working_days == 8 and agreed.reason.startswith("Referral form")
+    stages = [s for s in load_pack("sutton-2015").ladder("assessment_care_planning").stages]
+    assert stages[0].per_case  # where the example applies
