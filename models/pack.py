@@ -338,7 +338,17 @@ class PolicyPack(BaseModel):
     source: NonEmptyText = Field(description="The procedure document this pack encodes.")
     version: StrictInt = Field(default=1, ge=1)
     calendar: CalendarSpec = Field(default_factory=CalendarSpec)
-    confirmation_working_days: StrictInt = Field(default=2, ge=0, le=60)
+    confirmation_working_days: StrictInt | None = Field(
+        default=None,
+        ge=0,
+        le=60,
+        description=(
+            "Working days to confirm a resolution in writing: the document's (quote it in a "
+            "comment) or the partnership's local setting; absent, the confirmation has no "
+            "deadline (none is invented)."
+        ),
+    )
+    confirmation_source: Literal["document", "local"] = "document"
     raise_within_working_days: StrictInt | None = Field(default=None, ge=0, le=60)
     roles: list[RoleSpec] = Field(min_length=1)
     ladders: list[LadderSpec] = Field(min_length=1)
@@ -419,8 +429,9 @@ class PolicyPack(BaseModel):
                     todo.append(self.ladder(stage.on_majority_dissent))
         return unset
 
-    def confirmation_days(self, stage: StageSpec) -> int:
-        """Working days allowed to confirm a resolution in writing at this stage."""
+    def confirmation_days(self, stage: StageSpec) -> int | None:
+        """Working days allowed to confirm a resolution in writing at this stage (None: no
+        figure from the document or the partnership, so no deadline)."""
         if stage.confirmation_working_days is None:
             return self.confirmation_working_days
         return stage.confirmation_working_days

@@ -65,6 +65,12 @@ class LocalSettings(BaseModel):
     pack: Identifier
     set_by: Name
     set_on: date
+    confirmation_working_days: StrictInt | None = Field(
+        default=None,
+        ge=0,
+        le=60,
+        description="Working days to confirm a resolution in writing, where the document is silent.",
+    )
     stages: list[LocalStage] = Field(default_factory=list)
 
 
@@ -146,8 +152,23 @@ def apply(pack: PolicyPack, settings: LocalSettings, path: Path | None = None) -
                 problems.append(f"{where}: an adjourned conference counts in working_days")
             else:
                 figures[(lad.id, stage.id)] = entry
+    if (
+        settings.confirmation_working_days is not None
+        and pack.confirmation_working_days is not None
+    ):
+        problems.append(
+            f"confirmation_working_days: the document gives {pack.confirmation_working_days} "
+            "working days; a local setting cannot replace it"
+        )
     if problems:
         raise _error(path or Path(f"{pack.id}.toml"), problems)
+    if settings.confirmation_working_days is not None:
+        pack = pack.model_copy(
+            update={
+                "confirmation_working_days": settings.confirmation_working_days,
+                "confirmation_source": "local",
+            }
+        )
     ladders = []
     for lad in pack.ladders:
         stages = [_with_local(s, figures.get((lad.id, s.id)), settings) for s in lad.stages]

@@ -351,7 +351,13 @@ def describe(pack: PolicyPack, settings: str | None = None) -> list[str]:
         f"Timescales: {sources.count('document')} from the document, "
         f"{sources.count('local')} local, {sources.count('unset')} unset"
     )
-    lines.append(f"Written confirmation: within {_days(pack.confirmation_working_days)}")
+    if pack.confirmation_working_days is None:
+        lines.append("Written confirmation: no deadline (the document gives none; set it locally)")
+    else:
+        lines.append(
+            f"Written confirmation: within {_days(pack.confirmation_working_days)} "
+            f"({pack.confirmation_source})"
+        )
     if pack.raise_within_working_days is not None:
         lines.append(f"Raise within: {_days(pack.raise_within_working_days)} of the disagreement")
     if pack.conference_reports is not None:
@@ -406,10 +412,9 @@ def _stage_lines(pack: PolicyPack, n: int, stage: StageSpec) -> list[str]:
             lines.append(f"       a dissenting minority climbs: {stage.on_majority_dissent}")
     if stage.requires_confirmation:
         who = stage.confirmer or stage.holders[-1]
-        lines.append(
-            f"       resolution confirmed in writing by {pack.role_title(who)} within "
-            f"{_days(pack.confirmation_days(stage))}"
-        )
+        days = pack.confirmation_days(stage)
+        within = f"within {_days(days)}" if days is not None else "(no deadline set)"
+        lines.append(f"       resolution confirmed in writing by {pack.role_title(who)} {within}")
     else:
         lines.append("       a resolution here closes the case")
     if stage.on_deadline == "notify_and_wait":

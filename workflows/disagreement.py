@@ -363,19 +363,22 @@ class DisagreementWorkflow(
             return
         self._state = "resolved"
         days = self._pack_().confirmation_days(stage)
-        self._confirmation = await self._plan_from(now, days)
+        # No figure from the document or the partnership: the confirmation is awaited
+        # without a deadline rather than on an invented one.
+        self._confirmation = await self._plan_from(now, days) if days is not None else None
+        due = self._confirmation.due_at if self._confirmation else None
+        by_when = f"by {local_text(due)}" if due else "(no deadline: none is set)"
         confirmer = stage.confirmer or stage.holders[-1]
         self._record(
             "confirmation_due",
             stage_id=stage.id,
-            due_at=self._confirmation.due_at,
+            due_at=due,
             actor=confirmer,
             state="resolved",
         )
         self._notify(
             "resolved",
-            f"Resolved at {stage.title}: confirm in writing by "
-            f"{local_text(self._confirmation.due_at)}",
+            f"Resolved at {stage.title}: confirm in writing {by_when}",
             [confirmer],
             self._raising_side(stage),
             [
@@ -386,9 +389,9 @@ class DisagreementWorkflow(
                     else []
                 ),
                 f"{self._holder_text(confirmer)} confirms the outcome in writing to the raising "
-                f"side by {local_text(self._confirmation.due_at)}, then sends 'confirmed'.",
+                f"side {by_when}, then sends 'confirmed'.",
             ],
-            due_at=self._confirmation.due_at,
+            due_at=due,
         )
 
     def _confirm(self, d: Confirmed, now: datetime) -> None:

@@ -23,6 +23,7 @@ partnership = "Test LSCB"
 source = "test.txt: the test procedure"
 default_ladder = "main"
 raise_within_working_days = 2
+confirmation_working_days = 2
 
 [conference_reports]
 initial_working_days_before = 2
@@ -163,7 +164,7 @@ def test_show_gives_every_figure_with_its_source(
         "Calendar: england-and-wales, Europe/London, close of business 17:00",
         "Local settings: none ($ESCALATION_LOCAL_SETTINGS is not set and no --local DIR given)",
         "Timescales: 3 from the document, 0 local, 1 unset",
-        "Written confirmation: within 2 working days",
+        "Written confirmation: within 2 working days (document)",
         "Raise within: 2 working days of the disagreement",
         "Conference reports due: 2 working days before an initial, 5 working days before a "
         "review conference",

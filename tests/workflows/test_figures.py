@@ -15,7 +15,7 @@ import pytest
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 
-from models.decisions import AgreeTimescale, Unresolved
+from models.decisions import AgreeTimescale, Confirmed, Resolved, Unresolved
 from starter.sdk_base import InvalidRequest
 from tests.faults.stack import eventually
 from tests.fixtures.harness import running_packs
@@ -230,3 +230,30 @@ async def test_a_per_case_stage_with_no_figure_waits_until_its_timescale_is_agre
             ("practitioners", "timeout"),
             ("chair", None),
         ]
+
+
+async def test_no_confirmation_figure_means_no_invented_deadline(
+    env, db, mail, packs: tuple[Path, Path]
+) -> None:
+    """The pack gives no confirmation_working_days and nobody set one: the written
+    confirmation is awaited, recorded when it comes, but never 'late'."""
+    pack_dir, local_dir = packs
+    (local_dir / "figures-test.toml").write_text(LOCAL)
+    await jump_to(env, RAISED)
+    async with running_packs(env, db, mail, pack_dir=pack_dir) as h:
+        wid = await h.client.open(_payload())
+        receipt = await h.client.resolve(
+            wid, Resolved(by="B. Social Worker", outcome="Strategy discussion agreed")
+        )
+        assert receipt is not None and (receipt.state, receipt.due_at) == ("resolved", None)
+        status = await h.client.status(wid)
+        assert status.confirmation_due_at is None
+        await jump_to(env, at("2027-02-01T10:00:00+00:00"))  # weeks on: nothing is late
+        assert (await h.client.status(wid)).confirmation_late is False
+        await h.client.confirm(wid, Confirmed(by="B. Social Worker", text="Letter sent"))
+        final = await h.client.handle(wid).result()
+        assert final.state == "closed" and final.confirmation_late is False
+    resolved = [m for m in mail.messages if "Resolved at" in str(m["Subject"])]
+    assert resolved and "confirm in writing (no deadline: none is set)" in str(
+        resolved[0]["Subject"]
+    )
