@@ -69,7 +69,7 @@ class LocalSettings(BaseModel):
         default=None,
         ge=0,
         le=60,
-        description="Working days to confirm a resolution in writing, where the document is silent.",
+        description="Working days to confirm a resolution in writing (the document is silent).",
     )
     stages: list[LocalStage] = Field(default_factory=list)
 
