@@ -122,9 +122,14 @@ class Finalise(AlertDecision):
 
 
 class NotSatisfied(AlertDecision):
-    """The raising chair is not satisfied with the response: the alert goes up a stage now."""
+    """The raising chair sends the alert up: not satisfied with the response, or no response
+    by the deadline. ``to_stage``: in a serious or urgent alert, straight to one of the
+    pack's serious stages (Rutland: Head of Service or Director for People) at any point."""
 
     reason: Text
+    to_stage: Identifier | None = Field(
+        default=None, description="Serious or urgent alerts only: a stage above, to jump to."
+    )
 
 
 class AlertReceipt(BaseModel):

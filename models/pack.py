@@ -297,6 +297,21 @@ class AlertStageSpec(BaseModel):
     holders: list[RoleRef] = Field(min_length=1)
     copied: list[RoleRef] = Field(default_factory=list)
     timescale_working_days: StrictInt = Field(ge=0, le=60)
+    timescale_note: str | None = Field(
+        default=None, description="The document's sentence the figure comes from."
+    )
+    on_deadline: Literal["notify_and_wait", "escalate"] = Field(
+        default="notify_and_wait",
+        description=(
+            "notify_and_wait: a missed response is recorded, the raising chair is told what they "
+            "can do, and the alert stays; escalate: it goes up by itself (a partnership's choice "
+            "in its local settings)."
+        ),
+    )
+    chair_only: bool = Field(
+        default=False,
+        description="Entered only by the raising chair's decision, never by a deadline.",
+    )
 
 
 class PracticeAlertSpec(BaseModel):

@@ -24,7 +24,7 @@ import os
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
 
@@ -57,6 +57,16 @@ class LocalStage(BaseModel):
         return self
 
 
+class LocalAlertStage(BaseModel):
+    """A practice alert stage switched to climb by itself when its deadline passes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stage: Identifier
+    on_deadline: Literal["escalate", "notify_and_wait"]
+    note: OptionalText = None
+
+
 class LocalSettings(BaseModel):
     """A partnership's settings for one pack: who set them, when, and the figures."""
 
@@ -72,6 +82,7 @@ class LocalSettings(BaseModel):
         description="Working days to confirm a resolution in writing (the document is silent).",
     )
     stages: list[LocalStage] = Field(default_factory=list)
+    alert_stages: list[LocalAlertStage] = Field(default_factory=list)
 
 
 class LocalSettingsError(ValueError):
@@ -160,8 +171,17 @@ def apply(pack: PolicyPack, settings: LocalSettings, path: Path | None = None) -
             f"confirmation_working_days: the document gives {pack.confirmation_working_days} "
             "working days; a local setting cannot replace it"
         )
+    problems += _alert_problems(pack, settings)
     if problems:
         raise _error(path or Path(f"{pack.id}.toml"), problems)
+    if settings.alert_stages and pack.practice_alerts is not None:
+        switched = {a.stage: a.on_deadline for a in settings.alert_stages}
+        alert_stages = [
+            s.model_copy(update={"on_deadline": switched[s.id]}) if s.id in switched else s
+            for s in pack.practice_alerts.stages
+        ]
+        alerts = pack.practice_alerts.model_copy(update={"stages": alert_stages})
+        pack = pack.model_copy(update={"practice_alerts": alerts})
     if settings.confirmation_working_days is not None:
         pack = pack.model_copy(
             update={
@@ -174,6 +194,30 @@ def apply(pack: PolicyPack, settings: LocalSettings, path: Path | None = None) -
         stages = [_with_local(s, figures.get((lad.id, s.id)), settings) for s in lad.stages]
         ladders.append(lad.model_copy(update={"stages": stages}))
     return pack.model_copy(update={"ladders": ladders})
+
+
+def _alert_problems(pack: PolicyPack, settings: LocalSettings) -> list[str]:
+    """An alert stage may climb by itself only where the chair's decision is not required."""
+    problems = []
+    spec = pack.practice_alerts
+    stages = spec.stages if spec is not None else []
+    ids = [s.id for s in stages]
+    for n, entry in enumerate(settings.alert_stages):
+        where = f"alert_stages[{n}]"
+        if entry.stage not in ids:
+            problems.append(f"{where}.stage: no practice alert stage '{entry.stage}' in {pack.id}")
+            continue
+        i = ids.index(entry.stage)
+        above = stages[i + 1] if i + 1 < len(stages) else None
+        if stages[i].chair_only or (
+            entry.on_deadline == "escalate" and (above is None or above.chair_only)
+        ):
+            target = above.title if above else "nothing above it"
+            problems.append(
+                f"{where}: '{entry.stage}' cannot climb by itself: the stage above it ({target}) "
+                "is entered only by the raising chair's decision"
+            )
+    return problems
 
 
 def _with_local(stage: StageSpec, entry: LocalStage | None, settings: LocalSettings) -> StageSpec:

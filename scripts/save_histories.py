@@ -272,11 +272,13 @@ async def alert_started(h: AlertHarness) -> str:
 
 
 async def alert_mid_ladder(h: AlertHarness) -> str:
-    """Silence to stage 2, a malformed signal, a response, the chair not satisfied: stage 3."""
+    """Stage 1 unanswered, the chair sends it up; a malformed signal, a response, the chair
+    not satisfied: stage 3."""
     wid = await h.client.raise_alert(
         alert_payload(RAISED.isoformat(), case_reference="CR-HIST-0202")
     )
     await jump_to(h.env, at("2030-06-18T10:00:00+01:00"))
+    await h.client.not_satisfied(wid, NotSatisfied(by=RAISER, reason="No response"))
     await h.client.handle(wid).signal("alert_response", {"by": "nobody"})
     await h.client.respond(wid, AlertResponse(by="L. Service Manager", text="Reviewing"))
     await h.client.not_satisfied(wid, NotSatisfied(by=RAISER, reason="No plan yet"))
@@ -523,14 +525,17 @@ async def risk_on_ladder(h: Harness, walk: Walk) -> WorkflowHistory:
 
 
 async def alert_climb(h: AlertHarness, wid: str, index: int) -> None:
-    """Let silence take the alert up to its ``index``-th stage (0-based)."""
+    """Take the alert up to its ``index``-th stage (0-based): each stage's deadline passes
+    unanswered (recorded, the chair told) and the raising chair sends it up."""
     for _ in range(40):
         await settle(h.client.handle(wid))
         status = await h.status(wid)
         if status.stages[-1].index >= index:
             return
         await jump_to(h.env, status.stages[-1].due_at + timedelta(minutes=1))
-    raise RuntimeError(f"{wid}: did not reach alert stage {index + 1} by silence")
+        await settle(h.client.handle(wid))
+        await h.client.not_satisfied(wid, NotSatisfied(by=RAISER, reason="No response"))
+    raise RuntimeError(f"{wid}: did not reach alert stage {index + 1}")
 
 
 async def walk_alert(h: AlertHarness, walk: Walk, want: set[str]) -> dict[str, WorkflowHistory]:

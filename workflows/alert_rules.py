@@ -124,6 +124,15 @@ def _start_stage_error(spec: PracticeAlertSpec, req: StartPracticeAlert) -> str 
     return None
 
 
+def escalation_target(
+    spec: PracticeAlertSpec, stage_id: str, to_stage: str | None
+) -> AlertStageSpec | None:
+    """Where the chair's escalation goes: ``to_stage``, or the next stage up."""
+    if to_stage is not None:
+        return spec.stages[stage_index(spec, to_stage)]
+    return next_stage(spec, stage_id)
+
+
 def check_decision(
     kind: AlertDecisionKind,
     state: AlertState,
@@ -134,13 +143,19 @@ def check_decision(
     raiser_email: str,
     has_response: bool,
     stage_named: str | None = None,
+    overdue: bool = False,
+    serious: bool = False,
+    to_stage: str | None = None,
 ) -> str | None:
     """Why a decision cannot be applied now, or None if it can.
 
     A response is accepted from anyone while the alert is not finalised (managers
-    add to the same case note). Finalising needs the raising chair and at least
-    one response; being not satisfied needs the raising chair and a response at
-    the current stage, and a stage above it.
+    add to the same case note). Finalising needs the raising chair and at least one
+    response. Only the raising chair escalates: after a response it is not satisfied
+    with, or once the stage's deadline has passed without one; in a serious or urgent
+    alert, straight to one of the pack's serious stages at any point ("the Independent
+    Chair has the discretion to proceed directly to stage 3 and 4 in more serious or
+    urgent cases").
 
     Args:
         kind: respond, finalise or not_satisfied.
@@ -163,19 +178,49 @@ def check_decision(
             f"by: only the raising chair may {_verb(kind)} this alert; give the raiser's email "
             f"address as 'by' ('{by}' is not the raiser)"
         )
-    if not has_response:
-        return (
-            f"nothing to {_verb(kind)} yet: no response is on the case note; stage "
-            f"'{stage_id}' must respond first"
-        )
     if kind == "finalise":
+        if not has_response:
+            return (
+                f"nothing to finalise yet: no response is on the case note; stage "
+                f"'{stage_id}' must respond first"
+            )
         return None
-    if state != "awaiting_finalisation":
+    return _escalation_refusal(spec, state, stage_id, overdue, serious, to_stage)
+
+
+def _escalation_refusal(
+    spec: PracticeAlertSpec,
+    state: AlertState,
+    stage_id: str,
+    overdue: bool,
+    serious: bool,
+    to_stage: str | None,
+) -> str | None:
+    here = stage_index(spec, stage_id)
+    above = next_stage(spec, stage_id)
+    jump = to_stage is not None and (above is None or to_stage != above.id)
+    if to_stage is not None:
+        try:
+            there = stage_index(spec, to_stage)
+        except KeyError:
+            return f"to_stage: '{to_stage}' is not a stage of this procedure"
+        if there <= here:
+            return f"to_stage: '{to_stage}' is not above the current stage '{stage_id}'"
+    if jump and not serious:
         return (
-            f"stage '{stage_id}' has not responded yet, so there is no response to be "
-            "dissatisfied with; the alert goes up by itself if the deadline passes"
+            "to_stage: only a serious or urgent alert may go straight to a higher stage; "
+            "send without to_stage to go up one stage"
         )
-    if next_stage(spec, stage_id) is None:
+    if jump and to_stage not in spec.serious_start_stages:
+        allowed = ", ".join(spec.serious_start_stages) or "none"
+        return f"to_stage: a serious or urgent alert may go straight to {allowed}, not '{to_stage}'"
+    if not jump and state != "awaiting_finalisation" and not overdue:
+        return (
+            f"stage '{stage_id}' has not responded yet and its deadline has not passed: the "
+            "raising chair escalates after a response, or once the deadline has passed without "
+            "one (or, in a serious or urgent alert, straight to a serious stage at any point)"
+        )
+    if above is None:
         return (
             f"stage '{stage_id}' is the last stage: there is no higher level; ask it for a "
             "further response or finalise the alert"

@@ -67,6 +67,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.alert_rules import (
         AlertDecisionKind,
         check_decision,
+        escalation_target,
         first_stage,
         next_stage,
         reason_title,
@@ -345,8 +346,9 @@ class PracticeAlertWorkflow(continuation.HandsOver):
         if now < plan.due_at or self._overdue_sent:
             return
         above = next_stage(self._spec_(), stage.id)
-        if above is None:
-            self._overdue(stage, plan)
+        if above is None or above.chair_only or stage.on_deadline == "notify_and_wait":
+            # The document never makes an unanswered alert climb: the raising chair decides.
+            self._overdue(stage, plan, above)
             return
         self._record(
             "deadline_missed",
@@ -355,6 +357,7 @@ class PracticeAlertWorkflow(continuation.HandsOver):
             in_time=False,
             text=f"{stage.title} did not respond by the deadline",
         )
+        self._stages[-1].response_in_time = False
         self._leave("timeout", plan.due_at)
         # Entered at exactly the missed deadline: each stage gets its full working days.
         await self._enter(above, plan.due_at, because="no response by the deadline")
@@ -435,16 +438,36 @@ class PracticeAlertWorkflow(continuation.HandsOver):
             due_at=plan.due_at,
         )
 
-    def _overdue(self, stage: AlertStageSpec, plan: DeadlinePlan) -> None:
+    def _overdue(
+        self, stage: AlertStageSpec, plan: DeadlinePlan, above: AlertStageSpec | None
+    ) -> None:
+        """The stage missed its deadline: record it, tell the raising chair what they can do."""
         self._overdue_sent = True
-        self._stages[-1].overdue_notified_at = workflow.now()
+        entry = self._stages[-1]
+        entry.overdue_notified_at = workflow.now()
+        entry.response_in_time = False
         self._record(
             "overdue",
             stage_id=stage.id,
             due_at=plan.due_at,
             in_time=False,
-            text=f"{stage.title} did not respond by the deadline; the raiser was told",
+            text=f"{stage.title} did not respond by the deadline; the raising chair was told",
         )
+        choices = ["The alert stays at this stage and waits for its response."]
+        if above is not None:
+            choices.append(
+                f"You may send it up to {above.title} now ('not_satisfied', or escalate)"
+                + (
+                    ", or, as it is serious or urgent, straight to "
+                    + " or ".join(self._stage_title(s) for s in self._spec_().serious_start_stages)
+                    + " ('to_stage')."
+                    if self._req.serious_or_urgent
+                    else "."
+                )
+            )
+        else:
+            choices.append("This is the last stage: there is no higher level.")
+        choices.append("Or finalise the alert once a response is on the case note.")
         self._notify(
             "overdue",
             f"Overdue: practice alert at {stage.title} was due {local_text(plan.due_at)}",
@@ -452,12 +475,15 @@ class PracticeAlertWorkflow(continuation.HandsOver):
             self._people(stage.holders),
             [
                 f"{stage.title} has not responded to the practice alert on case "
-                f"{self._req.case_reference} by its deadline.",
-                "This is the last stage; the alert keeps waiting for a response.",
+                f"{self._req.case_reference} by its deadline. This has been recorded.",
+                *choices,
                 *self._alert_lines(),
             ],
             due_at=plan.due_at,
         )
+
+    def _stage_title(self, stage_id: str) -> str:
+        return next((s.title for s in self._spec_().stages if s.id == stage_id), stage_id)
 
     # ------------------------------------------------------------ decisions
 
@@ -488,6 +514,7 @@ class PracticeAlertWorkflow(continuation.HandsOver):
             inbound.reply.set_result(self._receipt(message))
 
     def _refusal(self, kind: AlertDecisionKind, d: AlertDecision) -> str | None:
+        plan = self._plan
         return check_decision(
             kind,
             self._state,
@@ -497,6 +524,9 @@ class PracticeAlertWorkflow(continuation.HandsOver):
             raiser_email=self._req.raised_by.email,
             has_response=any(e.kind == "response" for e in self._note),
             stage_named=d.stage if isinstance(d, AlertResponse) else None,
+            overdue=self._overdue_sent or (plan is not None and workflow.now() >= plan.due_at),
+            serious=self._req.serious_or_urgent,
+            to_stage=d.to_stage if isinstance(d, NotSatisfied) else None,
         )
 
     def _respond(self, d: AlertResponse, now: datetime) -> None:
@@ -554,13 +584,21 @@ class PracticeAlertWorkflow(continuation.HandsOver):
 
     async def _not_satisfied(self, d: NotSatisfied, now: datetime) -> None:
         stage = self._current_()
-        above = next_stage(self._spec_(), stage.id)
+        above = escalation_target(self._spec_(), stage.id, d.to_stage)
         assert above is not None
         raiser = self._req.raised_by.name
+        responded = self._state == "awaiting_finalisation"
         self._add_note("not_satisfied", stage.id, raiser, d.reason, now)
-        self._record("not_satisfied", stage_id=stage.id, actor=raiser, text=d.reason)
+        self._record(
+            "not_satisfied",
+            stage_id=stage.id,
+            actor=raiser,
+            text=d.reason,
+            data={"to_stage": above.id, "after_response": str(responded).lower()},
+        )
         self._leave("not_satisfied", now)
-        await self._enter(above, now, because=f"the raising chair is not satisfied: {d.reason}")
+        why = "is not satisfied" if responded else "escalates it"
+        await self._enter(above, now, because=f"the raising chair {why}: {d.reason}")
 
     # ------------------------------------------------------ calendar change
 

@@ -14,8 +14,9 @@ database of their own (SQLite or PostgreSQL), so the quarter's figures are exact
 - C (Mon 4 Nov): unresolved Tue 5 Nov; stage 2 times out Tue 12 Nov 17:00;
   resolved at stage 3 Wed 13 Nov; never confirmed (due Fri 15 Nov 17:00).
 - Alert 1 (statutory_visit_late, Mon 4 Nov): answered in time Wed 6 Nov, finalised Thu 7 Nov.
-- Alert 2 (assessment_late, Mon 4 Nov): stage 1 silent past Mon 11 Nov 17:00;
-  the Service Manager answers in time on Tue 12 Nov; not finalised.
+- Alert 2 (assessment_late, Mon 4 Nov): stage 1 silent past Mon 11 Nov 17:00 (it waits);
+  the chair sends it up on Tue 12 Nov 10:00 and the Service Manager answers in time that
+  day; not finalised.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import Any
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from activities.email import SmtpConfig
-from models.alerts import AlertResponse, Finalise
+from models.alerts import AlertResponse, Finalise, NotSatisfied
 from models.decisions import Confirmed, Resolved, Unresolved
 from records.db import make_sessionmaker
 from starter.alerts_sdk import PracticeAlertClient
@@ -122,6 +123,9 @@ async def run_quarter(url: str, sink: SmtpSink) -> Quarter:
             await c.confirm(ids["A"], Confirmed(by="B. Social Worker", text="Letter of 7 November"))
             await alerts.finalise(ids["alert1"], Finalise(by=raiser, text="Visit seen; closed"))
             await jump_to(env, at("2030-11-12T10:00:00+00:00"))
+            await alerts.not_satisfied(
+                ids["alert2"], NotSatisfied(by=raiser, reason="No response by the deadline")
+            )
             await alerts.respond(
                 ids["alert2"], AlertResponse(by="L. Service Manager", text="Assessment due Friday")
             )

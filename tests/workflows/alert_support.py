@@ -95,3 +95,17 @@ async def alerts_running(
     async with worker:
         client = PracticeAlertClient(env.client, queue, env.get_current_time, pack_dir)
         yield AlertHarness(env, client, sink, db)
+
+
+def escalating_settings(directory: Path, *stages: str) -> Path:
+    """Local settings switching these alert stages to climb by themselves (a partnership's
+    choice; the shipped pack waits for the raising chair). Point ESCALATION_LOCAL_SETTINGS
+    at the returned directory."""
+    entries = "".join(
+        f'\n[[alert_stages]]\nstage = "{s}"\non_deadline = "escalate"\n' for s in stages
+    )
+    (directory / f"{PROCEDURE}.toml").write_text(
+        f'pack = "{PROCEDURE}"\nset_by = "Test partnership"\nset_on = 2026-11-30\n{entries}',
+        encoding="utf-8",
+    )
+    return directory

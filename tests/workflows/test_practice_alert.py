@@ -200,95 +200,84 @@ SILENCE = [
 ]
 
 
-async def test_silence_goes_up_all_six_stages_then_tells_the_raiser(env, db, mail) -> None:
+async def test_an_unanswered_alert_stays_and_the_raising_chair_decides(env, db, mail) -> None:
+    """Rutland: "A response is required within 5 working days" and the chair decides; the
+    document never makes an unanswered alert climb. Stage 1 misses its deadline: recorded,
+    the chair told what they can do, and the alert stays there for weeks. The chair
+    escalates without a response, and so on up; stages 5 and 6 (the Independent Chair of
+    the LSCB, CAFCASS) are reached only by the chair's decision."""
     await jump_to(env, at(SILENCE_RAISED) + timedelta(minutes=1))
     async with alerts_running(env, db, mail) as h:
         payload = alert_payload(SILENCE_RAISED)
-        wid = await h.client.raise_alert(payload)
-        await jump_to(env, at("2028-01-28T09:00:00+00:00"))
-        status = await h.status(wid)
-
-        assert status.state == "open" and status.current_stage == "cafcass"
-        assert [
-            (s.stage_id, s.entered_at.isoformat(), s.due_at.isoformat()) for s in status.stages
-        ] == SILENCE
-        assert [s.outcome for s in status.stages] == ["timeout"] * 5 + [None]
-        assert [s.left_at for s in status.stages[:5]] == [s.due_at for s in status.stages[:5]]
-        cafcass = status.stages[-1]
-        assert minute(cafcass.overdue_notified_at) == at("2028-01-27T17:00:00+00:00")
-
         case = payload["case_reference"]
-        entered = [m for m in mail.messages if "] Practice alert at " in m["Subject"]]
-        assert [m["Subject"].removeprefix(f"[{case}] Practice alert at ") for m in entered] == [
-            "Stage 1: Team Manager: respond by Monday 20 December 2027, 17:00 (UTC+00:00)",
-            "Stage 2: Service Manager: respond by Wednesday 29 December 2027, 17:00 (UTC+00:00)",
-            "Stage 3: Head of Service: respond by Thursday 6 January 2028, 17:00 (UTC+00:00)",
-            "Stage 4: Director for People: respond by Thursday 13 January 2028, 17:00 (UTC+00:00)",
-            "Stage 5: Independent Chair of the LSCB: respond by Thursday 20 January 2028, 17:00 "
-            "(UTC+00:00)",
-            "Stage 6: CAFCASS (Dispute Resolution Process, IRO Handbook): respond by Thursday 27 "
-            "January 2028, 17:00 (UTC+00:00)",
-        ]
-        holders = [
-            "receiving.team_manager",
-            "receiving.service_manager",
-            "receiving.head_of_service",
-            "receiving.director_for_people",
-            "partnership.independent_chair",
-            "partnership.cafcass",
-        ]
-        assert [addresses(m, "To") for m in entered] == [[email_of(r)] for r in holders]
-        assert "(no response by the deadline)" in entered[1].get_body(("plain",)).get_content()
+        wid = await h.client.raise_alert(payload)
+        await jump_to(env, at("2028-01-28T09:00:00+00:00"))  # six weeks of silence
+        status = await h.status(wid)
+        assert (status.state, status.current_stage) == ("open", "team_manager")
+        [first] = status.stages
+        assert (first.entered_at.isoformat(), first.due_at.isoformat()) == SILENCE[0][1:]
+        assert first.response_in_time is False and first.outcome is None
+        assert minute(first.overdue_notified_at) == at("2027-12-20T17:00:00+00:00")
+        [overdue] = [m for m in mail.messages if "] Overdue: " in m["Subject"]]
+        assert addresses(overdue, "To") == [RAISER]
+        assert addresses(overdue, "Cc") == [email_of("receiving.team_manager")]
+        body = overdue.get_body(("plain",)).get_content()
+        assert "You may send it up to Stage 2: Service Manager now" in body
+        assert "The alert stays at this stage and waits for its response." in body
 
-        reminders = [m for m in mail.messages if "] Reminder: " in m["Subject"]]
-        assert len(reminders) == 12  # halfway and the last morning, at each of six stages
-        assert [addresses(m, "To") for m in reminders] == [
-            [email_of(r)] for r in holders for _ in range(2)
-        ]
-        overdue = [m for m in mail.messages if "] Overdue: " in m["Subject"]]
-        assert len(overdue) == 1
-        assert addresses(overdue[0], "To") == [RAISER]
-        assert addresses(overdue[0], "Cc") == [email_of("partnership.cafcass")]
+        with pytest.raises(DecisionRefused, match="only the raising chair may escalate"):
+            await h.client.not_satisfied(wid, NotSatisfied(by=TEAM_MANAGER, reason="Up"))
+        # The chair escalates without a response, stage by stage, each once its deadline
+        # has passed; the Independent Chair and CAFCASS only by the chair's decision.
+        for above in (
+            "service_manager",
+            "head_of_service",
+            "director_for_people",
+            "lscb_independent_chair",
+            "cafcass",
+        ):
+            receipt = await h.client.not_satisfied(
+                wid, NotSatisfied(by=RAISER, reason="No response by the deadline")
+            )
+            assert receipt is not None and receipt.stage == above
+            if above != "cafcass":
+                with pytest.raises(DecisionRefused, match="its deadline has not passed"):
+                    await h.client.not_satisfied(wid, NotSatisfied(by=RAISER, reason="Too soon"))
+                status = await h.status(wid)
+                await jump_to(env, status.stages[-1].due_at + timedelta(hours=16))
+        status = await h.status(wid)
+        assert [s.stage_id for s in status.stages] == [s[0] for s in SILENCE]
+        assert [s.outcome for s in status.stages] == ["not_satisfied"] * 5 + [None]
+        # Each stage runs from when the chair sent it up: its full five working days.
+        service = status.stages[1]
+        assert minute(service.entered_at) == at("2028-01-28T09:00:00+00:00")
+        assert service.due_at == at("2028-02-04T17:00:00+00:00")
 
-        # CAFCASS answers late: on the case note as not in time, and the chair finalises.
+        # CAFCASS answers: on the case note, and the chair finalises.
         await h.client.respond(wid, AlertResponse(by="P. CAFCASS", text="Dispute process begun"))
         await h.client.finalise(wid, Finalise(by=RAISER, text="Escalation complete"))
         final = await h.client.handle(wid).result()
 
-    assert final.stages[-1].response_in_time is False
-    assert [(e.kind, e.in_time) for e in final.case_note] == [
+    assert [(e.kind, e.in_time) for e in final.case_note][:2] == [
         ("alert", None),
-        ("response", False),
-        ("finalised", None),
+        ("not_satisfied", None),
     ]
+    assert final.case_note[-1].kind == "finalised"
     steps = await h.steps(wid)
-    assert [s for s in steps if s[0] in ("deadline_missed", "overdue", "response")] == [
-        ("deadline_missed", "team_manager", False),
-        ("deadline_missed", "service_manager", False),
-        ("deadline_missed", "head_of_service", False),
-        ("deadline_missed", "director_for_people", False),
-        ("deadline_missed", "lscb_independent_chair", False),
-        ("overdue", "cafcass", False),
-        ("response", "cafcass", False),
+    assert [s for s in steps if s[0] in ("deadline_missed", "overdue")] == [
+        ("overdue", stage, False)
+        for stage in (
+            "team_manager",
+            "service_manager",
+            "head_of_service",
+            "director_for_people",
+            "lscb_independent_chair",
+        )
     ]
     assert [s[1] for s in steps if s[0] == "stage_entered"] == [s[0] for s in SILENCE]
-    async with h.db() as session:
-        reminded = (
-            await session.execute(
-                select(AlertStep.stage_id, AlertStep.text, AlertStep.at)
-                .where(AlertStep.workflow_id == wid, AlertStep.kind == "reminder")
-                .order_by(AlertStep.key)
-            )
-        ).all()
-    assert [(r[0], r[1], minute(r[2])) for r in reminded[:4]] == [
-        ("team_manager", "halfway", at("2027-12-16T09:30:00+00:00")),
-        ("team_manager", "last_day", at("2027-12-20T09:00:00+00:00")),
-        ("service_manager", "halfway", at("2027-12-23T13:00:00+00:00")),
-        ("service_manager", "last_day", at("2027-12-29T09:00:00+00:00")),
+    assert not [m for m in mail.messages if f"[{case}] Practice alert at Stage 2" in m["Subject"]][
+        1:
     ]
-    assert await h.rows(
-        "SELECT state, current_stage FROM practice_alerts WHERE workflow_id = :w", w=wid
-    ) == [("finalised", "cafcass")]
 
 
 @pytest.mark.parametrize(
@@ -325,7 +314,7 @@ async def test_a_serious_alert_starts_at_stage_3_or_4_and_the_chair_sends_it_up(
         assert title in first["Subject"]
         assert addresses(first, "To") == [status_holder(stage)]
 
-        with pytest.raises(DecisionRefused, match="nothing to escalate yet: no response"):
+        with pytest.raises(DecisionRefused, match="its deadline has not passed"):
             await h.client.not_satisfied(wid, NotSatisfied(by=RAISER, reason="Too early"))
         await h.client.respond(wid, AlertResponse(by="Senior manager", text="Plan reviewed"))
         with pytest.raises(DecisionRefused, match="only the raising chair may escalate"):
@@ -344,6 +333,12 @@ async def test_a_serious_alert_starts_at_stage_3_or_4_and_the_chair_sends_it_up(
         assert [e.kind for e in status.case_note] == ["alert", "response", "not_satisfied"]
         with pytest.raises(DecisionRefused, match=f"stage '{above}' has not responded yet"):
             await h.client.not_satisfied(wid, NotSatisfied(by=RAISER, reason="Still waiting"))
+        if stage == "head_of_service":
+            # Serious: the chair may not jump to a stage the pack does not allow.
+            with pytest.raises(DecisionRefused, match="may go straight to head_of_service"):
+                await h.client.not_satisfied(
+                    wid, NotSatisfied(by=RAISER, reason="Jump", to_stage="cafcass")
+                )
         # The earlier response counts: the chair may now finalise at the higher stage.
         await h.client.finalise(wid, Finalise(by=RAISER, text="Resolved at the meeting"))
         final = await h.client.handle(wid).result()
@@ -612,3 +607,59 @@ async def test_an_alert_email_temporal_gives_up_on_is_recorded_failed(env, db, m
         assert [f.split(" ")[0] for f in status.notification_failures] == ["stage_entered"]
         assert (status.state, status.current_stage) == ("open", "team_manager")
     assert mail.messages == []  # the test pack names no Business Manager to tell
+
+
+async def test_a_serious_alert_jumps_from_stage_1_to_4_and_a_plain_one_may_not(
+    env, db, mail
+) -> None:
+    """'The Independent Chair has the discretion to proceed directly to stage 3 and 4 in more
+    serious or urgent cases': at any point, without waiting for a response or a deadline."""
+    await jump_to(env, at(RAISED))
+    async with alerts_running(env, db, mail) as h:
+        serious = await h.client.raise_alert(alert_payload(RAISED, serious_or_urgent=True))
+        plain = await h.client.raise_alert(alert_payload(RAISED, alert_id="a2"))
+        await jump_to(env, at("2030-06-10T11:00:00+01:00"))
+        with pytest.raises(DecisionRefused, match="only a serious or urgent alert may go straight"):
+            await h.client.not_satisfied(
+                plain, NotSatisfied(by=RAISER, reason="Urgent", to_stage="director_for_people")
+            )
+        with pytest.raises(DecisionRefused, match="only the raising chair may escalate"):
+            await h.client.not_satisfied(
+                serious,
+                NotSatisfied(by=TEAM_MANAGER, reason="Urgent", to_stage="director_for_people"),
+            )
+        receipt = await h.client.not_satisfied(
+            serious,
+            NotSatisfied(by=RAISER, reason="Child at risk tonight", to_stage="director_for_people"),
+        )
+        # Entered Monday 10 June 11:00: five working days to Monday 17 June 17:00.
+        assert receipt is not None and receipt.stage == "director_for_people"
+        assert receipt.due_at == at("2030-06-17T17:00:00+01:00")
+        status = await h.status(serious)
+        assert [(s.stage_id, s.outcome) for s in status.stages] == [
+            ("team_manager", "not_satisfied"),
+            ("director_for_people", None),
+        ]
+        assert [s.stage_id for s in (await h.status(plain)).stages] == ["team_manager"]
+
+
+async def test_a_stage_switched_to_escalate_locally_climbs_by_itself(
+    env, db, mail, tmp_path, monkeypatch
+) -> None:
+    """A partnership may switch stages 1 to 3 to escalate in its local settings."""
+    (tmp_path / "rutland-alerts-test.toml").write_text(
+        'pack = "rutland-alerts-test"\nset_by = "LLR LSCB Business Manager"\n'
+        'set_on = 2026-11-30\n\n[[alert_stages]]\nstage = "team_manager"\n'
+        'on_deadline = "escalate"\nnote = "Agreed by the LSCB executive"\n'
+    )
+    monkeypatch.setenv("ESCALATION_LOCAL_SETTINGS", str(tmp_path))
+    await jump_to(env, at(RAISED))
+    async with alerts_running(env, db, mail) as h:
+        wid = await h.client.raise_alert(alert_payload(RAISED))
+        await jump_to(env, at("2030-06-18T09:00:00+01:00"))
+        status = await h.status(wid)
+        assert [(s.stage_id, s.outcome, s.due_at) for s in status.stages] == [
+            ("team_manager", "timeout", at("2030-06-17T17:00:00+01:00")),
+            ("service_manager", None, at("2030-06-24T17:00:00+01:00")),
+        ]
+        assert status.stages[0].response_in_time is False

@@ -101,12 +101,20 @@ async def test_attributes_follow_the_alert_step_by_step(env, db, mail) -> None:
             f"case {payload['case_reference']}"
         )
 
-        # Silence past the deadline: the alert goes up and the attributes follow.
+        # Silence past the deadline: the alert stays, overdue, and the chair sends it up.
         await jump_to(env, at("2030-06-18T09:00:00+01:00"))
+        assert await _seen(handle, overdue=True) == {
+            "stage": "team_manager",
+            "state": "open",
+            "due": at("2030-06-17T17:00:00+01:00"),
+            "overdue": True,
+            "risk": False,
+        }
+        await h.client.not_satisfied(wid, NotSatisfied(by=RAISER, reason="No response"))
         assert await _seen(handle, stage="service_manager") == {
             "stage": "service_manager",
             "state": "open",
-            "due": at("2030-06-24T17:00:00+01:00"),
+            "due": at("2030-06-25T17:00:00+01:00"),
             "overdue": False,
             "risk": False,
         }
@@ -117,7 +125,7 @@ async def test_attributes_follow_the_alert_step_by_step(env, db, mail) -> None:
         assert await _seen(handle, state="awaiting_finalisation") == {
             "stage": "service_manager",
             "state": "awaiting_finalisation",
-            "due": at("2030-06-24T17:00:00+01:00"),
+            "due": at("2030-06-25T17:00:00+01:00"),
             "overdue": False,
             "risk": False,
         }
@@ -151,8 +159,8 @@ async def test_attributes_follow_the_alert_step_by_step(env, db, mail) -> None:
         ) in await _details(handle)
 
 
-async def test_a_silent_last_stage_is_overdue_in_visibility(env, db, mail) -> None:
-    """Started serious at stage 4; nobody answers up to CAFCASS, whose deadline passes."""
+async def test_a_silent_stage_is_overdue_in_visibility(env, db, mail) -> None:
+    """Started serious at stage 4; nobody answers and its deadline passes: overdue, waiting."""
     await jump_to(env, at(RAISED) + timedelta(minutes=1))
     async with alerts_running(env, db, mail) as h:
         payload = alert_payload(RAISED, serious_or_urgent=True, start_stage="director_for_people")
@@ -160,19 +168,14 @@ async def test_a_silent_last_stage_is_overdue_in_visibility(env, db, mail) -> No
         handle = h.client.handle(wid)
         assert (await _seen(handle, state="open"))["stage"] == "director_for_people"
 
-        # Director due 17 June, the Independent Chair 24 June, CAFCASS Monday 1 July 17:00.
-        await jump_to(env, at("2030-07-01T16:59:00+01:00"))
-        before = await _seen(handle, stage="cafcass")
-        assert (before["stage"], before["due"], before["overdue"]) == (
-            "cafcass",
-            at("2030-07-01T17:00:00+01:00"),
-            False,
-        )
-        await jump_to(env, at("2030-07-01T17:01:00+01:00"))
+        await jump_to(env, at("2030-06-17T16:59:00+01:00"))
+        before = await _seen(handle, stage="director_for_people")
+        assert (before["due"], before["overdue"]) == (at("2030-06-17T17:00:00+01:00"), False)
+        await jump_to(env, at("2030-06-17T17:01:00+01:00"))
         assert await _seen(handle, overdue=True) == {
-            "stage": "cafcass",
+            "stage": "director_for_people",
             "state": "open",
-            "due": at("2030-07-01T17:00:00+01:00"),
+            "due": at("2030-06-17T17:00:00+01:00"),
             "overdue": True,
             "risk": False,
         }

@@ -31,6 +31,7 @@ from tests.workflows.alert_support import (
     addresses,
     alert_payload,
     alerts_running,
+    escalating_settings,
 )
 from tests.workflows.support import at, jump_to, minute, patch_ids
 from workflows.practice_alert import PracticeAlertWorkflow
@@ -43,7 +44,14 @@ CHANGE = CalendarChange(
 )
 
 
-async def test_a_closure_day_moves_the_stage_deadline_by_one_working_day(env, db, mail) -> None:
+async def test_a_closure_day_moves_the_stage_deadline_by_one_working_day(
+    env, db, mail, tmp_path, monkeypatch
+) -> None:
+    # Stage 1 climbs by itself here (the partnership's local setting), so the moved
+    # deadline is seen escalating to the minute.
+    monkeypatch.setenv(
+        "ESCALATION_LOCAL_SETTINGS", str(escalating_settings(tmp_path, "team_manager"))
+    )
     await jump_to(env, at(RAISED) + timedelta(minutes=1))
     async with alerts_running(env, db, mail) as h:
         payload = alert_payload(RAISED)
@@ -192,7 +200,12 @@ async def written(h: AlertHarness, sql: str, wid: str) -> list[tuple[Any, ...]]:
     raise AssertionError(f"no rows for {sql}")
 
 
-async def test_a_passed_deadline_stays_and_a_finalised_alert_refuses(env, db, mail) -> None:
+async def test_a_passed_deadline_stays_and_a_finalised_alert_refuses(
+    env, db, mail, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv(
+        "ESCALATION_LOCAL_SETTINGS", str(escalating_settings(tmp_path, "team_manager"))
+    )
     await jump_to(env, at(RAISED) + timedelta(minutes=1))
     async with alerts_running(env, db, mail) as h:
         wid = await h.client.raise_alert(alert_payload(RAISED))
@@ -242,22 +255,23 @@ async def test_a_passed_deadline_stays_and_a_finalised_alert_refuses(env, db, ma
     assert not [m for m in mail.messages if "calendar changed" in str(m["Subject"])]
 
 
-async def test_the_overdue_last_stage_is_not_reopened(env, db, mail) -> None:
-    """CAFCASS missed its deadline and the alert waits on; a closure day inside that
-    stage (which would move it to Tuesday 2 July) does not reopen it."""
+async def test_a_stage_past_its_deadline_is_not_reopened(env, db, mail) -> None:
+    """The Director for People missed its deadline (Monday 17 June) and the alert waits on
+    for the raising chair; a closure day inside that stage (which would move it to Tuesday
+    18 June) does not reopen it."""
     await jump_to(env, at(RAISED) + timedelta(minutes=1))
     async with alerts_running(env, db, mail) as h:
         payload = alert_payload(RAISED, serious_or_urgent=True, start_stage="director_for_people")
         wid = await h.client.raise_alert(payload)
-        await jump_to(env, at("2030-07-02T09:00:00+01:00"))
+        await jump_to(env, at("2030-06-18T09:00:00+01:00"))
         before = await h.status(wid)
-        assert before.current_stage == "cafcass"
-        assert before.due_at == at("2030-07-01T17:00:00+01:00")
-        assert minute(before.stages[-1].overdue_notified_at) == at("2030-07-01T17:00:00+01:00")
+        assert before.current_stage == "director_for_people"
+        assert before.due_at == at("2030-06-17T17:00:00+01:00")
+        assert minute(before.stages[-1].overdue_notified_at) == at("2030-06-17T17:00:00+01:00")
         mail.clear()
 
         receipt = await h.client.change_calendar(
-            wid, {"by": "LSCB Business Manager", "reason": "Closed", "closure_days": ["2030-06-28"]}
+            wid, {"by": "LSCB Business Manager", "reason": "Closed", "closure_days": ["2030-06-14"]}
         )
         assert receipt.moved == []
         after = await h.status(wid)
