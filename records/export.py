@@ -13,6 +13,7 @@ A Markdown viewer renders raw HTML and links, so ``<script>``, ``[x](javascript:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
@@ -174,8 +175,21 @@ def _md_table(table: Table) -> list[str]:
     return [*lines, ""]
 
 
-def render_markdown(case_reference: str, files: list[CaseFile], exported_at: datetime) -> str:
-    """The case's record as Markdown (one section per disagreement)."""
+ALERTS_HEADING = "Practice alerts on this case"
+
+
+def render_markdown(
+    case_reference: str,
+    files: list[CaseFile],
+    exported_at: datetime,
+    *,
+    alerts: Sequence[str] | None = None,
+) -> str:
+    """The case's record as Markdown (one section per disagreement).
+
+    ``alerts``, when given, are the case's practice alert events in plain words
+    (``records.briefing.briefing``): they end the record in a section of their own.
+    """
     zone = files[0].timezone if files else "Europe/London"
     out = [
         f"# Escalation record: case {_md_cell(case_reference)}",
@@ -191,6 +205,9 @@ def render_markdown(case_reference: str, files: list[CaseFile], exported_at: dat
         out.append("")
         for title, table in sections(f):
             out += [f"### {title}", "", *_md_table(table)]
+    if alerts is not None:
+        out += [f"## {ALERTS_HEADING}", ""]
+        out += [f"- {_md_cell(s)}" for s in alerts] or ["None recorded."]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -224,9 +241,17 @@ def _html_table(table: Table) -> str:
 
 
 def render_html(
-    case_reference: str, files: list[CaseFile], exported_at: datetime, now: datetime
+    case_reference: str,
+    files: list[CaseFile],
+    exported_at: datetime,
+    now: datetime,
+    *,
+    alerts: Sequence[str] | None = None,
 ) -> str:
-    """The case's record as one self-contained HTML page with a timeline per disagreement."""
+    """The case's record as one self-contained HTML page with a timeline per disagreement.
+
+    ``alerts``, when given, end the page as in ``render_markdown``.
+    """
     zone = files[0].timezone if files else "Europe/London"
     title = f"Escalation record: case {case_reference}"
     out = [
@@ -246,5 +271,9 @@ def render_html(
         out.append(timeline(f.stages, f.closed_at or now, f.timezone))
         for heading, table in sections(f):
             out += [f"<h3>{escape(heading)}</h3>", _html_table(table)]
+    if alerts is not None:
+        out.append(f"<h2>{escape(ALERTS_HEADING)}</h2>")
+        items = "".join(f"<li>{escape(s)}</li>" for s in alerts)
+        out.append(f"<ul>{items}</ul>" if alerts else "<p>None recorded.</p>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"

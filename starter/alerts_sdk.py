@@ -12,10 +12,11 @@ Update and answers with what moved.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import WorkflowHandle
 
 from models.alerts import (
@@ -27,6 +28,7 @@ from models.alerts import (
     StartPracticeAlert,
 )
 from packs import PACK_DIR
+from records.briefing import briefing
 from starter.sdk_base import (
     EscalationError,
     WorkflowClient,
@@ -104,3 +106,18 @@ class PracticeAlertClient(WorkflowClient[PracticeAlertStatus, AlertReceipt]):
     ) -> AlertReceipt | None:
         """The raiser is not satisfied with the response: the alert goes up a stage."""
         return await self._decide(workflow_id, "escalate", "not_satisfied", decision, acknowledged)
+
+    @staticmethod
+    async def brief(
+        sessionmaker: async_sessionmaker[AsyncSession], case_reference: str, since: date
+    ) -> list[str]:
+        """The case's practice alerts since ``since``, in sentences for a conference chair.
+
+        Read from the records database, not from Temporal (a finalised alert's
+        history may be gone by the next conference), so it needs no client:
+        ``PracticeAlertClient.brief(sessionmaker, "CR-...", date(2026, 12, 1))``.
+        Alerts raised, responded to, escalated or finalised since that day (its
+        local midnight); an empty list when nothing happened. The case is named by
+        its reference only.
+        """
+        return await briefing(sessionmaker, case_reference, since)

@@ -4,20 +4,34 @@ Exit codes follow ``starter.cli``: 0 ok, 1 refused by the workflow or not found,
 2 bad input. Errors go to stderr and name the field and the reason. The chair's
 decisions (``finalise``, ``not-satisfied``) identify the chair by ``--by EMAIL``:
 the raiser's email address, compared case-insensitively.
+
+``tracker`` and ``brief`` read the records database only (``--database-url``,
+default ``ESCALATION_DATABASE_URL``), never Temporal: 0 written, 1 the database
+cannot be read, 2 bad arguments.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import re
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.alerts import AlertResponse, Finalise, NotSatisfied
 from packs import PACK_DIR
+from records.briefing import nothing_since
+from records.db import make_sessionmaker
+from records.tracker import Window, tracker_rows
+from records.tracker_files import Format, write_tracker
+from settings import get_settings
 from starter.alerts_sdk import PracticeAlertClient, parse_alert
 from starter.cli_common import (
     EXIT_BAD_INPUT,
@@ -31,6 +45,26 @@ from starter.connect import connect
 from starter.sdk_base import field_errors
 
 Action = Callable[[PracticeAlertClient], Awaitable[Any]]
+T = TypeVar("T")
+
+EXIT_UNREADABLE = 1
+PROCEDURE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+TRACKER_EPILOG = """\
+One row per alert raised in the window (days in England's local time, both included):
+raised, case reference, workflow id, raised by, reason code and theme, start stage, each
+stage reached with its deadline and response, responses in time and late or missed, state,
+finalised and by whom, open days. Text cells starting with = + - @ are neutralised with a
+leading quote. Examples:
+  escalation alert tracker --from 2026-10-01 --to 2026-12-31 --format xlsx --out tracker.xlsx
+  escalation alert tracker --procedure rutland --format csv --out tracker.csv
+"""
+
+BRIEF_EPILOG = """\
+One sentence per line: each alert raised, responded to, escalated or finalised on the case
+since that day, ready for the chair to read out. Example:
+  escalation alert brief CR-2026-00731 --since 2026-11-02
+"""
 
 
 def _decision_args(p: argparse.ArgumentParser, by_help: str, text_flag: str) -> None:
@@ -75,6 +109,131 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     client_args(p)
     p.add_argument("workflow_id")
 
+    p = actions.add_parser(
+        "tracker",
+        help="Write the Quality Assurance Service's practice alert tracker (CSV or XLSX)",
+        epilog=TRACKER_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--procedure", help="Only alerts of this procedure (pack id, e.g. rutland)")
+    p.add_argument(
+        "--from", dest="first", metavar="DATE", help="Raised on or after this day (YYYY-MM-DD)"
+    )
+    p.add_argument(
+        "--to", dest="last", metavar="DATE", help="Raised on or before this day (YYYY-MM-DD)"
+    )
+    p.add_argument("--format", required=True, choices=["csv", "xlsx"], help="The file's format")
+    p.add_argument(
+        "--out", required=True, type=Path, metavar="FILE", help="The file to write (replaced)"
+    )
+    _database_arg(p)
+
+    p = actions.add_parser(
+        "brief",
+        help="A case's practice alerts since a day, in sentences for the conference chair",
+        epilog=BRIEF_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("case_reference", help="The case reference (never the child's name)")
+    p.add_argument(
+        "--since", required=True, help="The previous meeting's day (YYYY-MM-DD), included"
+    )
+    _database_arg(p)
+
+
+def _database_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--database-url",
+        default=None,
+        help="SQLAlchemy async URL (default: ESCALATION_DATABASE_URL)",
+    )
+
+
+def _day(flag: str, text: str | None) -> date | None:
+    """A --from/--to/--since day, or None when not given; ValueError naming the flag."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{flag}: {text!r} is not a day; write YYYY-MM-DD") from None
+
+
+def _tracker_window(args: argparse.Namespace) -> Window:
+    """The tracker's arguments checked before the database is touched (ValueError: why not)."""
+    if args.procedure is not None and not PROCEDURE.match(args.procedure):
+        raise ValueError(f"--procedure: {args.procedure!r} is not a procedure id (e.g. rutland)")
+    window = Window(_day("--from", args.first), _day("--to", args.last))
+    if window.first and window.last and window.first > window.last:
+        raise ValueError(f"--from {window.first} is after --to {window.last}")
+    out: Path = args.out
+    folder = out.parent if str(out.parent) else Path()
+    if out.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise ValueError(f"--out: cannot write {out} (not a writable file path)")
+    return window
+
+
+def _url(args: argparse.Namespace) -> str:
+    return str(args.database_url or get_settings().database_url)
+
+
+Read = Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]
+
+
+async def _read(args: argparse.Namespace, read: Read[T]) -> T | None:
+    """``read(sessionmaker)`` on ``--database-url``; None after saying why it could not."""
+    try:
+        sessionmaker = make_sessionmaker(_url(args))
+    except (SQLAlchemyError, ValueError) as exc:  # a URL SQLAlchemy cannot parse
+        fail(f"--database-url: {exc}", EXIT_UNREADABLE)
+        return None
+    try:
+        return await read(sessionmaker)
+    except SQLAlchemyError as exc:
+        why = exc.orig if isinstance(exc, DBAPIError) else exc
+        fail(f"database: {why} (has `escalation db upgrade` been run?)", EXIT_UNREADABLE)
+    except OSError as exc:  # the server unreachable, or --out unwritable after all
+        fail(f"cannot read the database or write the file: {exc}", EXIT_UNREADABLE)
+    finally:
+        await sessionmaker.kw["bind"].dispose()
+    return None
+
+
+async def _tracker(args: argparse.Namespace, window: Window) -> int:
+    fmt: Format = args.format
+    count = await _read(
+        args, lambda sm: write_tracker(tracker_rows(sm, window, args.procedure), args.out, fmt)
+    )
+    if count is None:
+        return EXIT_UNREADABLE
+    print(f"{args.out}: {count} alert(s)")
+    return 0
+
+
+async def _brief(args: argparse.Namespace, since: date) -> int:
+    case = args.case_reference
+    sentences = await _read(args, lambda sm: PracticeAlertClient.brief(sm, case, since))
+    if sentences is None:
+        return EXIT_UNREADABLE
+    for sentence in sentences or [nothing_since(case, since)]:
+        print(sentence)
+    return 0
+
+
+def _run_records(args: argparse.Namespace) -> int | None:
+    """``tracker`` and ``brief``: the database only; None for the other alert commands."""
+    if args.alert_command not in ("tracker", "brief"):
+        return None
+    try:
+        window = _tracker_window(args) if args.alert_command == "tracker" else None
+        since = _day("--since", args.since) if args.alert_command == "brief" else None
+    except ValueError as exc:
+        return fail(str(exc), EXIT_BAD_INPUT)
+    if window is not None:
+        return asyncio.run(_tracker(args, window))
+    assert since is not None
+    return asyncio.run(_brief(args, since))
+
 
 async def _with_client(args: argparse.Namespace, action: Action) -> int:
     async def make_client() -> PracticeAlertClient:
@@ -102,6 +261,8 @@ def run(args: argparse.Namespace) -> int | None:
     """Run an ``alert`` command; None for anybody else's command."""
     if args.command != "alert":
         return None
+    if (code := _run_records(args)) is not None:
+        return code
     if args.alert_command == "start":
         alert = read_start(args, parse_alert)
         if isinstance(alert, int):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
+from records.briefing import briefing
 from records.casefile import load_case
 from records.contacts import parse_contacts, upsert_contacts
 from records.db import make_sessionmaker
@@ -24,6 +25,7 @@ from records.report_render import render_html as report_html
 from records.report_render import render_text as report_text
 from records.schema import utcnow
 from settings import get_settings
+from starter import cli_report_schedule
 
 PROCEDURE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -56,11 +58,12 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     _db_arg(p)
 
     p = sub.add_parser("report", help="Quarterly figures: disagreements and practice alerts")
-    p.add_argument("--quarter", required=True, help="e.g. 2026Q4")
+    p.add_argument("--quarter", help="e.g. 2026Q4 (required unless schedule/schedules)")
     p.add_argument("--procedure", help="Only this procedure (pack id)")
     p.add_argument("--format", choices=["text", "html"], default="text")
     p.add_argument("--out", type=Path, help="Write to this file instead of stdout")
     _db_arg(p)
+    cli_report_schedule.add_report_subcommands(p)
 
 
 def _err(message: str) -> None:
@@ -105,18 +108,20 @@ async def export_record(url: str, case_reference: str, fmt: str) -> tuple[int, s
     sessionmaker = make_sessionmaker(url)
     try:
         files = await load_case(sessionmaker, case_reference)
+        # The practice alerts on the case, in plain words: the record carries them too.
+        alerts = await briefing(sessionmaker, case_reference)
     except DBAPIError as exc:
         _err(f"database: {exc.orig} (has `escalation db upgrade` been run?)")
         return EXIT_NOT_FOUND, ""
     finally:
         await sessionmaker.kw["bind"].dispose()
-    if not files:
+    if not files and not alerts:
         _err(f"case_reference: no disagreement recorded for {case_reference}")
         return EXIT_NOT_FOUND, ""
     now = utcnow()
     if fmt == "html":
-        return 0, render_html(case_reference, files, now, now)
-    return 0, render_markdown(case_reference, files, now)
+        return 0, render_html(case_reference, files, now, now, alerts=alerts)
+    return 0, render_markdown(case_reference, files, now, alerts=alerts)
 
 
 async def quarterly_report(
@@ -157,7 +162,12 @@ def run(args: argparse.Namespace) -> int | None:
     if args.command == "record":
         code, text = asyncio.run(export_record(_url(args), args.case_reference, args.format))
         return code if code else _emit(text, args.out)
+    if args.command == "report" and args.report_action is not None:
+        return cli_report_schedule.run(args)
     if args.command == "report":
+        if args.quarter is None:
+            _err("report: give --quarter (e.g. 2026Q4), or `report schedule` / `report schedules`")
+            return EXIT_BAD_INPUT
         try:
             quarter = Quarter.parse(args.quarter)
         except ValueError as exc:

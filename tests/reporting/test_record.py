@@ -105,3 +105,14 @@ def test_a_refused_address_shows_in_the_record_with_the_business_managers_report
     assert [(r[0], r[2], r[3]) for r in reports][:1] == [
         ("| 11 Nov 2030 17:00 GMT", "lscb@council.example.org", "sent")
     ]
+
+
+def test_the_record_of_a_case_with_a_practice_alert_reads_it_out(quarter, capsys) -> None:
+    """The case's record carries its practice alerts in plain words (the conference briefing),
+    even where no disagreement was ever raised on the case."""
+    case = quarter.ids["alert2"].removeprefix("alert-").rsplit("-", 1)[0]
+    assert main(["record", case, "--database-url", quarter.url]) == 0
+    md = capsys.readouterr().out
+    assert "Practice alerts on this case" in md
+    assert "sent the alert up to the Service Manager" in md
+    assert "the Service Manager responded in time" in md
