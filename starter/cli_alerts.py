@@ -101,9 +101,20 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     _decision_args(p, "The raising chair's email address", "text")
 
     p = actions.add_parser(
-        "not-satisfied", help="The raising chair is not satisfied: the alert goes up a stage"
+        "not-satisfied",
+        help=(
+            "The raising chair sends the alert up a stage: not satisfied with the response, "
+            "or no response by the deadline"
+        ),
     )
     _decision_args(p, "The raising chair's email address", "reason")
+    p.add_argument(
+        "--to-stage",
+        help=(
+            "Serious or urgent alerts only: go straight to this stage (Rutland: head_of_service "
+            "or director_for_people), at any point"
+        ),
+    )
 
     p = actions.add_parser("status", help="Print an alert's status as JSON")
     client_args(p)
@@ -253,7 +264,7 @@ def _decision(args: argparse.Namespace) -> Action:
     if args.alert_command == "finalise":
         f = Finalise(by=args.by, text=args.text)
         return lambda c: c.finalise(wid, f, acknowledged=ack)
-    n = NotSatisfied(by=args.by, reason=args.reason)
+    n = NotSatisfied(by=args.by, reason=args.reason, to_stage=args.to_stage)
     return lambda c: c.not_satisfied(wid, n, acknowledged=ack)
 
 
