@@ -22,6 +22,7 @@ from activities.alerts import AlertActivities
 from activities.calendar import CalendarActivities
 from activities.email import EmailActivities, SmtpConfig
 from activities.packs import PackActivities
+from activities.quarterly import QuarterlyReportActivities
 from activities.reconcile import ReconcileActivities
 from activities.records import RecordActivities
 from packs import PACK_DIR
@@ -33,11 +34,17 @@ from starter.connect import ConnectionOptions, connect, worker_client
 from starter.visibility import missing_search_attributes
 from workflows.disagreement import DisagreementWorkflow
 from workflows.practice_alert import PracticeAlertWorkflow
+from workflows.quarterly import QuarterlyReportWorkflow
 from workflows.reconcile import ReconcileWorkflow
 
 log = logging.getLogger("escalation.worker")
 
-WORKFLOWS = [DisagreementWorkflow, PracticeAlertWorkflow, ReconcileWorkflow]
+WORKFLOWS = [
+    DisagreementWorkflow,
+    PracticeAlertWorkflow,
+    ReconcileWorkflow,
+    QuarterlyReportWorkflow,
+]
 
 
 def create_worker(
@@ -90,6 +97,7 @@ def build_activities(
     records = RecordActivities(sessionmaker)
     email = EmailActivities(sessionmaker, smtp)
     alerts = AlertActivities(sessionmaker)
+    quarterly = QuarterlyReportActivities(sessionmaker, smtp, pack_dir)
     return [
         packs.load_pack,
         calendar.plan_deadline,
@@ -101,6 +109,8 @@ def build_activities(
         alerts.open_practice_alert,
         alerts.record_alert_step,
         alerts.record_alert_steps,
+        quarterly.plan_quarterly_report,
+        quarterly.send_quarterly_report,
         *(
             [ReconcileActivities(client, StoppedCases(sessionmaker), pack_dir).find_stopped_cases]
             if client is not None

@@ -28,6 +28,8 @@ NotificationKind = Literal[
     "conference_reports_due",
     "delivery_failed",
     "case_stopped",
+    "quarterly_report",
+    "quarterly_report_not_sent",
 ]
 
 
