@@ -43,8 +43,10 @@ ALERT_ACTION_BY_KIND: dict[NotificationKind, Action] = {
     "stage_entered": "respond",
     "reminder": "respond",
     "deadline_changed": "respond",
+    "overdue": "chair",
 }
-"""A practice alert's emails to the stage that must respond (the raiser's carry no link)."""
+"""A practice alert's emails to the stage that must respond, and the missed-response notice to
+the raising chair, whose link offers exactly the chair's choices (escalate, finalise)."""
 
 WHAT = {
     "decide": (
@@ -52,6 +54,10 @@ WHAT = {
     ),
     "confirm": "record the written confirmation of the agreed outcome",
     "respond": "record this stage's response to the practice alert (it goes on its case note)",
+    "chair": (
+        "decide on the practice alert: send it up (or, if it is serious or urgent, straight to "
+        "a higher stage), or finalise it once a response is on its case note"
+    ),
 }
 
 

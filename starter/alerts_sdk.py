@@ -27,7 +27,7 @@ from models.alerts import (
     PracticeAlertStatus,
     StartPracticeAlert,
 )
-from packs import PACK_DIR
+from packs import PACK_DIR, PackError, load_pack
 from records.briefing import briefing
 from starter.sdk_base import (
     EscalationError,
@@ -61,6 +61,17 @@ class PracticeAlertClient(WorkflowClient[PracticeAlertStatus, AlertReceipt]):
     receipt = AlertReceipt
     noun: ClassVar[str] = "alert"
     finished: ClassVar[str] = "is finalised; no further decisions are accepted"
+
+    def serious_stages(self, procedure: str) -> list[tuple[str, str]]:
+        """The stages (id, title) a serious or urgent alert may jump to under ``procedure``."""
+        try:
+            spec = load_pack(procedure, self._pack_dir).practice_alerts
+        except (PackError, LookupError):
+            return []
+        if spec is None:
+            return []
+        titles = {s.id: s.title for s in spec.stages}
+        return [(sid, titles.get(sid, sid)) for sid in spec.serious_start_stages]
 
     async def raise_alert(
         self, request: StartPracticeAlert | dict[str, Any], *, now: datetime | None = None

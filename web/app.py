@@ -23,7 +23,7 @@ from aiohttp import web
 from pydantic import ValidationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from models.alerts import AlertResponse, PracticeAlertStatus
+from models.alerts import AlertResponse, Finalise, NotSatisfied, PracticeAlertStatus
 from models.decisions import AgreeTimescale, Confirmed, DecisionReceipt, Resolved, Unresolved
 from models.status import DisagreementStatus
 from packs import PackError, UnknownProcedure, load_pack
@@ -81,6 +81,18 @@ def used_reason(status: DisagreementStatus, claims: LinkClaims) -> str | None:
         return (
             "The case has moved on to another stage since this link was sent: this link has been"
             f" used. It is now at {status.current_stage_title or status.current_stage}."
+        )
+    return None
+
+
+def chair_used_reason(status: PracticeAlertStatus, claims: LinkClaims) -> str | None:
+    """Why the raising chair's link has been used: the alert moved on, or is finalised."""
+    if status.state == "finalised":
+        return "The practice alert is finalised: this link has been used."
+    if status.current_stage != claims.stage:
+        return (
+            "The practice alert has moved on since this link was sent: this link has been used."
+            f" It is now at {status.current_stage_title or status.current_stage}."
         )
     return None
 
@@ -200,12 +212,51 @@ def create_app(client: EscalationClient, secret: str, clock: Clock = _utcnow) ->
             if isinstance(alert, web.Response):
                 return alert
             return await respond(request, claims, alert)
+        if claims.action == "chair":
+            alert = await checked(claims, alerts.status, chair_used_reason)
+            if isinstance(alert, web.Response):
+                return alert
+            return await chair(request, claims, alert)
         case = await checked(claims, client.status, used_reason)
         if isinstance(case, web.Response):
             return case
         if request.method != "POST":
             return _html(pages.decision_page(case, claims, _zone(case.procedure)))
         return await decide(request, claims, case)
+
+    async def chair(
+        request: web.Request, claims: LinkClaims, status: PracticeAlertStatus
+    ) -> web.Response:
+        """The raising chair's choices after a missed response: send it up, or finalise."""
+        zone = _zone(status.procedure)
+        serious = alerts.serious_stages(status.procedure)
+        if request.method != "POST":
+            return _html(pages.chair_page(status, claims, zone, serious))
+        field = await _form(request)
+        kind, wid = field.get("decision", ""), claims.workflow_id
+        try:
+            if kind == "escalate":
+                escalated = NotSatisfied(
+                    by=claims.email,
+                    reason=field.get("reason", ""),
+                    to_stage=field.get("to_stage") or None,
+                )
+                receipt = await alerts.not_satisfied(wid, escalated)
+            elif kind == "finalise":
+                receipt = await alerts.finalise(
+                    wid, Finalise(by=claims.email, text=field.get("text", ""))
+                )
+            else:
+                error = f"decision: '{kind}' is not allowed"
+                return _html(pages.chair_page(status, claims, zone, serious, error), 400)
+        except ValidationError as exc:
+            return _html(pages.chair_page(status, claims, zone, serious, _problems(exc)), 400)
+        except DecisionRefused as exc:
+            log.info("chair's decision refused by %s: %s", wid, exc)
+            return _html(pages.alert_result_page(status, False, str(exc), zone), 409)
+        after = await alerts.status(wid)
+        message = receipt.message if receipt is not None else "recorded"
+        return _html(pages.alert_result_page(after, True, message, zone))
 
     async def respond(
         request: web.Request, claims: LinkClaims, status: PracticeAlertStatus

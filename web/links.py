@@ -20,12 +20,12 @@ from urllib.parse import quote
 
 from settings import Settings
 
-Action = Literal["decide", "confirm", "respond"]
+Action = Literal["decide", "confirm", "respond", "chair"]
 """decide: record resolved (with the agreed outcome) or unresolved (with the reason);
 confirm: record the written confirmation of a resolution; respond: add a stage's response
 to a practice alert's case note."""
 
-ACTIONS: tuple[Action, ...] = ("decide", "confirm", "respond")
+ACTIONS: tuple[Action, ...] = ("decide", "confirm", "respond", "chair")
 
 
 class LinkError(ValueError):

@@ -223,6 +223,51 @@ def alert_page(
     return page(f"Practice alert on case {status.case_reference}", body)
 
 
+def chair_page(
+    status: PracticeAlertStatus,
+    claims: LinkClaims,
+    zone: str,
+    serious_stages: list[tuple[str, str]],
+    error: str | None = None,
+) -> str:
+    """The raising chair's choices on an alert whose stage missed its deadline.
+
+    Exactly what the chair may do: send it up a stage (or, in a serious or urgent alert,
+    straight to one of ``serious_stages``), or finalise it once a response is on the note.
+    """
+    who = f"<p>This link is for <strong id='who'>{escape(claims.email)}</strong>.</p>"
+    err = f"<p id='error' class='error'>{escape(error)}</p>" if error else ""
+    options = "".join(
+        f"<option value='{escape(sid)}'>{escape(title)}</option>" for sid, title in serious_stages
+    )
+    jump = (
+        "<label for='to_stage'>Or, as the alert is serious or urgent, straight to</label>"
+        f"<select id='to_stage' name='to_stage'><option value=''>the next stage</option>{options}"
+        "</select>"
+        if status.serious_or_urgent and serious_stages
+        else ""
+    )
+    escalate = (
+        f"{err}<form id='escalate' method='post'>"
+        "<input type='hidden' name='decision' value='escalate'>"
+        "<h2>Send the alert up</h2>"
+        "<label for='reason'>Why (recorded on the case note)</label>"
+        f"<textarea id='reason' name='reason' required></textarea>{jump}"
+        "<button id='submit-escalate' type='submit'>Send it up</button></form>"
+    )
+    finalise = (
+        "<form id='finalise' method='post'>"
+        "<input type='hidden' name='decision' value='finalise'>"
+        "<h2>Finalise the alert</h2><label for='text'>Closing note</label>"
+        "<textarea id='text' name='text' required></textarea>"
+        "<button id='submit-finalise' type='submit'>Finalise</button></form>"
+        if any(e.kind == "response" for e in status.case_note)
+        else ""
+    )
+    body = who + _alert_summary(status, zone) + _case_note(status, zone) + escalate + finalise
+    return page(f"Practice alert on case {status.case_reference}", body)
+
+
 def alert_result_page(status: PracticeAlertStatus, accepted: bool, message: str, zone: str) -> str:
     """The alert workflow's own answer to the response."""
     verdict = "accepted" if accepted else "refused"

@@ -910,8 +910,15 @@ class PracticeAlertWorkflow(continuation.HandsOver):
             partnership=pack.partnership,
             stage_title=self._current.title if self._current else None,
             stage_id=self._current.id if asks and self._current is not None else None,
-            # Only the stage's holders respond, so only they get a link.
-            decider_roles=list(self._current.holders) if asks and self._current else [],
+            # Only the stage's holders respond, so only they get a link; a missed response is
+            # the raising chair's to decide on, so the overdue notice links the chair alone.
+            decider_roles=(
+                [self._req.raised_by.role]
+                if kind == "overdue"
+                else list(self._current.holders)
+                if asks and self._current
+                else []
+            ),
             workflow_type="PracticeAlert",
             headline=headline,
             lines=lines,
