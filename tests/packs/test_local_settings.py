@@ -348,3 +348,32 @@ def test_escalation_dev_uses_the_demo_settings_unless_told_otherwise(
     monkeypatch.setenv("ESCALATION_LOCAL_SETTINGS", str(tmp_path))
     assert devstack.use_local_settings() == f"{tmp_path} (ESCALATION_LOCAL_SETTINGS)"
     assert os.environ["ESCALATION_LOCAL_SETTINGS"] == str(tmp_path)
+
+
+def test_alert_stages_climb_by_themselves_only_below_the_chairs_own_stages(tmp_path: Path) -> None:
+    """Rutland: stages 5 and 6 are entered only by the raising chair's decision, so a
+    partnership may switch stages 1 to 3 to escalate, not stage 4 (or 5, or 6)."""
+
+    def settings(stage: str) -> Path:
+        (tmp_path / "rutland.toml").write_text(
+            'pack = "rutland"\nset_by = "LLR LSCB Business Manager"\nset_on = 2026-11-30\n'
+            f'[[alert_stages]]\nstage = "{stage}"\non_deadline = "escalate"\n',
+            encoding="utf-8",
+        )
+        return tmp_path
+
+    pack = load_pack("rutland", local_dir=settings("head_of_service"))
+    assert pack.practice_alerts is not None
+    assert [s.on_deadline for s in pack.practice_alerts.stages] == [
+        "notify_and_wait",
+        "notify_and_wait",
+        "escalate",
+        "notify_and_wait",
+        "notify_and_wait",
+        "notify_and_wait",
+    ]
+    for stage in ("director_for_people", "lscb_independent_chair", "cafcass"):
+        with pytest.raises(
+            PackError, match=rf"alert_stages\[0\]: '{stage}' cannot climb by itself"
+        ):
+            load_pack("rutland", local_dir=settings(stage))
