@@ -21,7 +21,6 @@ with workflow.unsafe.imports_passed_through():
     from models.calendar import DeadlinePlan
     from models.decisions import AgreeTimescale, ReferDirectly
     from models.pack import Figure, RouteSpec
-    from models.status import DeadlineChange
     from workflows.case import CaseCore
     from workflows.text import local_text
 
@@ -101,52 +100,29 @@ class AgreementSteps(CaseCore):
         return new, None
 
     def _apply_agreement(self, d: AgreeTimescale, new: DeadlinePlan, now: datetime) -> None:
-        stage, old = self._current, self._plan
+        stage = self._current
         assert stage is not None
         value = d.working_days if d.working_days is not None else new.working_days
         self._agreed = Figure(
             value=value, unit="working_days", source="case", quote=d.reason, set_by=d.by
         )
-        self._plan = new
         self._overdue_sent = False
-        self._reminders = [r for r in new.reminders if r.at > now]
         entry = self._stages[-1]
-        entry.due_at, entry.timescale_working_days = new.due_at, new.working_days
+        entry.timescale_working_days = new.working_days
         entry.timescale_unit, entry.timescale_source = "working_days", "case"
         entry.timescale_basis = (
             f"{self._agreed.amount() if d.working_days is not None else 'until '}"
             f"{'' if d.working_days is not None else local_text(new.due_at)} "
             f"(agreed on the case by {d.by}: {d.reason})"
         )
-        if old is not None:
-            self._changes.append(
-                DeadlineChange(
-                    at=now,
-                    stage_id=stage.id,
-                    old_due_at=old.due_at,
-                    new_due_at=new.due_at,
-                    by=d.by,
-                    reason=d.reason,
-                )
-            )
-        self._record(
-            "deadline_changed",
-            stage_id=stage.id,
-            actor=d.by,
-            text=d.reason,
-            due_at=new.due_at,
-            data={"agreed": "true", **({"old_due_at": old.due_at.isoformat()} if old else {})},
-        )
-        self._notify(
-            "deadline_changed",
+        self._deadline_moved(
+            self._plan,
+            new,
+            d.by,
+            d.reason,
             f"Timescale agreed: {stage.title} due {local_text(new.due_at)}",
-            stage.holders,
-            stage.copied,
-            [
-                f"{d.by} agreed this stage's timescale on the case: {entry.timescale_basis}.",
-                *([f"Previous deadline: {local_text(old.due_at)}."] if old else []),
-            ],
-            due_at=new.due_at,
+            [f"{d.by} agreed this stage's timescale on the case: {entry.timescale_basis}."],
+            {"agreed": "true"},
         )
 
 

@@ -334,6 +334,47 @@ class CaseCore:
         """The stage's milestones, planned (``workflows.milestones``)."""
         raise NotImplementedError
 
+    def _deadline_moved(
+        self,
+        old: DeadlinePlan | None,
+        new: DeadlinePlan,
+        by: str,
+        reason: str,
+        headline: str,
+        lines: list[str],
+        data: dict[str, str],
+    ) -> None:
+        """Put the stage on ``new`` (moved by a person): the change, its row and its email."""
+        stage, now = self._current, workflow.now()
+        assert stage is not None
+        self._plan = new
+        self._reminders = [r for r in new.reminders if r.at > now]
+        self._stages[-1].due_at = new.due_at
+        if old is not None:
+            self._changes.append(
+                DeadlineChange(
+                    at=now,
+                    stage_id=stage.id,
+                    old_due_at=old.due_at,
+                    new_due_at=new.due_at,
+                    by=by,
+                    reason=reason,
+                )
+            )
+            data = {**data, "old_due_at": old.due_at.isoformat()}
+            lines = [*lines, f"Previous deadline: {local_text(old.due_at)}."]
+        self._record(
+            "deadline_changed",
+            stage_id=stage.id,
+            actor=by,
+            text=reason,
+            due_at=new.due_at,
+            data=data,
+        )
+        self._notify(
+            "deadline_changed", headline, stage.holders, stage.copied, lines, due_at=new.due_at
+        )
+
     def _figure_now(self, stage: StageSpec) -> Figure | None:
         """The current stage's figure: agreed on the case, else the pack's (None: unagreed)."""
         return self._agreed or self._pack_().figure(stage)

@@ -51,7 +51,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.start import StartDisagreement
     from models.status import (
-        DeadlineChange,
         DisagreementStatus,
     )
     from workflows import continuation, steps
@@ -482,48 +481,26 @@ class DisagreementWorkflow(
         return new, None
 
     def _apply_shortening(self, d: ShortenTimescale, new: DeadlinePlan, now: datetime) -> None:
-        stage, old = self._current, self._plan
-        assert stage is not None and old is not None
+        old = self._plan
+        assert old is not None
         if d.working_days is not None:
             self._child_cap = min(self._child_cap or d.working_days, d.working_days)
         if d.due_at is not None:
             # Kept for the stage's life so a calendar change cannot lengthen past it.
             self._not_after = min(self._not_after or d.due_at, d.due_at)
-        self._plan = new
         if self._adjourned:
             self._reconvene_due = new.due_at
-        self._reminders = [r for r in new.reminders if r.at > now]
         entry = self._stages[-1]
-        entry.due_at, entry.capped = new.due_at, True
+        entry.capped = True
         entry.timescale_working_days = min(entry.timescale_working_days, new.working_days)
-        self._changes.append(
-            DeadlineChange(
-                at=now,
-                stage_id=stage.id,
-                old_due_at=old.due_at,
-                new_due_at=new.due_at,
-                by=d.by,
-                reason=d.reason,
-            )
-        )
-        self._record(
-            "deadline_changed",
-            stage_id=stage.id,
-            actor=d.by,
-            text=d.reason,
-            due_at=new.due_at,
-            data={"old_due_at": old.due_at.isoformat()},
-        )
-        self._notify(
-            "deadline_changed",
+        self._deadline_moved(
+            old,
+            new,
+            d.by,
+            d.reason,
             f"Deadline brought forward to {local_text(new.due_at)}",
-            stage.holders,
-            stage.copied,
-            [
-                f"{d.by} shortened the timescale to protect the child: {d.reason}",
-                f"Previous deadline: {local_text(old.due_at)}.",
-            ],
-            due_at=new.due_at,
+            [f"{d.by} shortened the timescale to protect the child: {d.reason}"],
+            {},
         )
 
     def _finish(self) -> None:
