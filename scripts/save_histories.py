@@ -227,29 +227,7 @@ SCENARIOS: dict[str, Callable[[Harness], Awaitable[str]]] = {
     "conference-majority-dissent": conference_majority_dissent,
     "conference-breached": conference_breached,
     "conference-learning": conference_learning,
-    # Taken after 'batch-records-v1' (one record activity per batch of queued rows), so the
-    # batched path is replayed too; the files above keep the one-row-per-activity path.
-    "batched-records-mid-ladder": mid_ladder,
-    "batched-records-confirmed": confirmed,
-    # Taken after 'local-deadline-plans' (deadline plans as local activities, markers in history).
-    "local-plans-mid-ladder": mid_ladder,
-    "local-plans-confirmed": confirmed,
-    "local-plans-conference-majority-dissent": conference_majority_dissent,
-    # Taken after 'case-v2' (one gate marker for every patched path of a new case).
-    "case-v2-mid-ladder": mid_ladder,
-    "case-v2-confirmed": confirmed,
-    "case-v2-risk-and-shortened": risk_and_shortened,
-    "case-v2-conference-majority-dissent": conference_majority_dissent,
-    "case-v2-conference-learning": conference_learning,
-    # Taken after 'case-v3' (the gate bumped: a case opens in one record write).
-    "case-v3-started": started,
-    "case-v3-confirmed": confirmed,
-    "case-v3-risk-and-shortened": risk_and_shortened,
-    "case-v3-conference-majority-dissent": conference_majority_dissent,
-    # Taken after 'case-v4' (the gate bumped: an email Temporal gave up on is recorded).
-    "case-v4-started": started,
-    "case-v4-confirmed": confirmed,
-    "case-v4-mail-given-up": mail_given_up,
+    "mail-given-up": mail_given_up,
 }
 
 
@@ -318,17 +296,13 @@ ALERT_SCENARIOS: dict[str, Callable[[AlertHarness], Awaitable[str]]] = {
     "practice-alert-started": alert_started,
     "practice-alert-mid-ladder": alert_mid_ladder,
     "practice-alert-finalised": alert_finalised,
-    "practice-alert-local-plans-mid-ladder": alert_mid_ladder,
-    "practice-alert-case-v2-finalised": alert_finalised,
-    "practice-alert-case-v3-finalised": alert_finalised,
-    "practice-alert-case-v4-finalised": alert_finalised,
-    "practice-alert-case-v4-mail-given-up": alert_mail_given_up,
+    "practice-alert-mail-given-up": alert_mail_given_up,
 }
 """PracticeAlert scenarios, on the test pack tests/fixtures/packs/rutland-alerts-test.toml."""
 
 STAND_INS: dict[str, list[Callable[..., Any]]] = {
-    "case-v4-mail-given-up": [cut_off_every_attempt],
-    "practice-alert-case-v4-mail-given-up": [cut_off_every_attempt],
+    "mail-given-up": [cut_off_every_attempt],
+    "practice-alert-mail-given-up": [cut_off_every_attempt],
 }
 """Scenarios whose path real parts cannot reach in a test: these activities stand in."""
 
@@ -349,10 +323,6 @@ async def save_alert(name: str, db: Any, sink: SmtpSink) -> None:
 
 
 TEST_PACK_SCENARIOS = {
-    "local-plans-conference-majority-dissent",
-    "case-v2-conference-majority-dissent",
-    "case-v2-conference-learning",
-    "case-v3-conference-majority-dissent",
     "conference-adjourned",
     "conference-majority-dissent",
     "conference-breached",

@@ -55,11 +55,6 @@ with workflow.unsafe.imports_passed_through():
         is_adjournment,
         stage_figure,
     )
-    from workflows.patches import (
-        PATCH_ADJOURNMENT,
-        PATCH_BATCH_RECORDS,
-        patched,
-    )
     from workflows.refusals import Refusals
     from workflows.text import (
         interim_position,
@@ -247,7 +242,7 @@ class CaseCore:
         deadline until its holders agree one (``agree_timescale``).
         """
         pack, ladder = self._pack_(), self._ladder_()
-        adjourned = is_adjournment(stage) and patched(PATCH_ADJOURNMENT)
+        adjourned = is_adjournment(stage)
         figure = pack.figure(stage)
         if figure is None and not stage.per_case:
             figure = stage_figure(pack, stage)  # raises: validate_start let no such case in
@@ -570,24 +565,17 @@ class CaseCore:
             )
             if not self._records:
                 return
-            if patched(PATCH_BATCH_RECORDS):
-                # Everything queued while the last write ran goes in one activity.
-                batch, self._records = steps.take_batch(self._records)
-                opened = [r for r in batch if isinstance(r, DisagreementRecord)]
-                self._writing = batch  # carried if the case continues as new meanwhile
-                await steps.record_steps(
-                    RecordBatch(
-                        disagreement=opened[0] if opened else None,
-                        steps=[r for r in batch if isinstance(r, StepRecord)],
-                    )
+            # Everything queued while the last write ran goes in one activity.
+            batch, self._records = steps.take_batch(self._records)
+            opened = [r for r in batch if isinstance(r, DisagreementRecord)]
+            self._writing = batch  # carried if the case continues as new meanwhile
+            await steps.record_steps(
+                RecordBatch(
+                    disagreement=opened[0] if opened else None,
+                    steps=[r for r in batch if isinstance(r, StepRecord)],
                 )
-                self._writing = []
-                continue
-            item = self._records.pop(0)
-            if isinstance(item, DisagreementRecord):
-                await steps.open_record(item)
-            else:
-                await steps.record_step(item)
+            )
+            self._writing = []
 
     def _notify(
         self,

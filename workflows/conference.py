@@ -31,7 +31,6 @@ with workflow.unsafe.imports_passed_through():
         dissent_ladder,
         next_stage,
     )
-    from workflows.patches import PATCH_LEARNING, patched
     from workflows.text import (
         local_text,
         reports_lines,
@@ -134,7 +133,7 @@ class ConferenceSteps(CaseCore):
 
     def _learn(self, stage: StageSpec, outcome: str, by: str, now: datetime) -> None:
         """A resolution at a stage the pack learns from: record it and tell those roles."""
-        if not stage.learning_notify or not patched(PATCH_LEARNING):
+        if not stage.learning_notify:
             return
         pack = self._pack_()
         item = LearningItem(

@@ -18,7 +18,8 @@ stage with ``learning_notify`` becomes a learning item.
 This module holds the timeline (run, waiting, deadlines firing), the decisions and
 the handlers. The shared state and stage steps are in ``workflows.case``, the
 conference loop in ``workflows.conference``, the calendar change in
-``workflows.recalendar``, and every ``workflow.patched`` id in ``workflows.patches``.
+``workflows.recalendar``. From 1.0 on, a change of path follows CONTRIBUTING.md's replay
+rule (``workflows.patches`` holds the ids).
 """
 
 from __future__ import annotations
@@ -70,15 +71,6 @@ with workflow.unsafe.imports_passed_through():
         validate_start,
     )
     from workflows.milestones import MilestoneSteps
-    from workflows.patches import (
-        PATCH_CASE_V3,
-        PATCH_DRAIN,
-        PATCH_REPORTS,
-        PATCH_SEARCH_ATTRIBUTES,
-        open_gate,
-        past,
-        patched,
-    )
     from workflows.recalendar import CalendarSteps
     from workflows.search_attributes import attribute_updates, current_details
     from workflows.text import (
@@ -118,7 +110,6 @@ class DisagreementWorkflow(
         A run started by the case's own continue-as-new takes up where the last run
         stopped (the state was restored in ``__init__``) instead of opening the case.
         """
-        open_gate()  # first, while an older case is still replaying (workflows/patches.py)
         if self._start_error is not None:
             raise unreadable_start(self._start_error)
         req = self._req
@@ -130,7 +121,7 @@ class DisagreementWorkflow(
             recorder = await self._open(req)
         await self._climb()
         await self._await_confirmation()
-        if self._inbox and patched(PATCH_DRAIN):
+        if self._inbox:
             # Decisions queued behind the one that closed the case: refuse each with
             # the reason, so no caller waits for ever on an update that cannot apply.
             while self._inbox:
@@ -167,7 +158,7 @@ class DisagreementWorkflow(
             self._raise_due_at = due.due_at
             self._raised_late = raised.start > due.due_at
         reports = pack.conference_reports
-        if req.conference is not None and reports is not None and patched(PATCH_REPORTS):
+        if req.conference is not None and reports is not None:
             before = (
                 reports.initial_working_days_before
                 if req.conference.kind == "initial"
@@ -177,10 +168,6 @@ class DisagreementWorkflow(
                 req.conference.at, before, reminders=True, direction="before"
             )
         self._records.insert(0, self._disagreement_record())
-        # Past case-v3 the recorder starts once stage 1 is entered, so the case opens in one
-        # record write (row, 'opened', 'stage_entered'); before it, 'opened' went alone.
-        one_write = past(PATCH_CASE_V3)
-        recorder = None if one_write else asyncio.create_task(self._recorder())
         self._record("opened", actor=req.raising_agency, text=req.nature)
         if req.immediate_risk:
             self._record("immediate_risk", stage_id=first.id, text="immediate risk at start")
@@ -194,9 +181,9 @@ class DisagreementWorkflow(
         if self._reports is not None:
             self._announce_reports()
         self._publish()
-        if recorder is None:
-            recorder = asyncio.create_task(self._recorder())
-        return recorder
+        # Started once stage 1 is entered: the case opens in one record write (its row,
+        # 'opened' and 'stage_entered' together).
+        return asyncio.create_task(self._recorder())
 
     async def _climb(self) -> None:
         """Wait on the current stage for a decision, a reminder or the deadline."""
@@ -268,11 +255,8 @@ class DisagreementWorkflow(
     def _publish(self) -> None:
         """Keep what an admin sees in the Web UI current: search attributes and details.
 
-        Called after every step. Cases started on code without this keep running
-        without it (their histories have no upsert commands to match).
+        Called after every step.
         """
-        if not patched(PATCH_SEARCH_ATTRIBUTES):
-            return
         status = self._status()
         workflow.upsert_search_attributes(attribute_updates(status, workflow.now()))
         workflow.set_current_details(

@@ -16,9 +16,8 @@ a stage), ``reminder``, ``overdue`` (the last stage missed its deadline),
 ``deadline_changed`` (a calendar change moved the stage deadline).
 
 After every step the alert upserts the same search attributes as a disagreement
-and sets the Web UI's current details (patched: ``alert-search-attributes-v1``);
-the ``change_calendar`` update re-projects a pending stage deadline onto announced
-closure days or a refreshed holiday list (patched: ``alert-change-calendar-v1``).
+and sets the Web UI's current details; the ``change_calendar`` update re-projects a
+pending stage deadline onto announced closure days or a refreshed holiday list.
 """
 
 from __future__ import annotations
@@ -83,14 +82,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.inputs import decode, shown, start_input, unreadable_start
     from workflows.ladder import raised_at_error
-    from workflows.patches import (
-        PATCH_ALERT_CALENDAR,
-        PATCH_ALERT_SEARCH_ATTRIBUTES,
-        PATCH_CASE_V3,
-        open_gate,
-        past,
-        patched,
-    )
     from workflows.refusals import Refusals
     from workflows.search_attributes import alert_attribute_updates, alert_current_details
     from workflows.text import local_text, stage_number, truncate
@@ -173,7 +164,6 @@ class PracticeAlertWorkflow(continuation.HandsOver):
         A run started by the alert's own continue-as-new takes up where the last run
         stopped (the state was restored in ``__init__``) instead of raising it again.
         """
-        open_gate()  # first, while an older alert is still replaying (workflows/patches.py)
         if self._start_error is not None:
             raise unreadable_start(self._start_error)
         req = self._req
@@ -218,10 +208,6 @@ class PracticeAlertWorkflow(continuation.HandsOver):
         self._pack, self._spec, self._raised_at = pack, spec, raised.start
         first = first_stage(spec, req)
         self._records.insert(0, self._alert_record(first))
-        # Past case-v3 the recorder starts once the first stage is entered and writes what
-        # queued up in one activity, so the alert opens in one record write.
-        one_write = past(PATCH_CASE_V3)
-        recorder = None if one_write else asyncio.create_task(self._recorder())
         self._add_note("alert", first.id, req.raised_by.name, self._alert_text(), raised.start)
         self._record(
             "raised",
@@ -235,9 +221,8 @@ class PracticeAlertWorkflow(continuation.HandsOver):
         )
         await self._enter(first, raised.start, because=None)
         self._publish()
-        if recorder is None:
-            recorder = asyncio.create_task(self._recorder())
-        return recorder
+        # Started once the first stage is entered: the alert opens in one record write.
+        return asyncio.create_task(self._recorder())
 
     # ------------------------------------------------------ continue as new
 
@@ -303,11 +288,8 @@ class PracticeAlertWorkflow(continuation.HandsOver):
         """Keep what an admin sees in the Web UI current: search attributes and details.
 
         Called after every step; the attributes are upserted only when they changed
-        (a reminder changes nothing an admin searches on). Alerts started on code
-        without this keep running without it (their histories have no upserts).
+        (a reminder changes nothing an admin searches on).
         """
-        if not patched(PATCH_ALERT_SEARCH_ATTRIBUTES):
-            return
         status, pack = self._status(), self._pack_()
         updates = alert_attribute_updates(status, workflow.now(), pack.partnership)
         seen = [(u.key.name, u.value) for u in updates]
@@ -615,8 +597,6 @@ class PracticeAlertWorkflow(continuation.HandsOver):
         error = None
         if self._state == "finalised":
             error = "the alert is finalised; its deadlines are final"
-        elif not patched(PATCH_ALERT_CALENDAR):
-            error = "this alert started before calendar changes were supported"
         if error is not None:
             self._reject("change_calendar", c.model_dump_json(), error)
             inbound.reply.set_exception(ApplicationError(error, type="DecisionRefused"))
@@ -861,24 +841,17 @@ class PracticeAlertWorkflow(continuation.HandsOver):
             )
             if not self._records:
                 return
-            if past(PATCH_CASE_V3):
-                # Everything queued while the last write ran goes in one activity.
-                batch, self._records = steps.take_batch(self._records)
-                opened = [r for r in batch if isinstance(r, AlertRecord)]
-                self._writing = batch  # carried if the alert continues as new meanwhile
-                await record_alert_steps(
-                    AlertRecordBatch(
-                        alert=opened[0] if opened else None,
-                        steps=[r for r in batch if isinstance(r, AlertStepRecord)],
-                    )
+            # Everything queued while the last write ran goes in one activity.
+            batch, self._records = steps.take_batch(self._records)
+            opened = [r for r in batch if isinstance(r, AlertRecord)]
+            self._writing = batch  # carried if the alert continues as new meanwhile
+            await record_alert_steps(
+                AlertRecordBatch(
+                    alert=opened[0] if opened else None,
+                    steps=[r for r in batch if isinstance(r, AlertStepRecord)],
                 )
-                self._writing = []
-                continue
-            item = self._records.pop(0)
-            if isinstance(item, AlertRecord):
-                await open_alert_record(item)
-            else:
-                await record_alert_step(item)
+            )
+            self._writing = []
 
     def _notify(
         self,
@@ -1036,28 +1009,6 @@ class PracticeAlertWorkflow(continuation.HandsOver):
             notification_failures=list(self._failures),
             deadline_changes=[c.model_copy() for c in self._changes],
         )
-
-
-async def open_alert_record(rec: AlertRecord) -> None:
-    """Write the alert's row (idempotent by workflow id)."""
-    await workflow.execute_activity(
-        "open_practice_alert",
-        rec,
-        summary=f"Record: practice alert about case {rec.case_reference} raised",
-        start_to_close_timeout=timedelta(seconds=30),
-        retry_policy=steps.DURABLE,
-    )
-
-
-async def record_alert_step(step: AlertStepRecord) -> None:
-    """Write one step of the alert (idempotent by key)."""
-    await workflow.execute_activity(
-        "record_alert_step",
-        step,
-        summary=f"Record: alert {step.kind}" + (f" at {step.stage_id}" if step.stage_id else ""),
-        start_to_close_timeout=timedelta(seconds=30),
-        retry_policy=steps.DURABLE,
-    )
 
 
 async def record_alert_steps(batch: AlertRecordBatch) -> None:

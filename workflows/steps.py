@@ -24,8 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from models.notifications import Notification, NotificationResult, Undelivered
     from models.pack import PolicyPack
     from models.packs_io import LoadPack
-    from models.records import DisagreementRecord, RecordBatch, StepRecord
-    from workflows.patches import PATCH_CASE_V4, PATCH_LOCAL_PLANS, past, patched
+    from models.records import RecordBatch
 
 QUICK = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -96,10 +95,9 @@ async def load_pack(procedure: str) -> PolicyPack:
 async def plan_deadline(req: DeadlineRequest) -> DeadlinePlan:
     """A deadline computed on the partnership's calendar, recorded in history.
 
-    A local activity (``patched`` local-deadline-plans): the calculation is pure and
-    takes a millisecond, and its answer is still recorded (as a marker), but it costs
-    the server no task round trip, which is most of what opening a case costs it.
-    Cases started before keep the ordinary activity their histories hold.
+    A local activity: the calculation is pure and takes a millisecond, and its answer is
+    still recorded (as a marker), but it costs the server no task round trip, which is
+    most of what opening a case costs it.
     """
     summary = (
         f"Deadline: {req.working_days} {req.unit.replace('_', ' ')[:-1]}(s) {req.direction} "
@@ -111,33 +109,8 @@ async def plan_deadline(req: DeadlineRequest) -> DeadlinePlan:
         "start_to_close_timeout": timedelta(seconds=30),
         "retry_policy": QUICK,
     }
-    if patched(PATCH_LOCAL_PLANS):
-        local: DeadlinePlan = await workflow.execute_local_activity("plan_deadline", req, **options)
-        return local
-    plan: DeadlinePlan = await workflow.execute_activity("plan_deadline", req, **options)
+    plan: DeadlinePlan = await workflow.execute_local_activity("plan_deadline", req, **options)
     return plan
-
-
-async def open_record(rec: DisagreementRecord) -> None:
-    """Write the disagreement row (idempotent by workflow id)."""
-    await workflow.execute_activity(
-        "open_record",
-        rec,
-        summary=f"Record: disagreement about case {rec.case_reference} opened",
-        start_to_close_timeout=timedelta(seconds=30),
-        retry_policy=DURABLE,
-    )
-
-
-async def record_step(step: StepRecord) -> None:
-    """Write one step of the record (idempotent by key)."""
-    await workflow.execute_activity(
-        "record_step",
-        step,
-        summary=f"Record: {step.kind}" + (f" at {step.stage_id}" if step.stage_id else ""),
-        start_to_close_timeout=timedelta(seconds=30),
-        retry_policy=DURABLE,
-    )
 
 
 async def record_steps(batch: RecordBatch) -> None:
@@ -184,8 +157,8 @@ async def send_beside(n: Notification) -> str | None:
     """Send ``n``; the line for the case's ``notification_failures`` if it was not delivered.
 
     The activity records a refusal, or its own last attempt, on the outbox row; the
-    workflow only lists the failure (an email never fails the case). Past ``case-v4``
-    a failure is also handed to ``record_undelivered``: when the activity's time ran
+    workflow only lists the failure (an email never fails the case). A failure is also
+    handed to ``record_undelivered``: when the activity's time ran
     out with no attempt able to mark the row (attempts cut off, workers away), the row
     would otherwise stay ``pending`` and nobody would be told. A row the activity did
     mark keeps its outcome, so a refusal is not reported twice.
@@ -195,8 +168,7 @@ async def send_beside(n: Notification) -> str | None:
         return None
     except ActivityError as exc:
         cause = exc.cause.message if isinstance(exc.cause, ApplicationError) else str(exc)
-        if past(PATCH_CASE_V4):
-            await record_undelivered(Undelivered(notification=n, reason=given_up(exc)))
+        await record_undelivered(Undelivered(notification=n, reason=given_up(exc)))
         return f"{n.kind} ({n.key}): {cause}"
 
 

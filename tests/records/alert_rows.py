@@ -101,7 +101,7 @@ class AlertRows:
         """Write the rows through the record activities, as the workflow's recorder does."""
         activities = AlertActivities(sessionmaker)
         env = ActivityEnvironment()
-        # The first write carries the row and the first steps, as past ``case-v3``.
+        # The first write carries the row and the first steps, as the workflow does.
         await env.run(
             activities.record_alert_steps,
             AlertRecordBatch(alert=self.record, steps=self.steps[:2]),

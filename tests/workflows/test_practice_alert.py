@@ -460,11 +460,7 @@ def test_saved_practice_alert_histories_exist() -> None:
         "practice-alert-started",
         "practice-alert-mid-ladder",
         "practice-alert-finalised",
-        "practice-alert-local-plans-mid-ladder",
-        "practice-alert-case-v2-finalised",
-        "practice-alert-case-v3-finalised",
-        "practice-alert-case-v4-finalised",
-        "practice-alert-case-v4-mail-given-up",
+        "practice-alert-mail-given-up",
         "practice-alert-continued",
     }
 
@@ -511,7 +507,7 @@ async def test_the_example_on_the_shipped_rutland_pack(env, db, mail) -> None:
 async def test_a_retried_record_activity_writes_each_row_once(any_db, batched: bool) -> None:
     """The alert row by workflow id and each step by key: a retry changes nothing.
 
-    Row by row (alerts before ``case-v3``) or in one batch (``record_alert_steps``).
+    Row by row (the single-row activities) or in one batch (``record_alert_steps``).
     """
     wid = f"alert-CR-{uuid.uuid4().hex[:10]}-a1"
     case = wid.split("-a1")[0].removeprefix("alert-")
@@ -566,7 +562,7 @@ async def test_a_retried_record_activity_writes_each_row_once(any_db, batched: b
 
 
 async def test_a_new_alert_opens_in_one_record_write(env, db, mail) -> None:
-    """Past case-v3: the alert row and 'raised' (and 'stage_entered') go in one activity."""
+    """The alert row and 'raised' (and 'stage_entered') go in one activity."""
     await jump_to(env, at(RAISED))
     async with alerts_running(env, db, mail) as h:
         wid = await h.client.raise_alert(alert_payload(RAISED))
@@ -592,7 +588,7 @@ async def test_a_new_alert_opens_in_one_record_write(env, db, mail) -> None:
 
 
 async def test_an_alert_email_temporal_gives_up_on_is_recorded_failed(env, db, mail) -> None:
-    """Past case-v4 the alert, too, marks an email failed whose three days ran out."""
+    """The alert, too, marks an email failed whose three days ran out."""
     await jump_to(env, at(RAISED))
     async with alerts_running(env, db, mail, stand_ins=[cut_off_every_attempt]) as h:
         wid = await h.client.raise_alert(alert_payload(RAISED))

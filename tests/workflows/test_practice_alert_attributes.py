@@ -201,7 +201,7 @@ async def test_alert_activities_are_summarised_for_the_web_ui(env, db, mail) -> 
         if e.HasField("activity_task_scheduled_event_attributes")
     ]
     case = payload["case_reference"]
-    # The alert opens in one record write (case-v3): one summary names every row it holds.
+    # The alert opens in one record write: one summary names every row it holds.
     assert (
         f"Record: practice alert about case {case} raised; alert raised at team_manager; "
         "alert stage_entered at team_manager"

@@ -186,8 +186,8 @@ async def test_a_closure_day_moves_the_stage_deadline_by_one_working_day(
     replayer = Replayer(workflows=[PracticeAlertWorkflow], data_converter=pydantic_data_converter)
     replayed = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert replayed.replay_failure is None
-    # One gate marker stands for every patched path of a new alert (workflows/patches.py).
-    assert patch_ids(history) == ["case-v4"]
+    # One path at 1.0: no patch markers (workflows/patches.py).
+    assert patch_ids(history) == []
 
 
 async def written(h: AlertHarness, sql: str, wid: str) -> list[tuple[Any, ...]]:

@@ -1,10 +1,10 @@
-"""Every ``escalation alert`` command the README shows runs, as written, on the real parser.
+"""Every ``escalation alert`` command the docs show runs, as written, on the real parser.
 
-The commands are read from README.md's "Practice alerts (Rutland)" section and run in
-order through ``starter.cli.main`` against the time-skipping server, with a worker on
-the shipped packs. Only the connection options are added, and the example start
-payload gets the server's clock as ``raised_at`` (the README's file is otherwise used
-as it is), so the README cannot drift from the CLI without this failing.
+The commands are read from docs/procedures.md's "Practice alerts (Rutland)" section and
+run in order through ``starter.cli.main`` against the time-skipping server, with a worker
+on the shipped packs. Only the connection options are added, and the example start
+payload gets the server's clock as ``raised_at`` (the documented file is otherwise used
+as it is), so the docs cannot drift from the CLI without this failing.
 """
 
 from __future__ import annotations
@@ -21,21 +21,22 @@ from starter.cli import main as cli_main
 from tests.workflows.alert_support import EXAMPLE, alerts_running
 
 ROOT = Path(__file__).parents[2]
+DOC = ROOT / "docs" / "procedures.md"
 EXAMPLE_PATH = "examples/rutland--practice-alert.json"
 
 
-def readme_alert_commands() -> list[list[str]]:
+def documented_alert_commands() -> list[list[str]]:
     """The ``escalation alert ...`` lines of the section's first shell block, as argv."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## Practice alerts (Rutland)\n", 1)[1].split("\n## ", 1)[0]
+    doc = DOC.read_text(encoding="utf-8")
+    section = doc.split("\n## Practice alerts (Rutland)\n", 1)[1].split("\n## ", 1)[0]
     block = re.search(r"```sh\n(.*?)```", section, re.S)
     assert block is not None, "the section has no shell block"
     lines = block.group(1).replace("\\\n", " ").splitlines()
     return [shlex.split(line, comments=True) for line in lines if line.strip()]
 
 
-def test_the_readme_shows_every_alert_command() -> None:
-    commands = readme_alert_commands()
+def test_the_docs_show_every_alert_command() -> None:
+    commands = documented_alert_commands()
     assert all(c[:2] == ["escalation", "alert"] for c in commands)
     assert [c[2] for c in commands] == [
         "start",
@@ -48,7 +49,9 @@ def test_the_readme_shows_every_alert_command() -> None:
     assert commands[0][3] == EXAMPLE_PATH and (ROOT / EXAMPLE_PATH).is_file()
 
 
-async def test_the_readme_alert_commands_run_as_written(env, db, mail, tmp_path, capsys) -> None:
+async def test_the_documented_alert_commands_run_as_written(
+    env, db, mail, tmp_path, capsys
+) -> None:
     now = await env.get_current_time()
     example = tmp_path / "rutland--practice-alert.json"
     example.write_text(json.dumps(dict(EXAMPLE, raised_at=(now - timedelta(hours=1)).isoformat())))
@@ -56,7 +59,7 @@ async def test_the_readme_alert_commands_run_as_written(env, db, mail, tmp_path,
         target = env.client.service_client.config.target_host
         where = ["--address", target, "--task-queue", h.client.task_queue]
         answers = []
-        for command in readme_alert_commands():
+        for command in documented_alert_commands():
             # The example is already dated by the test server's clock, which may be far
             # ahead of the wall clock that --from-now reads (tests/starter covers that flag).
             argv = [str(example) if a == EXAMPLE_PATH else a for a in command[1:]]

@@ -100,7 +100,7 @@ async def test_stage_email_reminders_and_subjects(env, db, mail) -> None:
 
 
 async def test_a_new_case_opens_in_one_record_write(env, db, mail) -> None:
-    """Past the case-v3 gate, the row, 'opened' and 'stage_entered' go in one activity."""
+    """The row, 'opened' and 'stage_entered' go in one activity: a case opens in one write."""
     await jump_to(env, RAISED)
     async with running(env, db, mail) as h:
         wid = await h.client.open(start_payload(RAISED))

@@ -70,16 +70,14 @@ def test_histories_exist_for_every_ladder_of_every_pack() -> None:
         "redbridge-2017-confirmed",
         "conference-test-adjourned",
         "practice-alert-mid-ladder",
-        "redbridge-2017-case-v4-mail-given-up",
-        "practice-alert-case-v4-mail-given-up",
+        "redbridge-2017-mail-given-up",
+        "practice-alert-mail-given-up",
     } <= names
 
 
-@pytest.mark.parametrize(
-    "name", ["redbridge-2017-case-v4-mail-given-up", "practice-alert-case-v4-mail-given-up"]
-)
-def test_the_case_v4_histories_take_the_path_they_guard(name: str) -> None:
-    """They hold the gate marker and an email given up on, recorded by record_undelivered."""
+@pytest.mark.parametrize("name", ["redbridge-2017-mail-given-up", "practice-alert-mail-given-up"])
+def test_the_mail_given_up_histories_take_the_path_they_guard(name: str) -> None:
+    """An email given up on, recorded by record_undelivered; no patch marker at 1.0."""
     text = (HISTORY_DIR / f"{name}.json").read_text(encoding="utf-8")
     history = WorkflowHistory.from_json(name, text)
     activities = [
@@ -87,7 +85,7 @@ def test_the_case_v4_histories_take_the_path_they_guard(name: str) -> None:
         for e in history.events
         if e.HasField("activity_task_scheduled_event_attributes")
     ]
-    assert patch_ids(history) == ["case-v4"]  # a new case records its gate alone
+    assert patch_ids(history) == []  # one path at 1.0: no patch markers
     assert activities.index("send_notification") < activities.index("record_undelivered")
 
 
