@@ -16,6 +16,7 @@ COPY records ./records
 COPY codec ./codec
 COPY web ./web
 COPY schemas ./schemas
+COPY templates ./templates
 COPY worker.py settings.py ./
 RUN pip install --no-cache-dir .
 # PYTHONDONTWRITEBYTECODE stops the (read-only, non-root) app from writing bytecode at run time, and

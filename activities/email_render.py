@@ -1,9 +1,11 @@
 """Render a notification as an email: plain text and HTML from templates.
 
-Pure (no I/O beyond reading the packaged templates once) so it is tested on its
-own. The subject carries the case reference and a headline only, never anything
-that could name a child; the Message-ID is derived from the notification's key,
-so a duplicate delivery is recognisable as the same message.
+The bodies are ``templates/email.txt`` and ``templates/email.html`` (the pages' base
+layout and stylesheet; every value escaped by the engine). Pure (no I/O beyond
+reading the packaged templates once) so it is tested on its own. The subject
+carries the case reference and a headline only, never anything that could name
+a child; the Message-ID is derived from the notification's key, so a duplicate
+delivery is recognisable as the same message.
 
 Every header value passes through ``header_text``: a name or headline carrying a
 line break or another control character (``\r\n Bcc: ...``, ``\x0b``, ``\x1c``)
@@ -15,32 +17,16 @@ by formatting strings, so a display name cannot smuggle in another address.
 from __future__ import annotations
 
 import hashlib
-import html
 import unicodedata
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from functools import cache
-from importlib import resources
-from string import Template
 from zoneinfo import ZoneInfo
 
 from activities.email_links import PersonalLink
 from models.common import Person
 from models.notifications import Notification
-
-DEADLINE_STYLE = "padding: 0.5em 0.8em; background: #fff4d6; border-left: 4px solid #d4a000;"
-BUTTON_STYLE = (
-    "display: inline-block; padding: 0.5em 1em; background: #1d4f91; color: #ffffff;"
-    " text-decoration: none; border-radius: 3px;"
-)
-
-
-@cache
-def template(name: str) -> Template:
-    """A packaged template from ``activities/templates`` (read once per process)."""
-    source = resources.files("activities").joinpath("templates", name)
-    return Template(source.read_text(encoding="utf-8"))
+from templates import render as render_template
 
 
 def message_id(key: str, mail_from: str) -> str:
@@ -129,42 +115,19 @@ def render(
     cc = n.cc if cc is None else cc
     msg = EmailMessage()
     _headers(msg, n, to, cc, mail_from, link)
-    deadline = deadline_text(n.due_at, n.timezone) if n.due_at is not None else None
-    footer = f"{n.procedure_title} — {n.partnership}. Case reference {n.case_reference}."
     values = {
+        "title": subject(n.case_reference, n.headline),
         "headline": " ".join(n.headline.split()),
         "case_reference": n.case_reference,
         "procedure_title": n.procedure_title,
         "key": n.key,
-        "footer": footer,
+        "footer": f"{n.procedure_title} — {n.partnership}. Case reference {n.case_reference}.",
+        "lines": n.lines,
+        "deadline": deadline_text(n.due_at, n.timezone) if n.due_at is not None else None,
+        "link": link,
     }
-    plain = template("notification.txt").substitute(
-        values,
-        body="".join(f"{line}\n\n" for line in n.lines),
-        deadline=f"Deadline: {deadline}.\n" if deadline else "",
-        action=(
-            ("\n" if deadline else "") + f"{link.text}\n{link.url}\n" if link is not None else ""
-        ),
-    )
-    msg.set_content(plain)
-    esc = {k: html.escape(v) for k, v in values.items()}
-    rich = template("notification.html").substitute(
-        esc,
-        title=html.escape(subject(n.case_reference, n.headline)),
-        body="\n".join(f"<p>{html.escape(line)}</p>" for line in n.lines),
-        deadline=(
-            f'<p style="{DEADLINE_STYLE}"><strong>Deadline: {html.escape(deadline)}</strong></p>'
-            if deadline
-            else ""
-        ),
-        action=(
-            f'<p>{html.escape(link.text)}</p>\n<p><a href="{html.escape(link.url)}"'
-            f' style="{BUTTON_STYLE}">Open the decision page</a></p>'
-            if link is not None
-            else ""
-        ),
-    )
-    msg.add_alternative(rich, subtype="html")
+    msg.set_content(render_template("email.txt", **values))
+    msg.add_alternative(render_template("email.html", **values), subtype="html")
     return msg
 
 
@@ -180,7 +143,8 @@ def failure_report(
     Its key is the failed notification's key plus ``/delivery-failed``, so a
     retried activity reports once, and its Message-ID is stable like any other.
     """
-    text = template("delivery_failed.txt").substitute(
+    text = render_template(
+        "delivery_failed.txt",
         case_reference=n.case_reference,
         kind=n.kind,
         subject=subject_line,

@@ -3,7 +3,8 @@
 Pure (no I/O): the send activity reads the figures and writes the practice alert
 tracker (``records/tracker.py``, the quarter's alerts as an XLSX workbook, every
 formula-like text neutralised) and hands both here. The body is the page
-``escalation report --format html`` writes, with the plain-text report as its
+``escalation report --format html`` writes (``templates/report.html``, the one base
+layout and stylesheet), with the plain-text report (``templates/report.txt``) as its
 alternative.
 
 Headers follow ``activities/email_render.py``: the subject is ``[Quarterly report

@@ -4,7 +4,7 @@ Both formats show the same sections, built from the same rows: the
 disagreement, its stages with deadlines and actual times, the decisions and
 their text, written confirmations, learning items and who was told when.
 
-Every text the Markdown carries passes through ``_md_cell``: what people typed
+Every text the Markdown carries passes through ``markdown_text``: what people typed
 (an outcome, a name, an agency) must come out as the same text, never as markup.
 A Markdown viewer renders raw HTML and links, so ``<script>``, ``[x](javascript:...)``,
 ``**``, backticks or a ``|`` that would split a table row are escaped.
@@ -18,8 +18,11 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
+
 from records.casefile import CaseFile
 from records.svg import timeline
+from templates import render
 
 Table = tuple[list[str], list[list[str]]]
 
@@ -156,22 +159,27 @@ images (``[``, ``]``), headings, table cells and strikethrough. An underscore be
 letters or digits (``lscb_chair``) can never open or close emphasis, so it is left as is."""
 
 
-def _md_cell(text: str) -> str:
-    """``text`` on one line, inert in a Markdown table cell or heading.
+def markdown_text(text: str) -> str:
+    """``text`` on one line, inert anywhere in the Markdown record (cell, heading, list item).
 
-    HTML first (``&``, ``<``, ``>`` as entities: no tag, autolink or entity of
-    the writer's survives), then Markdown's own characters, each with a backslash.
+    The one way text enters the Markdown export. HTML first (``&``, ``<``, ``>`` as
+    entities: no tag, autolink or entity of the writer's survives), then Markdown's own
+    characters, each with a backslash.
     """
     one_line = escape(" ".join(text.split()), quote=False)
     return MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(0), one_line)
+
+
+def _md_row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(markdown_text(c) for c in cells) + " |"
 
 
 def _md_table(table: Table) -> list[str]:
     head, rows = table
     if not rows:
         return ["None recorded.", ""]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
+    lines = [_md_row(head), "|" + "---|" * len(head)]
+    lines += [_md_row(row) for row in rows]
     return [*lines, ""]
 
 
@@ -189,55 +197,30 @@ def render_markdown(
 
     ``alerts``, when given, are the case's practice alert events in plain words
     (``records.briefing.briefing``): they end the record in a section of their own.
+    Every text, the record's own words included, passes through ``markdown_text``.
     """
+    md = markdown_text
     zone = files[0].timezone if files else "Europe/London"
     out = [
-        f"# Escalation record: case {_md_cell(case_reference)}",
+        f"# {md(f'Escalation record: case {case_reference}')}",
         "",
-        f"Exported {local(exported_at, zone)} from the escalation database: "
-        f"{len(files)} disagreement(s). The child is identified by case reference only. "
-        f"Times are {zone} local time.",
+        md(
+            f"Exported {local(exported_at, zone)} from the escalation database: "
+            f"{len(files)} disagreement(s). The child is identified by case reference only. "
+            f"Times are {zone} local time."
+        ),
         "",
     ]
     for n, f in enumerate(files, 1):
-        out += [f"## Disagreement {n}: {_md_cell(f.row.workflow_id)}", "", "| | |", "|---|---|"]
-        out += [f"| {label} | {_md_cell(value)} |" for label, value in details(f)]
+        out += [f"## {md(f'Disagreement {n}: {f.row.workflow_id}')}", "", "| | |", "|---|---|"]
+        out += [_md_row(pair) for pair in details(f)]
         out.append("")
         for title, table in sections(f):
-            out += [f"### {title}", "", *_md_table(table)]
+            out += [f"### {md(title)}", "", *_md_table(table)]
     if alerts is not None:
-        out += [f"## {ALERTS_HEADING}", ""]
-        out += [f"- {_md_cell(s)}" for s in alerts] or ["None recorded."]
+        out += [f"## {md(ALERTS_HEADING)}", ""]
+        out += [f"- {md(s)}" for s in alerts] or ["None recorded."]
     return "\n".join(out).rstrip() + "\n"
-
-
-STYLE = """
-body { font-family: Arial, Helvetica, sans-serif; font-size: 14px; color: #1b1b1b;
-       max-width: 1100px; margin: 1.5em auto; padding: 0 1em; }
-h1 { font-size: 22px; } h2 { font-size: 18px; border-bottom: 2px solid #ddd; margin-top: 2em; }
-h3 { font-size: 15px; margin-top: 1.4em; }
-table { border-collapse: collapse; width: 100%; margin: 0.4em 0 1em; }
-th, td { border: 1px solid #ccc; padding: 4px 6px; text-align: left; vertical-align: top; }
-th { background: #f2f2f2; }
-td.met { color: #2e7d32; font-weight: bold; } td.missed { color: #c62828; font-weight: bold; }
-.facts th { width: 14em; }
-@media print { h2 { page-break-before: always; } }
-"""
-
-
-def _html_table(table: Table) -> str:
-    head, rows = table
-    if not rows:
-        return "<p>None recorded.</p>"
-    out = ["<table><thead><tr>", *(f"<th>{escape(h)}</th>" for h in head), "</tr></thead><tbody>"]
-    for row in rows:
-        cells = []
-        for cell in row:
-            cls = f' class="{cell}"' if cell in ("met", "missed") else ""
-            cells.append(f"<td{cls}>{escape(cell)}</td>")
-        out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</tbody></table>")
-    return "".join(out)
 
 
 def render_html(
@@ -250,30 +233,26 @@ def render_html(
 ) -> str:
     """The case's record as one self-contained HTML page with a timeline per disagreement.
 
-    ``alerts``, when given, end the page as in ``render_markdown``.
+    ``alerts``, when given, end the page as in ``render_markdown``. The page is
+    ``templates/record.html``; the timelines are ``records.svg``'s own markup.
     """
     zone = files[0].timezone if files else "Europe/London"
-    title = f"Escalation record: case {case_reference}"
-    out = [
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">',
-        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>",
-        f"<h1>{escape(title)}</h1>",
-        f"<p>Exported {escape(local(exported_at, zone))} from the escalation database: "
-        f"{len(files)} disagreement(s). The child is identified by case reference only. "
-        f"Times are {escape(zone)} local time.</p>",
+    disagreements = [
+        {
+            "workflow_id": f.row.workflow_id,
+            "details": details(f),
+            "timeline": Markup(timeline(f.stages, f.closed_at or now, f.timezone)),
+            "sections": sections(f),
+        }
+        for f in files
     ]
-    for n, f in enumerate(files, 1):
-        out.append(f"<h2>Disagreement {n}: {escape(f.row.workflow_id)}</h2>")
-        out.append('<table class="facts"><tbody>')
-        out += [f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in details(f)]
-        out.append("</tbody></table>")
-        out.append("<h3>Timeline: stages against deadlines</h3>")
-        out.append(timeline(f.stages, f.closed_at or now, f.timezone))
-        for heading, table in sections(f):
-            out += [f"<h3>{escape(heading)}</h3>", _html_table(table)]
-    if alerts is not None:
-        out.append(f"<h2>{escape(ALERTS_HEADING)}</h2>")
-        items = "".join(f"<li>{escape(s)}</li>" for s in alerts)
-        out.append(f"<ul>{items}</ul>" if alerts else "<p>None recorded.</p>")
-    out.append("</body></html>")
-    return "\n".join(out) + "\n"
+    return render(
+        "record.html",
+        title=f"Escalation record: case {case_reference}",
+        wide=True,
+        exported=local(exported_at, zone),
+        zone=zone,
+        disagreements=disagreements,
+        alerts=alerts,
+        alerts_heading=ALERTS_HEADING,
+    )

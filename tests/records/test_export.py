@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from records.casefile import CaseFile
-from records.export import _md_cell, render_markdown
+from records.export import markdown_text, render_markdown
 from records.schema import DecisionRow, Disagreement
 
 AT = datetime.fromisoformat("2026-12-21T10:00:00+00:00")
@@ -35,7 +35,7 @@ HOSTILE = (
     ],
 )
 def test_markdown_cells_escape_html_and_markdown(text: str, inert: str) -> None:
-    assert _md_cell(text) == inert
+    assert markdown_text(text) == inert
 
 
 def test_every_free_text_of_the_record_is_inert() -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from records.casefile import build_stages
-from records.export import _md_cell, local
+from records.export import local, markdown_text
 from records.report import Quarter
 from records.schema import Step
 
@@ -72,5 +72,5 @@ def test_stages_replay_a_shortened_deadline_and_a_decision_in_time() -> None:
 
 
 def test_markdown_cells_keep_the_table_intact_and_times_carry_the_zone() -> None:
-    assert _md_cell("a | b\nc") == "a \\| b c"
+    assert markdown_text("a | b\nc") == "a \\| b c"
     assert local(T("2030-06-17T16:00:00+00:00"), "Europe/London") == "17 Jun 2030 17:00 BST"

@@ -69,11 +69,11 @@ async def test_the_page_agrees_a_per_case_timescale(env, db, mail) -> None:
         async for base in _page(h.client):
             async with ClientSession() as http:
                 async with http.get(_link(base, redbridge, "practitioners")) as r:
-                    assert r.status == 200 and "id='agree'" not in await r.text()
+                    assert r.status == 200 and 'id="agree"' not in await r.text()
                 link = _link(base, sutton, "first_line_managers")
                 async with http.get(link) as r:
                     page = await r.text()
-                    assert r.status == 200 and "id='agree'" in page
+                    assert r.status == 200 and 'id="agree"' in page
                 form = {
                     "decision": "agree_timescale",
                     "working_days": "8",

@@ -76,7 +76,7 @@ async def test_the_chair_escalates_a_silent_alert_from_the_overdue_notice(env, d
                 async with http.get(link) as r:
                     page = await r.text()
                     assert r.status == 200
-                    assert "id='escalate'" in page and "id='finalise'" not in page
+                    assert 'id="escalate"' in page and 'id="finalise"' not in page
                     assert "Stage 4: Director for People" in page
                 form = {
                     "decision": "escalate",
