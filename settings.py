@@ -97,7 +97,7 @@ class Settings(TemporalSettings):
     link_secret: SecretStr | None = None
     web_base_url: str = "http://localhost:8088"
     link_valid_days: int = Field(default=14, ge=1, le=90)
-    # The worker process (README "Benchmark": how the cache default was measured).
+    # The worker process (docs/benchmark.md: how the cache default was measured).
     max_cached_workflows: int = Field(
         default=DEFAULT_MAX_CACHED_WORKFLOWS,
         ge=0,

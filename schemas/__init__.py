@@ -156,7 +156,7 @@ def generate() -> dict[str, str]:
     files = {f"{p.name}.json": render(schema_of(p)) for p in published()}
     index = {
         "workflow_type": "Disagreement",
-        "encoding": "json/plain (pydantic JSON); see README for the payload codec",
+        "encoding": "json/plain (pydantic JSON); see docs/operations.md for the payload codec",
         "schemas": {
             p.name: {"file": f"{p.name}.json", "direction": p.direction, "used_by": list(p.used_by)}
             for p in published()

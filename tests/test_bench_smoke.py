@@ -1,7 +1,7 @@
 """The benchmark still runs end to end (5 cases a side); its figures are not judged here.
 
 Timing is never a test: this only proves that ``python -m bench`` works against
-the dev server and writes a complete result, so the README's figures can be
+the dev server and writes a complete result, so docs/benchmark.md's figures can be
 reproduced with the command it quotes.
 """
 

@@ -56,8 +56,9 @@ def _published(port: str) -> tuple[str, str]:
     return (parts[0] if len(parts) == 3 else "", parts[-1])
 
 
-def _readme_production_section() -> str:
-    text = (ROOT / "README.md").read_text()
+def _production_section() -> str:
+    """The "Production: `docker compose`" section of the operations guide."""
+    text = (ROOT / "docs" / "operations.md").read_text()
     start = text.index("## Production: `docker compose`")
     end = text.index("\n## ", start + 1)
     return text[start:end]
@@ -137,9 +138,11 @@ def test_the_web_ui_requires_an_oidc_login() -> None:
     for name in OIDC_REQUIRED:
         assert _required(env[name], name), f"{name} must be required from the environment"
     assert "openid" in env["TEMPORAL_AUTH_SCOPES"]  # the default scopes
-    section = _readme_production_section()
+    section = _production_section()
     for name in (*OIDC_REQUIRED, "TEMPORAL_AUTH_SCOPES", "TEMPORAL_AUTH_ENABLED"):
-        assert f"`{name}`" in section, f"README's production section must explain {name}"
+        assert f"`{name}`" in section, (
+            f"docs/operations.md's production section must explain {name}"
+        )
 
 
 def test_every_temporal_connection_is_mutual_tls() -> None:

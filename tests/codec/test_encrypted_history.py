@@ -108,18 +108,18 @@ async def test_history_is_ciphertext_yet_the_sdk_reads_it(codec_env, db, mail, e
     ]
     assert indexed, "the workflow keeps its search attributes current"
     names = {name for attrs in indexed for name in attrs["indexedFields"]}
-    # (TemporalChangeVersion is Temporal's own record of the workflow.patched ids.)
-    assert names - {key.name for key in ALL_KEYS} == {"TemporalChangeVersion"}
+    # Only the product's own attributes: at 1.0 no workflow.patched id adds Temporal's
+    # TemporalChangeVersion.
+    assert names - {key.name for key in ALL_KEYS} == set()
     for attrs in indexed:
         for value in _payloads(attrs):
             assert base64.b64decode(value["metadata"]["encoding"]) == b"json/plain"
-    # Likewise the markers of workflow.patched: Temporal writes the patch id itself.
-    patches = [
-        e.pop("markerRecordedEventAttributes")
+    # No workflow.patched marker at 1.0 (one code path).
+    assert not [
+        e
         for e in history["events"]
         if e.get("markerRecordedEventAttributes", {}).get("markerName") == "core_patch"
     ]
-    assert patches, "the workflow.patched markers are in the history"
     # A local activity's marker (the deadline plans) keeps its result encrypted beside
     # Temporal's own bookkeeping of the call (its type, attempt and times) in plain JSON.
     local = [
