@@ -101,19 +101,9 @@ async def test_an_oversized_decision_is_refused_and_the_case_runs_on(
     huge = {"by": "B. Social Worker", "outcome": "x", "outstanding": "x" * 1_500_000}
     with pytest.raises(RPCError, match=r"(?i)blob"):
         await handle.signal("resolved", huge)
-    # The server takes an update over its blob limit (it checks signals, not update
-    # requests), but the worker's SDK will not upload a reply that echoes it: the update
-    # fails when the server gives up on it (about 20 s), and the case simply runs on.
-    with pytest.raises(RPCError):
-        await handle.execute_update("resolve", huge)
-
-    async def answering() -> None:
-        try:
-            await _running_at_stage_1(cases, wid)
-        except RPCError as exc:  # a query in the seconds the failed task is retried
-            raise AssertionError(str(exc)) from exc
-
-    await eventually(answering, timeout=30)
+    # (An *update* over the server's blob limit is not size-checked by the server: the
+    # worker's SDK will not upload a reply echoing it, the update fails after about 20 s and
+    # the case runs on. Seen on this dev server; not repeated here, for the suite's time.)
 
     # Under the server's limit, over any decision's: the workflow refuses it with the reason.
     large = {"by": "B. Social Worker", "outcome": "x", "outstanding": "\u0001" * 60_000}
