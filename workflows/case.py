@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from temporalio import workflow
 
@@ -49,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import steps
     from workflows.calendar_change import with_closures
+    from workflows.kernel import CaseKernel
     from workflows.ladder import (
         ADJOURNMENT_MAX_WORKING_DAYS,
         DecisionKind,
@@ -60,7 +61,6 @@ with workflow.unsafe.imports_passed_through():
         interim_position,
         local_text,
         stage_number,
-        truncate,
     )
 
 
@@ -85,7 +85,7 @@ UNAGREED = "no timescale yet: agreed on the case (agree_timescale)"
 """A per-case stage's basis before its holders agree one."""
 
 
-class CaseCore:
+class CaseCore(CaseKernel):
     """The case's state and the steps every part of the workflow takes."""
 
     def __init__(self, req: StartDisagreement) -> None:
@@ -111,18 +111,8 @@ class CaseCore:
         self._inbox: list[Inbound | CalendarInbound] = []
         self._closures: list[date] = []
         self._not_after: datetime | None = None
-        self._refusals = Refusals()
         self._changes: list[DeadlineChange] = []
-        self._failures: list[str] = []
-        self._records: list[DisagreementRecord | StepRecord] = []
-        self._writing: list[DisagreementRecord | StepRecord] = []
-        self._recording = True
-        self._handing_over = False
-        self._stay = False  # True once a hand-over was refused (workflows/continuation.py)
-        self._sends: list[asyncio.Task[None]] = []
-        self._unsent: dict[str, Notification] = {}
-        self._runs = 0
-        self._seq = 0
+        self._init_kernel()
         self._adjourned = False
         self._interim: str | None = None
         self._reconvene_due: datetime | None = None
@@ -171,8 +161,7 @@ class CaseCore:
     def _carry(self) -> CaseCarry:
         """The whole state, for the next run: what is unwritten and unsent included."""
         self._handing_over = True
-        if (summary := self._refusals.summary()) is not None:
-            self._record("rejected_input", stage_id=self._stage_id(), text=summary)
+        self._record_refusal_summary()
         assert self._raised_at is not None
         rows = [*self._writing, *self._records]
         opened = [r for r in rows if isinstance(r, DisagreementRecord)]
@@ -219,15 +208,6 @@ class CaseCore:
 
     def _decisions_waiting(self) -> bool:
         return bool(self._inbox)
-
-    def _quiet(self) -> bool:
-        """Nothing being written or sent: the moment to hand over without repeating a step."""
-        return not self._records and not self._writing and not self._unsent
-
-    def _resume_sending(self) -> None:
-        """Send again what the previous run handed over unsent (the keys make it idempotent)."""
-        for n in self._unsent.values():
-            self._sends.append(asyncio.create_task(self._send(n)))
 
     # -------------------------------------------------------------- stages
 
@@ -464,14 +444,12 @@ class CaseCore:
             due_at=plan.due_at,
         )
 
-    def _reject(self, name: str, payload: str, error: str) -> None:
-        if not self._refusals.add(name, payload, error):
-            return  # a flood: counted, and summarised in one row (workflows/refusals.py)
+    def _refusal_row(self, text: str, payload: str | None) -> None:
         self._record(
             "rejected_input",
             stage_id=self._stage_id(),
-            text=f"{name}: {error}",
-            data={"payload": truncate(payload)},
+            text=text,
+            data={"payload": payload} if payload is not None else None,
         )
 
     # ------------------------------------------------------ side effects
@@ -522,11 +500,6 @@ class CaseCore:
             )
         )
 
-    def _next_key(self, prefix: str) -> str:
-        # Workflow id, not run id: a retried or replayed step maps to the same row or email.
-        self._seq += 1
-        return f"{workflow.info().workflow_id}/{prefix}-{self._seq:04d}"
-
     def _record(
         self,
         kind: StepKind,
@@ -556,26 +529,14 @@ class CaseCore:
             )
         )
 
-    async def _recorder(self) -> None:
-        while True:
-            # Once the case hands over (continue-as-new), rows wait for the next run: a write
-            # scheduled in the same workflow task as the hand-over would never run.
-            await workflow.wait_condition(
-                lambda: (bool(self._records) and not self._handing_over) or not self._recording
+    async def _write_rows(self, batch: list[Any]) -> None:
+        opened = [r for r in batch if isinstance(r, DisagreementRecord)]
+        await steps.record_steps(
+            RecordBatch(
+                disagreement=opened[0] if opened else None,
+                steps=[r for r in batch if isinstance(r, StepRecord)],
             )
-            if not self._records:
-                return
-            # Everything queued while the last write ran goes in one activity.
-            batch, self._records = steps.take_batch(self._records)
-            opened = [r for r in batch if isinstance(r, DisagreementRecord)]
-            self._writing = batch  # carried if the case continues as new meanwhile
-            await steps.record_steps(
-                RecordBatch(
-                    disagreement=opened[0] if opened else None,
-                    steps=[r for r in batch if isinstance(r, StepRecord)],
-                )
-            )
-            self._writing = []
+        )
 
     def _notify(
         self,
@@ -631,8 +592,7 @@ class CaseCore:
             receiving_agency=self._req.receiving_agency,
             business_manager=self._req.person("partnership.business_manager"),
         )
-        self._unsent[n.key] = n
-        self._sends.append(asyncio.create_task(self._send(n)))
+        self._mail(n)
 
     def _deciders(self, stage: StageSpec) -> list[str]:
         """Who decides what a link in this email is for: only they get one.
@@ -644,11 +604,6 @@ class CaseCore:
         if self._state == "resolved":
             return [stage.confirmer or stage.holders[-1]]
         return list(stage.holders)
-
-    async def _send(self, n: Notification) -> None:
-        if (failure := await steps.send_beside(n)) is not None:
-            self._failures.append(failure)
-        self._unsent.pop(n.key, None)
 
     # ------------------------------------------------------ calendar change
 

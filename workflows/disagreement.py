@@ -91,9 +91,7 @@ DECISION_MODELS: dict[DecisionKind, type[Decision]] = {
 
 
 @workflow.defn(name="Disagreement")
-class DisagreementWorkflow(
-    ConferenceSteps, CalendarSteps, AgreementSteps, MilestoneSteps, continuation.HandsOver
-):
+class DisagreementWorkflow(ConferenceSteps, CalendarSteps, AgreementSteps, MilestoneSteps):
     """A disagreement climbing its procedure's ladder until resolved and confirmed."""
 
     @workflow.init
@@ -488,8 +486,7 @@ class DisagreementWorkflow(
         )
 
     def _finish(self) -> None:
-        if (summary := self._refusals.summary()) is not None:
-            self._record("rejected_input", stage_id=self._stages[-1].stage_id, text=summary)
+        self._record_refusal_summary()
         self._record(
             "closed",
             stage_id=self._stages[-1].stage_id,

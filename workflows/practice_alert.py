@@ -81,10 +81,11 @@ with workflow.unsafe.imports_passed_through():
         with_closures,
     )
     from workflows.inputs import decode, shown, start_input, unreadable_start
+    from workflows.kernel import CaseKernel
     from workflows.ladder import raised_at_error
     from workflows.refusals import Refusals
     from workflows.search_attributes import alert_attribute_updates, alert_current_details
-    from workflows.text import local_text, stage_number, truncate
+    from workflows.text import local_text, stage_number
 
 MODELS: dict[AlertDecisionKind, type[AlertDecision]] = {
     "respond": AlertResponse,
@@ -118,7 +119,7 @@ class _CalendarInbound:
 
 
 @workflow.defn(name="PracticeAlert")
-class PracticeAlertWorkflow(continuation.HandsOver):
+class PracticeAlertWorkflow(CaseKernel):
     """A practice alert going up its stages until the raising chair finalises it."""
 
     @workflow.init
@@ -141,17 +142,7 @@ class PracticeAlertWorkflow(continuation.HandsOver):
         self._closures: list[date] = []
         self._changes: list[DeadlineChange] = []
         self._published: list[tuple[str, Any]] | None = None
-        self._refusals = Refusals()
-        self._failures: list[str] = []
-        self._records: list[AlertRecord | AlertStepRecord] = []
-        self._writing: list[AlertRecord | AlertStepRecord] = []
-        self._recording = True
-        self._handing_over = False
-        self._stay = False  # True once a hand-over was refused (workflows/continuation.py)
-        self._sends: list[asyncio.Task[None]] = []
-        self._unsent: dict[str, Notification] = {}
-        self._seq = 0
-        self._runs = 0
+        self._init_kernel()
         if req.continued is not None:
             self._restore(req.continued)
 
@@ -169,8 +160,7 @@ class PracticeAlertWorkflow(continuation.HandsOver):
         req = self._req
         if req.continued is not None and continuation.continued():
             recorder = asyncio.create_task(self._recorder())
-            for n in self._unsent.values():  # the keys make a repeated send idempotent
-                self._sends.append(asyncio.create_task(self._send(n)))
+            self._resume_sending()
             self._publish()
         else:
             recorder = await self._open(req)
@@ -183,8 +173,7 @@ class PracticeAlertWorkflow(continuation.HandsOver):
                 await self._on_time(workflow.now())
             self._publish()
         await self._drain()
-        if (summary := self._refusals.summary()) is not None:
-            self._record("rejected_input", stage_id=self._stage_id(), text=summary)
+        self._record_refusal_summary()
         self._recording = False
         await asyncio.gather(*self._sends)
         await recorder
@@ -232,9 +221,6 @@ class PracticeAlertWorkflow(continuation.HandsOver):
     def _decisions_waiting(self) -> bool:
         return bool(self._inbox)
 
-    def _quiet(self) -> bool:
-        return not self._records and not self._writing and not self._unsent
-
     def _restore(self, c: AlertCarry) -> None:
         """Take up the state the previous run handed over."""
         self._runs, self._pack, self._spec = c.runs, c.pack, c.pack.practice_alerts
@@ -253,8 +239,7 @@ class PracticeAlertWorkflow(continuation.HandsOver):
     def _carry(self) -> AlertCarry:
         """The whole state, for the next run: what is unwritten and unsent included."""
         self._handing_over = True
-        if (summary := self._refusals.summary()) is not None:
-            self._record("rejected_input", stage_id=self._stage_id(), text=summary)
+        self._record_refusal_summary()
         assert self._raised_at is not None
         rows = [*self._writing, *self._records]
         opened = [r for r in rows if isinstance(r, AlertRecord)]
@@ -757,14 +742,12 @@ class PracticeAlertWorkflow(continuation.HandsOver):
         self._inbox.append(_Inbound(kind, d, reply))
         return await reply
 
-    def _reject(self, name: str, payload: str, error: str) -> None:
-        if not self._refusals.add(name, payload, error):
-            return  # a flood: counted, and summarised in one row (workflows/refusals.py)
+    def _refusal_row(self, text: str, payload: str | None) -> None:
         self._record(
             "rejected_input",
-            stage_id=self._current.id if self._current else None,
-            text=f"{name}: {error}",
-            data={"payload": truncate(payload)},
+            stage_id=self._stage_id(),
+            text=text,
+            data={"payload": payload} if payload is not None else None,
         )
 
     # ------------------------------------------------------ side effects
@@ -781,11 +764,6 @@ class PracticeAlertWorkflow(continuation.HandsOver):
         return await steps.plan_deadline(
             DeadlineRequest(calendar=calendar, start=start, working_days=days, reminders=reminders)
         )
-
-    def _next_key(self, prefix: str) -> str:
-        # Workflow id, not run id: a retried or replayed step maps to the same row or email.
-        self._seq += 1
-        return f"{workflow.info().workflow_id}/{prefix}-{self._seq:04d}"
 
     def _add_note(
         self,
@@ -832,26 +810,14 @@ class PracticeAlertWorkflow(continuation.HandsOver):
             )
         )
 
-    async def _recorder(self) -> None:
-        while True:
-            # Once the case hands over (continue-as-new), rows wait for the next run: a write
-            # scheduled in the same workflow task as the hand-over would never run.
-            await workflow.wait_condition(
-                lambda: (bool(self._records) and not self._handing_over) or not self._recording
+    async def _write_rows(self, batch: list[Any]) -> None:
+        opened = [r for r in batch if isinstance(r, AlertRecord)]
+        await record_alert_steps(
+            AlertRecordBatch(
+                alert=opened[0] if opened else None,
+                steps=[r for r in batch if isinstance(r, AlertStepRecord)],
             )
-            if not self._records:
-                return
-            # Everything queued while the last write ran goes in one activity.
-            batch, self._records = steps.take_batch(self._records)
-            opened = [r for r in batch if isinstance(r, AlertRecord)]
-            self._writing = batch  # carried if the alert continues as new meanwhile
-            await record_alert_steps(
-                AlertRecordBatch(
-                    alert=opened[0] if opened else None,
-                    steps=[r for r in batch if isinstance(r, AlertStepRecord)],
-                )
-            )
-            self._writing = []
+        )
 
     def _notify(
         self,
@@ -900,13 +866,7 @@ class PracticeAlertWorkflow(continuation.HandsOver):
             to=to,
             cc=cc,
         )
-        self._unsent[n.key] = n
-        self._sends.append(asyncio.create_task(self._send(n)))
-
-    async def _send(self, n: Notification) -> None:
-        if (failure := await steps.send_beside(n)) is not None:
-            self._failures.append(failure)
-        self._unsent.pop(n.key, None)
+        self._mail(n)
 
     # ------------------------------------------------------------- views
 
