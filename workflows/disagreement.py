@@ -278,7 +278,9 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps, AgreementSteps, Miles
         if error is not None:
             self._reject(kind, d.model_dump_json(), error)
             if inbound.reply is not None:
-                inbound.reply.set_exception(ApplicationError(error, type="DecisionRefused"))
+                inbound.reply.set_exception(
+                    ApplicationError(error, type="DecisionRefused", non_retryable=True)
+                )
             return
         now = workflow.now()
         if isinstance(d, Resolved):
@@ -649,6 +651,7 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps, AgreementSteps, Miles
                 f"due_at: a timescale can only be shortened; {d.due_at.isoformat()} is not "
                 f"earlier than the current deadline {plan.due_at.isoformat()}",
                 type="DecisionRefused",
+                non_retryable=True,
             )
 
     @workflow.update(name="change_calendar")
@@ -667,6 +670,7 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps, AgreementSteps, Miles
                 "the case is closed; its deadlines are final and a calendar change "
                 "cannot reopen them",
                 type="DecisionRefused",
+                non_retryable=True,
             )
 
     @workflow.query(name="status")
@@ -695,7 +699,7 @@ class DisagreementWorkflow(ConferenceSteps, CalendarSteps, AgreementSteps, Miles
             # Still opening (pack and deadlines loading): accept now, judge when applied.
             return
         if (error := self._refusal(kind, d)) is not None:
-            raise ApplicationError(error, type="DecisionRefused")
+            raise ApplicationError(error, type="DecisionRefused", non_retryable=True)
 
     async def _submit(self, kind: DecisionKind, d: Decision) -> DecisionReceipt:
         reply: asyncio.Future[DecisionReceipt] = asyncio.get_running_loop().create_future()

@@ -55,24 +55,28 @@ def decode(payload: RawValue, model: type[M], limit: int | None = MAX_PAYLOAD_BY
     encoding = p.metadata.get("encoding", b"")
     if encoding == UNDECRYPTABLE:
         reason = p.data.decode("utf-8", errors="replace")[:EXPLANATION_LIMIT]
-        raise ApplicationError(f"payload: could not be decrypted ({reason})", type="InvalidPayload")
+        raise ApplicationError(
+            f"payload: could not be decrypted ({reason})", type="InvalidPayload", non_retryable=True
+        )
     if encoding not in READABLE:
         shown = encoding.decode("utf-8", errors="replace")[:64] or "(none)"
         raise ApplicationError(
             f"payload: encoding '{shown}' is not JSON; send a JSON object (json/plain)",
             type="InvalidPayload",
+            non_retryable=True,
         )
     if limit is not None and len(p.data) > limit:
         raise ApplicationError(
             f"payload: {len(p.data):,} bytes; a decision is at most {limit:,} bytes",
             type="InvalidPayload",
+            non_retryable=True,
         )
     try:
         value = workflow.payload_converter().from_payload(p, model)
         if not isinstance(value, model):
             raise TypeError(f"expected a JSON object for {model.__name__}")
     except Exception as exc:  # any reason at all: refused, never raised into the task
-        raise ApplicationError(explain(exc), type="InvalidPayload") from None
+        raise ApplicationError(explain(exc), type="InvalidPayload", non_retryable=True) from None
     return value
 
 

@@ -464,7 +464,9 @@ class PracticeAlertWorkflow(CaseKernel):
         if error is not None:
             self._reject(kind, d.model_dump_json(), error)
             if inbound.reply is not None:
-                inbound.reply.set_exception(ApplicationError(error, type="DecisionRefused"))
+                inbound.reply.set_exception(
+                    ApplicationError(error, type="DecisionRefused", non_retryable=True)
+                )
             return
         now = workflow.now()
         if isinstance(d, AlertResponse):
@@ -584,7 +586,9 @@ class PracticeAlertWorkflow(CaseKernel):
             error = "the alert is finalised; its deadlines are final"
         if error is not None:
             self._reject("change_calendar", c.model_dump_json(), error)
-            inbound.reply.set_exception(ApplicationError(error, type="DecisionRefused"))
+            inbound.reply.set_exception(
+                ApplicationError(error, type="DecisionRefused", non_retryable=True)
+            )
             return
         self._closures = sorted({*self._closures, *c.closure_days})
         moved: list[RescheduledDeadline] = []
@@ -715,6 +719,7 @@ class PracticeAlertWorkflow(CaseKernel):
                 "the alert is finalised; its deadlines are final and a calendar change "
                 "cannot reopen them",
                 type="DecisionRefused",
+                non_retryable=True,
             )
 
     @workflow.query(name="status")
@@ -735,7 +740,7 @@ class PracticeAlertWorkflow(CaseKernel):
             # Still opening (pack and deadlines loading): accept now, judge when applied.
             return
         if (error := self._refusal(kind, d)) is not None:
-            raise ApplicationError(error, type="DecisionRefused")
+            raise ApplicationError(error, type="DecisionRefused", non_retryable=True)
 
     async def _submit(self, kind: AlertDecisionKind, d: AlertDecision) -> AlertReceipt:
         reply: asyncio.Future[AlertReceipt] = asyncio.get_running_loop().create_future()

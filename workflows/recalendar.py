@@ -44,7 +44,9 @@ class CalendarSteps(CaseCore):
         if self._state == "closed":
             error = "the case is closed; its deadlines are final"
             self._reject("change_calendar", c.model_dump_json(), error)
-            inbound.reply.set_exception(ApplicationError(error, type="DecisionRefused"))
+            inbound.reply.set_exception(
+                ApplicationError(error, type="DecisionRefused", non_retryable=True)
+            )
             return
         self._closures = sorted({*self._closures, *c.closure_days})
         moved: list[RescheduledDeadline] = []

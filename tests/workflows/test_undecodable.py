@@ -93,6 +93,9 @@ async def test_undecodable_updates_are_refused_with_the_reason(
         with pytest.raises(WorkflowUpdateFailedError) as refused:
             await handle.execute_update("resolve", raw)
         assert reason in str(refused.value.cause)
+        # A refusal is final: no client (the Temporal CLI included) should retry it.
+        cause = refused.value.cause
+        assert isinstance(cause, ApplicationError) and cause.non_retryable
         status = await h.status(wid)
         assert (status.state, status.current_stage, status.outcome) == (
             "open",
@@ -192,3 +195,20 @@ async def test_an_unreadable_start_fails_the_start_at_once_and_writes_nothing(
         assert cause.message.startswith("invalid start request: ") and reason in cause.message
         assert await h.rows("SELECT key FROM steps WHERE workflow_id = :w", w=wid) == []
     assert mail.messages == []
+
+
+async def test_a_refused_decision_is_final_not_retryable(env, db, mail) -> None:
+    """The Temporal CLI showed refusals as 'retryable: true'; a refusal never changes by
+    retrying it, so it says so (issue 16)."""
+    async with running(env, db, mail) as h:
+        await h.sleep_until(RAISED)
+        wid = await h.client.open(start_payload(RAISED))
+        await mail.wait_for(1)
+        handle = h.env.client.get_workflow_handle(wid)
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await handle.execute_update(
+                "resolve", {"by": "Chair", "outcome": "Agreed", "stage": "lscb_chair"}
+            )
+        cause = refused.value.cause
+        assert isinstance(cause, ApplicationError) and cause.type == "DecisionRefused"
+        assert cause.non_retryable and "not 'lscb_chair'" in cause.message
