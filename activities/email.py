@@ -223,16 +223,24 @@ class EmailActivities:
                 email for good (the content cannot change on a retry).
         """
         mail_from = self._smtp.mail_from
+        sent_at = cluster_time()  # this attempt's send time, the Date: header
         action = action_for(n, self._smtp.links)
         if action is None or self._smtp.links is None:
             everyone = [p.email for p in to + cc]
-            return [Outgoing(_flattens(render(n, mail_from, to, cc)), everyone)]
+            return [Outgoing(_flattens(render(n, mail_from, to, cc, sent_at=sent_at)), everyone)]
         now = cluster_time(first=True)  # the same links on every attempt
         acting = deciders(n, to, cc)
         own = [
             Outgoing(
                 _flattens(
-                    render(n, mail_from, to, cc, personal_link(n, p, action, self._smtp.links, now))
+                    render(
+                        n,
+                        mail_from,
+                        to,
+                        cc,
+                        personal_link(n, p, action, self._smtp.links, now),
+                        sent_at=sent_at,
+                    )
                 ),
                 [p.email],
             )
@@ -240,7 +248,11 @@ class EmailActivities:
         ]
         linked = {p.email.lower() for p in acting}
         rest = [p.email for p in to + cc if p.email.lower() not in linked]
-        copy = [Outgoing(_flattens(render(n, mail_from, to, cc)), rest)] if rest else []
+        copy = (
+            [Outgoing(_flattens(render(n, mail_from, to, cc, sent_at=sent_at)), rest)]
+            if rest
+            else []
+        )
         return own + copy
 
     async def _recorded(
@@ -422,7 +434,7 @@ class EmailActivities:
             return
         report = failure_report(n, subject_line, failed, delivered, bm)
         try:
-            msg = _flattens(render(report, self._smtp.mail_from))
+            msg = _flattens(render(report, self._smtp.mail_from, sent_at=cluster_time()))
         except Exception as exc:  # recorded on its row, never reported in turn
             reason = _unrenderable(exc)
             line = subject(report.case_reference, report.headline)

@@ -18,21 +18,53 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from email.headerregistry import Address
 from email.message import EmailMessage
-from zoneinfo import ZoneInfo
+from email.utils import format_datetime, parseaddr
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from activities.email_links import PersonalLink
 from models.common import Person
 from models.notifications import Notification
+from records.schema import utcnow
 from templates import render as render_template
+from web.links import Action
+from workflows.text import local_text
+
+
+def sender_domain(mail_from: str) -> str:
+    """The domain of the sender address, also when it carries a display name.
+
+    ``escalations@lscb.example.org`` and ``LSCB <escalations@lscb.example.org>`` both
+    give ``lscb.example.org``; an address without one gives ``escalation.invalid``.
+    """
+    _, at, domain = parseaddr(mail_from)[1].rpartition("@")
+    return header_text(domain).replace(" ", "") if at and domain.strip() else "escalation.invalid"
 
 
 def message_id(key: str, mail_from: str) -> str:
-    """A stable Message-ID per notification, so a duplicate delivery is recognisable."""
-    domain = mail_from.rsplit("@", 1)[-1] or "escalation.invalid"
-    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
+    """A stable Message-ID per notification, so a duplicate delivery is recognisable.
+
+    The left part depends on ``key`` alone; the domain is the sender's, as RFC 5322
+    recommends, so the ID is as stable as the configured sender address.
+    """
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{sender_domain(mail_from)}>"
+
+
+def local_zone(zone: str) -> tzinfo:
+    """The partnership's time zone, or UTC when its name is unknown."""
+    try:
+        return ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def date_header(sent_at: datetime, zone: str) -> str:
+    """The ``Date:`` value (RFC 5322), with the partnership's local offset, e.g.
+    'Mon, 17 Jun 2030 16:05:00 +0100'."""
+    moment = sent_at if sent_at.tzinfo is not None else sent_at.replace(tzinfo=UTC)
+    return format_datetime(moment.astimezone(local_zone(zone)).replace(microsecond=0))
 
 
 def recipient_key(key: str, email: str) -> str:
@@ -41,9 +73,36 @@ def recipient_key(key: str, email: str) -> str:
 
 
 def deadline_text(due: datetime, zone: str) -> str:
-    """E.g. 'Wednesday 30 December 2026, 17:00 GMT (Europe/London)': local time and zone."""
-    local = due.astimezone(ZoneInfo(zone))
-    return f"{local:%A} {local.day} {local:%B %Y, %H:%M} {local.tzname()} ({zone})"
+    """E.g. 'Monday 17 June 2030, 17:00 (UTC+01:00)': local time and offset, as in subjects."""
+    return local_text(due.astimezone(local_zone(zone)))
+
+
+LINK_LABEL: dict[Action, str] = {
+    "decide": "Record your decision here",
+    "confirm": "Record the written confirmation here",
+    "respond": "Record your response here",
+    "chair": "Record your decision here",
+}
+"""The first action line of a message carrying a personal link: the label, then the link."""
+
+REPLY_PREFIX = "Reply with "
+"""How the workflow's line asking for a decision begins ("Reply with 'resolved' ...")."""
+
+
+def _instructions(lines: list[str], link: PersonalLink | None) -> tuple[list[str], str | None]:
+    """The body lines and, with a link, the fallback sentence shown under it.
+
+    The workflow asks for a decision with "Reply with 'resolved' ...". With a personal
+    link the link is the instruction: that line moves under the link as the fallback
+    (the sender address reads no replies), so the body gives one instruction.
+    """
+    if link is None:
+        return lines, None
+    kept = [line for line in lines if not line.startswith(REPLY_PREFIX)]
+    asked = [line[len(REPLY_PREFIX) :] for line in lines if line.startswith(REPLY_PREFIX)]
+    if not asked:
+        return kept, None
+    return kept, f"If you cannot use the link, tell the people named in this email {asked[0]}"
 
 
 UNSAFE_IN_HEADERS = frozenset({"Cc", "Cs", "Zl", "Zp"})
@@ -78,9 +137,11 @@ def _headers(
     cc: list[Person],
     mail_from: str,
     link: PersonalLink | None,
+    sent_at: datetime,
 ) -> None:
     msg["Subject"] = subject(n.case_reference, n.headline)
     msg["From"] = mail_from
+    msg["Date"] = date_header(sent_at, n.timezone)
     if to:
         msg["To"] = _addresses(to)
     if cc:
@@ -99,6 +160,7 @@ def render(
     to: list[Person] | None = None,
     cc: list[Person] | None = None,
     link: PersonalLink | None = None,
+    sent_at: datetime | None = None,
 ) -> EmailMessage:
     """Build the message for one notification.
 
@@ -110,11 +172,14 @@ def render(
         link: The one acting person's own decision link: the message is that person's
             copy (sent to them alone) and its Message-ID is derived from the key and
             their address, so each copy is stable and distinct.
+        sent_at: The send time for the ``Date:`` header (default now), shown with the
+            partnership's local offset.
     """
     to = n.to if to is None else to
     cc = n.cc if cc is None else cc
     msg = EmailMessage()
-    _headers(msg, n, to, cc, mail_from, link)
+    _headers(msg, n, to, cc, mail_from, link, utcnow() if sent_at is None else sent_at)
+    lines, fallback = _instructions(n.lines, link)
     values = {
         "title": subject(n.case_reference, n.headline),
         "headline": " ".join(n.headline.split()),
@@ -122,9 +187,11 @@ def render(
         "procedure_title": n.procedure_title,
         "key": n.key,
         "footer": f"{n.procedure_title} — {n.partnership}. Case reference {n.case_reference}.",
-        "lines": n.lines,
+        "lines": lines,
         "deadline": deadline_text(n.due_at, n.timezone) if n.due_at is not None else None,
         "link": link,
+        "link_label": LINK_LABEL[link.action] if link is not None else None,
+        "fallback": fallback,
     }
     msg.set_content(render_template("email.txt", **values))
     msg.add_alternative(render_template("email.html", **values), subtype="html")

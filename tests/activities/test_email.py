@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import email
+import email.message
+import email.policy
+import email.utils
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.email import EmailActivities, SmtpConfig
-from activities.email_render import render
+from activities.email_render import message_id, render
 from activities.records import RecordActivities
 from models.common import Person
 from models.contacts import ContactEntry
@@ -46,17 +50,56 @@ def test_rendered_email_has_both_parts_a_stable_id_and_the_local_deadline() -> N
     )
     assert msg["Message-ID"].endswith("@lscb.example.org>")
     plain, rich = _bodies(msg)
-    assert "Deadline: Wednesday 30 December 2026, 17:00 GMT (Europe/London)." in plain
+    assert "Deadline: Wednesday 30 December 2026, 17:00 (UTC+00:00)." in plain
     assert "The disagreement is now at stage 1." in plain
-    assert (
-        "<strong>Deadline: Wednesday 30 December 2026, 17:00 GMT (Europe/London)</strong>" in rich
-    )
+    assert "<strong>Deadline: Wednesday 30 December 2026, 17:00 (UTC+00:00)</strong>" in rich
     assert "<p>The disagreement is now at stage 1.</p>" in rich
     summer = render(
         notification("w", "CR-2", due_at=datetime.fromisoformat("2030-06-17T16:00:00+00:00")),
         "a@b.org",
     )
-    assert "Deadline: Monday 17 June 2030, 17:00 BST (Europe/London)." in _bodies(summer)[0]
+    assert "Deadline: Monday 17 June 2030, 17:00 (UTC+01:00)." in _bodies(summer)[0]
+
+
+def _as_received(msg) -> email.message.EmailMessage:
+    """``msg`` as a mail client reads it: its bytes parsed again."""
+    parsed = email.message_from_bytes(bytes(msg), policy=email.policy.default)
+    assert isinstance(parsed, email.message.EmailMessage)
+    return parsed
+
+
+def test_every_message_is_dated_in_local_time_and_its_id_is_on_the_senders_domain() -> None:
+    sent = datetime.fromisoformat("2030-06-17T15:05:07.250+00:00")
+    n = notification("w", "CR-4")
+    msg = _as_received(render(n, "escalations@lscb.example.org", sent_at=sent))
+    assert msg["Date"] == "Mon, 17 Jun 2030 16:05:07 +0100"  # BST in the partnership's zone
+    assert email.utils.parsedate_to_datetime(msg["Date"]) == sent.replace(microsecond=0)
+    winter = _as_received(render(n, "a@b.org", sent_at=datetime(2026, 12, 1, 9, 30, tzinfo=UTC)))
+    assert winter["Date"] == "Tue, 01 Dec 2026 09:30:00 +0000"
+    assert _as_received(render(n, "a@b.org"))["Date"]  # dated even without a given send time
+    # The ID's left part is the key's alone; the domain is the sender's, with or without a name.
+    plain_from = _as_received(render(n, "escalations@lscb.example.org", sent_at=sent))
+    named_from = _as_received(render(n, "LSCB <escalations@lscb.example.org>", sent_at=sent))
+    assert plain_from["Message-ID"] == named_from["Message-ID"]
+    assert plain_from["Message-ID"] == render(n, "x@lscb.example.org")["Message-ID"]
+    assert plain_from["Message-ID"].endswith("@lscb.example.org>")
+    assert "localhost" not in plain_from["Message-ID"]
+    assert message_id(n.key, "Escalations <escalations@lscb.example.org>") == message_id(
+        n.key, "escalations@lscb.example.org"
+    )
+    assert message_id(n.key, "nobody").endswith("@escalation.invalid>")
+
+
+def test_without_a_link_the_body_and_footer_give_one_instruction() -> None:
+    reply = "Reply with 'resolved' (with the agreed outcome) or 'unresolved' (with the reason)."
+    msg = _as_received(render(notification("w", "CR-5", lines=["At stage 1.", reply]), "a@b.org"))
+    plain, rich = _bodies(msg)
+    assert reply in plain
+    assert plain.rstrip().endswith(
+        "This address does not read replies: send your reply to the people named in this email."
+    )
+    assert "not to this address" not in plain and "not to this address" not in rich
+    assert "send your reply to the people named in this email." in rich
 
 
 def test_html_escapes_what_people_typed() -> None:

@@ -9,6 +9,7 @@ decision page's own verification.
 
 from __future__ import annotations
 
+import email.utils
 import json
 import re
 import uuid
@@ -219,3 +220,43 @@ async def test_deciders_among_the_to_people_only_get_links(db, mail) -> None:
     )
     assert len(_claims(_to(mail.received, SW.email))) == 1
     assert _claims(_to(mail.received, DSL.email)) == []
+
+
+REPLY = "Reply with 'resolved' (with the agreed outcome) or 'unresolved' (with the reason)."
+
+
+async def test_the_link_is_the_first_instruction_and_nothing_contradicts_it(any_db, mail) -> None:
+    wid, case = new_case()
+    acts = EmailActivities(any_db, smtp_for(mail, links=LINKS))
+    n = notification(wid, case, stage_id="stage-2", to=[SW], cc=[BM], lines=["At stage 1.", REPLY])
+    await ActivityEnvironment().run(acts.send_notification, n)
+    own, copy = _to(mail.received, SW.email), _to(mail.received, BM.email)
+    # Read as a mail client reads it: dated, the ID on the sender's domain.
+    for received in (own, copy):
+        assert email.utils.parsedate_to_datetime(received.message["Date"]).tzinfo is not None
+        assert str(received.message["Message-ID"]).endswith("@lscb.example.org>")
+    plain, rich = _parts(own)
+    body = [line for line in plain.splitlines() if line.strip()]
+    [url] = TOKEN.findall(plain)
+    # The headline, then the link: the first thing to do.
+    assert body[1] == f"Record your decision here: https://decide.lscb.example/d/{url}"
+    assert body[2].startswith(f"{SW.name}: use this link to record the decision")
+    assert body[3] == (
+        "If you cannot use the link, tell the people named in this email 'resolved' "
+        "(with the agreed outcome) or 'unresolved' (with the reason)."
+    )
+    assert body[4] == "At stage 1."
+    assert REPLY not in plain and "Reply with" not in rich
+    assert body[-1] == (
+        "This address does not read replies: use the link above, or tell the people named "
+        "in this email."
+    )
+    assert "not to this address" not in plain and "not to this address" not in rich
+    assert rich.index("Record your decision here:") < rich.index("<p>At stage 1.</p>")
+    assert "use the link above, or tell the people named in this email." in rich
+    # The copy without a link keeps the reply instruction, and its footer agrees with it.
+    plain = _parts(copy)[0]
+    assert REPLY in plain and "Record your decision here" not in plain
+    assert plain.rstrip().endswith(
+        "This address does not read replies: send your reply to the people named in this email."
+    )

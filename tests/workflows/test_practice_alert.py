@@ -177,7 +177,7 @@ async def test_response_in_time_then_finalised_by_the_raiser_only(env, any_db, m
     )
     assert f"Description: {payload['description']}" in body
     assert f"Agreed action: {payload['agreed_action']}" in body
-    assert "Deadline: Monday 17 June 2030, 17:00 BST" in body
+    assert "Deadline: Monday 17 June 2030, 17:00 (UTC+01:00)." in body
     assert addresses(mail.messages[1], "To") == [RAISER]
     assert addresses(mail.messages[1], "Cc") == [TEAM_MANAGER]
     assert addresses(mail.messages[2], "To") == [RAISER]
