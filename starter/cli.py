@@ -1,4 +1,4 @@
-"""The ``escalation`` command: the SDK and the local stack from a terminal.
+"""The escalation command: the SDK and the local stack from a terminal.
 
 Exit codes: 0 success, 1 refused by the workflow or not found, 2 bad input.
 Errors go to stderr and name the field and the reason.
@@ -36,6 +36,7 @@ from settings import SettingsError, get_settings
 from starter.cli_common import (
     EXIT_BAD_INPUT,
     client_args,
+    explain,
     fail,
     from_now_arg,
     read_start,
@@ -60,16 +61,141 @@ which returns an exit code for its own commands and None for the others.
 """
 
 
+DESCRIPTION = """\
+Escalation timelines on Temporal, from a terminal: open a disagreement, record
+its decisions, compute deadlines, run the local stack and the operating tasks.
+
+A command prints its answer alone on stdout (JSON for a status or a receipt);
+errors and everything else go to stderr. Exit codes: 0 success, 1 refused by
+the workflow or not found, 2 bad input. escalation COMMAND --help explains a
+command's options, with examples."""
+
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "": (
+        "escalation dev",
+        "escalation start examples/redbridge-2017.json --from-now",
+    ),
+    "start": (
+        "escalation start examples/redbridge-2017.json --from-now",
+        "escalation start - < request.json",
+    ),
+    "resolve": (
+        'escalation resolve disagreement-CR-1-threshold-01 --by "B. Social Worker" '
+        '--outcome "Strategy discussion on Tuesday"',
+    ),
+    "unresolve": (
+        'escalation unresolve disagreement-CR-1-threshold-01 --by "A. Manager" '
+        '--reason "Still disputed"',
+    ),
+    "confirm": (
+        'escalation confirm disagreement-CR-1-threshold-01 --by "B. Social Worker" '
+        '--text "Letter sent"',
+    ),
+    "immediate-risk": (
+        'escalation immediate-risk disagreement-CR-1-threshold-01 --by "A. Manager" '
+        '--reason "Child left at home alone"',
+    ),
+    "reconvene": (
+        'escalation reconvene disagreement-CR-1-conference-01 --by "Chair" '
+        '--outcome majority --text "Plan agreed" --minority "Police"',
+    ),
+    "shorten": (
+        'escalation shorten disagreement-CR-1-threshold-01 --by "A. Manager" '
+        '--reason "Court date moved" --working-days 2',
+    ),
+    "agree-timescale": (
+        'escalation agree-timescale disagreement-CR-1-plan-01 --by "A. Manager" '
+        '--reason "Agreed at the meeting" --working-days 10',
+    ),
+    "refer": (
+        'escalation refer disagreement-CR-1-policy-01 --by "D. Team Manager" '
+        '--route significant_policy_issues --reason "Raises the threshold policy"',
+    ),
+    "status": ("escalation status disagreement-CR-1-threshold-01",),
+    "deadline": (
+        "escalation deadline --from 2026-12-21T10:00 --working-days 5",
+        "escalation deadline --procedure rutland --from 2026-12-21 --working-days 2",
+    ),
+    "worker": ("TEMPORAL_ADDRESS=localhost:7233 escalation worker",),
+    "db": ("escalation db upgrade",),
+    "smtp-sink": ("escalation smtp-sink --port 8025 --maildir .escalation/mail",),
+    "dev": ("escalation dev", "escalation dev --port 7234 --state-dir /tmp/escalation"),
+    "contacts": ("escalation contacts import contacts.csv",),
+    "contacts import": ("escalation contacts import contacts.csv",),
+    "record": (
+        "escalation record CR-2026-00417",
+        "escalation record CR-2026-00417 --format html --out record.html",
+    ),
+    "report": (
+        "escalation report --quarter 2026Q4",
+        "escalation report --quarter 2026Q4 --procedure rutland --format html --out q4.html",
+    ),
+    "schemas": ("escalation schemas", "escalation schemas --write"),
+    "codec-key": ('escalation codec-key --id "$(date +%Y-%m)"',),
+    "codec-server": ("escalation codec-server --host 0.0.0.0 --port 8089",),
+    "setup": ("escalation setup", "escalation setup --task-queue escalation"),
+    "list": (
+        "escalation list",
+        "escalation list --query \"EscalationState = 'resolved'\" --json",
+    ),
+    "overdue": (
+        "escalation overdue",
+        "escalation overdue --procedure redbridge-2017 --stage senior_managers",
+    ),
+    "web": ("escalation web --host 0.0.0.0 --port 8088",),
+    "alert": ("escalation alert start examples/rutland--practice-alert.json --from-now",),
+    "alert start": ("escalation alert start examples/rutland--practice-alert.json --from-now",),
+    "alert respond": (
+        'escalation alert respond alert-CR-1 --by "A. Manager" --text "Visit arranged"',
+    ),
+    "alert finalise": ('escalation alert finalise alert-CR-1 --by "Chair" --text "Resolved"',),
+    "alert not-satisfied": (
+        'escalation alert not-satisfied alert-CR-1 --by "Chair" --reason "No visit yet"',
+    ),
+    "alert status": ("escalation alert status alert-CR-1",),
+    "packs": ("escalation packs list", "escalation packs show redbridge-2017"),
+    "packs list": ("escalation packs list",),
+    "calendar": ("escalation calendar list",),
+    "calendar add-closure": (
+        "escalation calendar add-closure --date 2026-12-10 --procedure redbridge-2017 "
+        '--reason "Office move" --by "Ops" --dry-run',
+    ),
+    "calendar refresh": (
+        'escalation calendar refresh --reason "2027 bank holidays published" --by "Ops"',
+    ),
+    "calendar list": ("escalation calendar list", "escalation calendar list --procedure rutland"),
+    "reconcile": ("escalation reconcile",),
+}
+"""Examples shown under each command's --help, by the command's words after 'escalation'."""
+
+
 def _extensions() -> list[Any]:
     return [importlib.import_module(name) for name in EXTENSIONS]
 
 
-def _decision_args(p: argparse.ArgumentParser, text_flag: str, required: bool) -> None:
+TEXT_HELP = {
+    "resolve": "What was agreed: the outcome, as the record will say it",
+    "unresolve": "Why the stage did not agree (the case goes up a stage now)",
+    "confirm": "The written confirmation or its summary, e.g. 'Letter sent'",
+    "immediate-risk": "The immediate risk to the child, as the record will say it",
+    "reconvene": "The conference's decision as minuted",
+    "shorten": "Why the deadline comes forward",
+    "agree-timescale": "Why this timescale was agreed",
+    "refer": "Why the case takes this route",
+}
+"""The help of each decision's text option (--outcome, --reason or --text)."""
+
+
+def _decision_args(
+    p: argparse.ArgumentParser, command: str, text_flag: str, required: bool
+) -> None:
     client_args(p)
-    p.add_argument("workflow_id", help="The disagreement's workflow id")
-    p.add_argument("--by", required=True, help="Who is deciding")
-    p.add_argument(f"--{text_flag}", required=required)
-    p.add_argument("--stage", help="Refuse unless the case is at this stage")
+    p.add_argument("workflow_id", help="The disagreement's workflow id (escalation list shows it)")
+    p.add_argument("--by", required=True, help="Who is deciding: the person's name")
+    p.add_argument(f"--{text_flag}", required=required, help=TEXT_HELP[command])
+    p.add_argument(
+        "--stage", help="Refuse unless the case is at this stage id (a guard against a stale view)"
+    )
     p.add_argument(
         "--signal", action="store_true", help="Send a fire-and-forget signal instead of an update"
     )
@@ -77,7 +203,11 @@ def _decision_args(p: argparse.ArgumentParser, text_flag: str, required: bool) -
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and for --help)."""
-    parser = argparse.ArgumentParser(prog="escalation", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="escalation",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("start", help="Open a disagreement from a JSON start payload")
@@ -92,58 +222,81 @@ def build_parser() -> argparse.ArgumentParser:
         ("immediate-risk", "reason", True),
     ):
         _decision_args(
-            sub.add_parser(name, help=f"Record '{name}' on a disagreement"), flag, required
+            sub.add_parser(name, help=f"Record '{name}' on a disagreement"), name, flag, required
         )
     p = sub.add_parser("reconvene", help="Record the outcome of an adjourned conference")
-    _decision_args(p, "text", True)
-    p.add_argument("--outcome", required=True, choices=["unanimous", "majority", "still_divided"])
+    _decision_args(p, "reconvene", "text", True)
+    p.add_argument(
+        "--outcome",
+        required=True,
+        choices=["unanimous", "majority", "still_divided"],
+        help="How the conference decided",
+    )
     p.add_argument("--minority-dissents", action="store_true", help="The minority disputes it")
     p.add_argument("--minority", help="Which agency is in the minority")
     p = sub.add_parser("shorten", help="Bring the current deadline forward")
-    _decision_args(p, "reason", True)
-    p.add_argument("--working-days", type=int)
-    p.add_argument("--due-at", help="ISO 8601 with offset")
+    _decision_args(p, "shorten", "reason", True)
+    p.add_argument("--working-days", type=int, help="Working days from now to the new deadline")
+    p.add_argument("--due-at", help="Or the new deadline: ISO 8601 with offset")
 
     p = sub.add_parser(
         "agree-timescale",
         help="Agree the current stage's timescale on the case (a per-case stage only)",
     )
-    _decision_args(p, "reason", True)
+    _decision_args(p, "agree-timescale", "reason", True)
     p.add_argument("--working-days", type=int, help="Working days from when the stage began")
     p.add_argument("--due-at", help="Or the agreed deadline: ISO 8601 with offset")
     p = sub.add_parser("refer", help="Take a direct route the procedure gives (refer_directly)")
-    _decision_args(p, "reason", True)
+    _decision_args(p, "refer", "reason", True)
     p.add_argument("--route", required=True, help="The route's id (escalation packs show ID)")
 
     p = sub.add_parser("status", help="Print a disagreement's status as JSON")
     client_args(p)
-    p.add_argument("workflow_id")
+    p.add_argument("workflow_id", help="The disagreement's workflow id (escalation list shows it)")
 
     p = sub.add_parser("deadline", help="Compute a working-day deadline")
-    p.add_argument("--procedure", default="redbridge-2017")
+    p.add_argument(
+        "--procedure",
+        default="redbridge-2017",
+        help="Whose calendar counts (pack id, default redbridge-2017; escalation packs list)",
+    )
     p.add_argument("--from", dest="start", required=True, help="ISO time; naive = local time")
-    p.add_argument("--working-days", type=int, required=True)
+    p.add_argument("--working-days", type=int, required=True, help="How many working days to count")
 
     sub.add_parser("worker", help="Run the worker (TEMPORAL_ADDRESS, ESCALATION_* settings)")
 
     p = sub.add_parser("db", help="Database administration")
-    p.add_argument("action", choices=["upgrade"])
+    p.add_argument(
+        "action",
+        choices=["upgrade"],
+        help="upgrade: bring the schema to the latest migration (ESCALATION_DATABASE_URL)",
+    )
 
     p = sub.add_parser("smtp-sink", help="Run the local SMTP sink")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8025)
-    p.add_argument("--maildir", type=Path, default=Path(".escalation/mail"))
+    p.add_argument("--host", default="127.0.0.1", help="Interface to listen on")
+    p.add_argument("--port", type=int, default=8025, help="Port to listen on")
+    p.add_argument(
+        "--maildir",
+        type=Path,
+        default=Path(".escalation/mail"),
+        help="Where each message received is written, one file each",
+    )
 
     from starter import devstack
 
-    devstack.add_arguments(sub.add_parser("dev", help="Run the whole product locally"))
+    dev = sub.add_parser("dev", help="Run the whole product locally")
+    devstack.add_arguments(dev)
+    for action in dev._actions:
+        if action.dest == "state_dir" and not action.help:
+            action.help = "Where the stack keeps its data, mail, logs and secrets"
     for extension in _extensions():
         extension.add_commands(sub)
+    explain(parser, EXAMPLES)
     return parser
 
 
 def cmd_deadline(args: argparse.Namespace) -> int:
-    """Print the deadline as the first line, then how it was counted."""
+    """Print the deadline alone on stdout; how it was counted goes to stderr."""
     from workdays.calendar import plan_deadline
 
     try:
@@ -157,11 +310,12 @@ def cmd_deadline(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return fail(f"--from / --working-days: {exc}", EXIT_BAD_INPUT)
     print(plan.due_at.isoformat())
-    print(
+    print(  # how it was counted is for the person reading, not for a script: stderr
         f"{plan.working_days} working day(s) from {plan.start.isoformat()} "
         f"(counted from {plan.effective_day.isoformat()}) on the {pack.calendar.calendar} "
         f"calendar, close of business {pack.calendar.close_of_business:%H:%M} "
-        f"{pack.calendar.timezone}"
+        f"{pack.calendar.timezone}",
+        file=sys.stderr,
     )
     return 0
 

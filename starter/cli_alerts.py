@@ -39,6 +39,7 @@ from starter.cli_common import (
     fail,
     from_now_arg,
     read_start,
+    unknown_procedure,
     with_client,
 )
 from starter.connect import connect
@@ -67,11 +68,13 @@ since that day, ready for the chair to read out. Example:
 """
 
 
-def _decision_args(p: argparse.ArgumentParser, by_help: str, text_flag: str) -> None:
+def _decision_args(
+    p: argparse.ArgumentParser, by_help: str, text_flag: str, text_help: str
+) -> None:
     client_args(p)
     p.add_argument("workflow_id", help="The alert's workflow id (alert-CASE-ID)")
     p.add_argument("--by", required=True, help=by_help)
-    p.add_argument(f"--{text_flag}", required=True)
+    p.add_argument(f"--{text_flag}", required=True, help=text_help)
     p.add_argument(
         "--signal", action="store_true", help="Send a fire-and-forget signal instead of an update"
     )
@@ -94,11 +97,15 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
 
     p = actions.add_parser("respond", help="Add a manager's response to the alert's case note")
-    _decision_args(p, "Who is responding (name and role)", "text")
+    _decision_args(
+        p, "Who is responding (name and role)", "text", "The response, as the case note says it"
+    )
     p.add_argument("--stage", help="Refuse unless the alert is at this stage")
 
     p = actions.add_parser("finalise", help="The raising chair closes the alert")
-    _decision_args(p, "The raising chair's email address", "text")
+    _decision_args(
+        p, "The raising chair's email address", "text", "Why the chair closes it, for the note"
+    )
 
     p = actions.add_parser(
         "not-satisfied",
@@ -107,7 +114,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
             "or no response by the deadline"
         ),
     )
-    _decision_args(p, "The raising chair's email address", "reason")
+    _decision_args(
+        p, "The raising chair's email address", "reason", "Why the chair is not satisfied"
+    )
     p.add_argument(
         "--to-stage",
         help=(
@@ -118,7 +127,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
     p = actions.add_parser("status", help="Print an alert's status as JSON")
     client_args(p)
-    p.add_argument("workflow_id")
+    p.add_argument("workflow_id", help="The alert's workflow id (alert-CASE-ID)")
 
     p = actions.add_parser(
         "tracker",
@@ -172,8 +181,8 @@ def _day(flag: str, text: str | None) -> date | None:
 
 def _tracker_window(args: argparse.Namespace) -> Window:
     """The tracker's arguments checked before the database is touched (ValueError: why not)."""
-    if args.procedure is not None and not PROCEDURE.match(args.procedure):
-        raise ValueError(f"--procedure: {args.procedure!r} is not a procedure id (e.g. rutland)")
+    if (err := unknown_procedure(args.procedure)) is not None:
+        raise ValueError(err)
     window = Window(_day("--from", args.first), _day("--to", args.last))
     if window.first and window.last and window.first > window.last:
         raise ValueError(f"--from {window.first} is after --to {window.last}")

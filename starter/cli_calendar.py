@@ -38,6 +38,7 @@ from records.closures import ClosureStore
 from records.db import make_sessionmaker
 from settings import get_settings
 from starter import calendar_changes as changes
+from starter.cli_common import cannot_connect
 from starter.connect import ConnectionConfigError, connect
 from workdays.calendar import load_calendar
 from workflows.search_attributes import local_deadline
@@ -54,8 +55,12 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 def _client_args(p: argparse.ArgumentParser) -> None:
     s = get_settings()
     p.add_argument("--address", default=s.temporal_address, help="Temporal frontend host:port")
-    p.add_argument("--namespace", default=s.temporal_namespace)
-    p.add_argument("--task-queue", default=s.task_queue)
+    p.add_argument(
+        "--namespace", default=s.temporal_namespace, help="Temporal namespace (TEMPORAL_NAMESPACE)"
+    )
+    p.add_argument(
+        "--task-queue", default=s.task_queue, help="The worker's task queue (ESCALATION_TASK_QUEUE)"
+    )
     p.add_argument(
         "--timeout", type=float, default=60.0, help="Seconds to wait for each case's answer"
     )
@@ -210,7 +215,7 @@ async def _connect(args: argparse.Namespace) -> Client | None:
     except ConnectionConfigError as exc:
         _err(str(exc))
     except RuntimeError as exc:
-        _err(f"cannot connect to Temporal at {args.address}: {exc}")
+        _err(cannot_connect(args.address, exc))
     return None
 
 

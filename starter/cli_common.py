@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -17,11 +18,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from settings import get_settings
 from starter.connect import ConnectionConfigError
-from starter.sdk_base import EscalationError, InvalidRequest
+from starter.sdk_base import DecisionRefused, EscalationError, InvalidRequest
 
 EXIT_REFUSED = 1
 EXIT_BAD_INPUT = 2
@@ -34,8 +35,90 @@ def client_args(p: argparse.ArgumentParser) -> None:
     """The options that say which Temporal namespace and task queue to talk to."""
     s = get_settings()
     p.add_argument("--address", default=s.temporal_address, help="Temporal frontend host:port")
-    p.add_argument("--namespace", default=s.temporal_namespace)
-    p.add_argument("--task-queue", default=s.task_queue)
+    p.add_argument(
+        "--namespace", default=s.temporal_namespace, help="Temporal namespace (TEMPORAL_NAMESPACE)"
+    )
+    p.add_argument(
+        "--task-queue",
+        default=s.task_queue,
+        help="The worker's task queue (ESCALATION_TASK_QUEUE)",
+    )
+
+
+def explain(parser: argparse.ArgumentParser, examples: dict[str, tuple[str, ...]]) -> None:
+    """Give every command under ``parser`` a description and its examples, kept as written.
+
+    A command's description is its one-line help unless it has its own; its epilog
+    lists ``examples[words]`` (words: the command after 'escalation') unless it has
+    one already. Raw formatting keeps the example lines as they are.
+    """
+    words = parser.prog.split(" ", 1)[1] if " " in parser.prog else ""
+    if parser.epilog is None and words in examples:
+        lines = "\n".join(f"  {line}" for line in examples[words])
+        parser.epilog = f"example{'s' if len(examples[words]) > 1 else ''}:\n{lines}"
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        helps = {a.dest: a.help for a in action._choices_actions}
+        for name, sub in action.choices.items():
+            if sub.description is None and helps.get(name):
+                sub.description = helps[name]
+            explain(sub, examples)
+
+
+def unknown_procedure(procedure: str | None) -> str | None:
+    """The message for a ``--procedure`` that names no pack, or None when it is known (or unset).
+
+    Every command taking ``--procedure`` refuses an unknown id with exit 2, as
+    ``deadline`` does, rather than answer for a procedure that does not exist.
+    """
+    if procedure is None:
+        return None
+    from packs import pack_ids
+
+    known = pack_ids()
+    if procedure in known:
+        return None
+    return f"procedure: unknown procedure '{procedure}' (known: {', '.join(known) or 'none'})"
+
+
+_QUOTED_REASON = re.compile(r'(?:message|error): "([^"]+)"')
+
+
+def cannot_connect(address: str, exc: BaseException) -> str:
+    """One line saying Temporal is unreachable, why in a few words, and what to check.
+
+    The SDK's error is a Rust transport dump ("Failed client connect: Server
+    connection error: tonic::transport::Error(...)"): only its innermost reason
+    ("Connection refused") or else its first clause is kept.
+    """
+    raw = str(exc)
+    quoted = _QUOTED_REASON.findall(raw)
+    reason = quoted[-1] if quoted else raw.split(":", 1)[0].strip() or "no answer"
+    return (
+        f"cannot connect to Temporal at {address}: {reason}. Is `escalation dev` running, "
+        f"or is TEMPORAL_ADDRESS (or --address) right (now {address})?"
+    )
+
+
+def not_found(workflow_id: str) -> str:
+    """The one wording every client command uses for a workflow id that names nothing."""
+    return (
+        f"no case or alert with workflow id '{workflow_id}' (escalation list shows the open ones)"
+    )
+
+
+def _is_not_found(exc: BaseException) -> bool:
+    """Whether Temporal said the workflow is not there (not: finished, or refused)."""
+    if isinstance(exc, RPCError):
+        return exc.status == RPCStatusCode.NOT_FOUND
+    if isinstance(exc, EscalationError) and not isinstance(exc, DecisionRefused):
+        cause = exc.__cause__
+        if isinstance(cause, RPCError) and cause.status == RPCStatusCode.NOT_FOUND:
+            return True
+        return type(exc) is EscalationError and "' not found" in str(exc)
+    return False
 
 
 # The start payloads' moments, as paths of keys: what ``--from-now`` moves.
@@ -172,16 +255,20 @@ async def with_client(
     except ConnectionConfigError as exc:
         return fail(str(exc), EXIT_BAD_INPUT)
     except RuntimeError as exc:
-        return fail(f"cannot connect to Temporal at {args.address}: {exc}", EXIT_REFUSED)
+        return fail(cannot_connect(args.address, exc), EXIT_REFUSED)
     try:
         result = await action(client)
     except InvalidRequest as exc:
         return refuse(exc)
     except EscalationError as exc:
+        if _is_not_found(exc) and getattr(args, "workflow_id", None):
+            return fail(not_found(args.workflow_id), EXIT_REFUSED)
         return fail(str(exc), EXIT_REFUSED)
     except ValidationError as exc:
         return fail(str(exc), EXIT_BAD_INPUT)
     except RPCError as exc:
+        if _is_not_found(exc) and getattr(args, "workflow_id", None):
+            return fail(not_found(args.workflow_id), EXIT_REFUSED)
         return fail(f"Temporal: {exc}", EXIT_REFUSED)
     print_answer(result)
     return 0

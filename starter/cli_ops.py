@@ -24,7 +24,7 @@ from typing import Any
 from temporalio.service import RPCError
 
 from settings import Settings, get_settings
-from starter.cli_common import EXIT_BAD_INPUT, EXIT_REFUSED
+from starter.cli_common import EXIT_BAD_INPUT, EXIT_REFUSED, cannot_connect, unknown_procedure
 from starter.cli_common import fail as _fail
 
 COMMANDS = ("schemas", "codec-key", "codec-server", "setup", "list", "overdue", "web")
@@ -32,7 +32,9 @@ COMMANDS = ("schemas", "codec-key", "codec-server", "setup", "list", "overdue", 
 
 def _client_args(p: argparse.ArgumentParser, s: Settings) -> None:
     p.add_argument("--address", default=s.temporal_address, help="Temporal frontend host:port")
-    p.add_argument("--namespace", default=s.temporal_namespace)
+    p.add_argument(
+        "--namespace", default=s.temporal_namespace, help="Temporal namespace (TEMPORAL_NAMESPACE)"
+    )
 
 
 def add_commands(sub: Any) -> None:
@@ -42,11 +44,16 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--write", action="store_true", help="Regenerate schemas/*.json")
 
     p = sub.add_parser("codec-key", help="Print a new 'keyid:base64key' for ESCALATION_CODEC_KEYS")
-    p.add_argument("--id", dest="key_id", default=f"{datetime.now(UTC):%Y-%m}")
+    p.add_argument(
+        "--id",
+        dest="key_id",
+        default=f"{datetime.now(UTC):%Y-%m}",
+        help="The key's id (default: this month, YYYY-MM)",
+    )
 
     p = sub.add_parser("codec-server", help="Run the Web UI's remote codec endpoint")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8089)
+    p.add_argument("--host", default="127.0.0.1", help="Interface to listen on")
+    p.add_argument("--port", type=int, default=8089, help="Port to listen on")
 
     p = sub.add_parser(
         "setup",
@@ -59,7 +66,7 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser("list", help="List disagreements from visibility")
     _client_args(p, s)
     p.add_argument("--query", help="A visibility query, e.g. \"EscalationStage = 'lscb_chair'\"")
-    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--limit", type=int, default=100, help="At most this many cases (default 100)")
     p.add_argument("--json", action="store_true", help="One JSON object per line")
 
     p = sub.add_parser(
@@ -70,14 +77,18 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--procedure", help="Only this procedure (pack id)")
     p.add_argument("--stage", help="Only cases at this stage id")
     p.add_argument("--at", help="Overdue as of this ISO time (default: now)")
-    p.add_argument("--limit", type=int, default=100)
+    p.add_argument(
+        "--limit", type=int, default=100, help="At most this many running cases (default 100)"
+    )
     p.add_argument("--json", action="store_true", help="One JSON object per line")
 
     p = sub.add_parser("web", help="Run the decision page for managers")
     _client_args(p, s)
-    p.add_argument("--task-queue", default=s.task_queue)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8088)
+    p.add_argument(
+        "--task-queue", default=s.task_queue, help="The worker's task queue (ESCALATION_TASK_QUEUE)"
+    )
+    p.add_argument("--host", default="127.0.0.1", help="Interface to listen on")
+    p.add_argument("--port", type=int, default=8088, help="Port to listen on")
 
 
 def run(args: argparse.Namespace) -> int | None:
@@ -155,7 +166,7 @@ def _web(args: argparse.Namespace) -> int:
         try:
             client = await EscalationClient.connect(args.address, args.namespace, args.task_queue)
         except RuntimeError as exc:
-            return _fail(f"cannot connect to Temporal at {args.address}: {exc}", EXIT_REFUSED)
+            return _fail(cannot_connect(args.address, exc), EXIT_REFUSED)
         await serve(client, secret, args.host, args.port, stop)
         return 0
 
@@ -170,6 +181,8 @@ async def _visibility(args: argparse.Namespace) -> int:
     if args.command == "list":
         query = vis.list_query(args.query)
     elif args.command == "overdue":
+        if (err := unknown_procedure(args.procedure)) is not None:
+            return _fail(err, EXIT_BAD_INPUT)
         for field, value in (("--procedure", args.procedure), ("--stage", args.stage)):
             if (err := vis.check_identifier(field, value)) is not None:
                 return _fail(err, EXIT_BAD_INPUT)
@@ -185,7 +198,7 @@ async def _visibility(args: argparse.Namespace) -> int:
     except ConnectionConfigError as exc:
         return _fail(str(exc), EXIT_BAD_INPUT)
     except RuntimeError as exc:
-        return _fail(f"cannot connect to Temporal at {args.address}: {exc}", EXIT_REFUSED)
+        return _fail(cannot_connect(args.address, exc), EXIT_REFUSED)
     try:
         if args.command == "setup":
             from starter.schedule import ensure_reconcile_schedule
@@ -200,6 +213,8 @@ async def _visibility(args: argparse.Namespace) -> int:
     except RPCError as exc:
         code = EXIT_BAD_INPUT if "invalid query" in str(exc).lower() else EXIT_REFUSED
         return _fail(f"Temporal: {exc}", code)
+    if rows and not args.json:
+        print(vis.HEADER)
     for row in rows:
         print(json.dumps(row.as_json()) if args.json else vis.format_row(row))
     if args.command == "overdue":
@@ -216,6 +231,10 @@ async def _stopped_too(args: argparse.Namespace, any_running: bool) -> int:
     stopped = await rec.stopped_cases(rec.database_url(args), args.procedure, args.stage)
     if isinstance(stopped, str):
         return _fail(stopped, EXIT_REFUSED)
+    if stopped and not any_running and not args.json:
+        from starter.visibility import HEADER
+
+        print(HEADER)
     rec.print_stopped(stopped, args.json)
     if not any_running and not stopped and not args.json:
         print("no overdue cases")

@@ -35,7 +35,7 @@ from temporalio.service import RPCError
 from models.reconcile import ReconciledCase, ReconcileReport, ReconcileRequest
 from records.stopped import StoppedCases, StoppedRow
 from settings import get_settings
-from starter.cli_common import EXIT_BAD_INPUT, EXIT_REFUSED, client_args, fail
+from starter.cli_common import EXIT_BAD_INPUT, EXIT_REFUSED, cannot_connect, client_args, fail
 from starter.schedule import WORKFLOW_TYPE
 from starter.visibility import _timezone
 from workflows.search_attributes import local_deadline
@@ -75,7 +75,7 @@ async def _reconcile(args: argparse.Namespace) -> int:
     except ConnectionConfigError as exc:
         return fail(str(exc), EXIT_BAD_INPUT)
     except RuntimeError as exc:
-        return fail(f"cannot connect to Temporal at {args.address}: {exc}", EXIT_REFUSED)
+        return fail(cannot_connect(args.address, exc), EXIT_REFUSED)
     try:
         report = await client.execute_workflow(
             WORKFLOW_TYPE,

@@ -26,6 +26,7 @@ from records.report_render import render_text as report_text
 from records.schema import utcnow
 from settings import get_settings
 from starter import cli_report_schedule
+from starter.cli_common import unknown_procedure
 
 PROCEDURE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -48,19 +49,26 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     imp = actions.add_parser(
         "import", help="Load or update contacts from a CSV (partnership,agency,role,name,email)"
     )
-    imp.add_argument("file", type=Path)
+    imp.add_argument("file", type=Path, help="The CSV file (a spreadsheet's export will do)")
     _db_arg(imp)
 
     p = sub.add_parser("record", help="Export the written record of a case's disagreements")
-    p.add_argument("case_reference")
-    p.add_argument("--format", choices=["md", "html"], default="md")
+    p.add_argument("case_reference", help="The case reference (never the child's name)")
+    p.add_argument(
+        "--format", choices=["md", "html"], default="md", help="Markdown (default) or HTML"
+    )
     p.add_argument("--out", type=Path, help="Write to this file instead of stdout")
     _db_arg(p)
 
     p = sub.add_parser("report", help="Quarterly figures: disagreements and practice alerts")
     p.add_argument("--quarter", help="e.g. 2026Q4 (required unless schedule/schedules)")
     p.add_argument("--procedure", help="Only this procedure (pack id)")
-    p.add_argument("--format", choices=["text", "html"], default="text")
+    p.add_argument(
+        "--format",
+        choices=["text", "html"],
+        default="text",
+        help="Plain text (default) or an HTML page with charts",
+    )
     p.add_argument("--out", type=Path, help="Write to this file instead of stdout")
     _db_arg(p)
     cli_report_schedule.add_report_subcommands(p)
@@ -173,8 +181,8 @@ def run(args: argparse.Namespace) -> int | None:
         except ValueError as exc:
             _err(str(exc))
             return EXIT_BAD_INPUT
-        if args.procedure is not None and not PROCEDURE.match(args.procedure):
-            _err(f"--procedure: {args.procedure!r} is not a procedure id (e.g. redbridge-2017)")
+        if (err := unknown_procedure(args.procedure)) is not None:
+            _err(err)
             return EXIT_BAD_INPUT
         code, text = asyncio.run(quarterly_report(_url(args), quarter, args.procedure, args.format))
         return code if code else _emit(text, args.out)

@@ -25,12 +25,25 @@ from pydantic import TypeAdapter, ValidationError
 from models.common import Email
 from models.quarterly import DAY_MAX, DAY_MIN, QuarterlyReportRequest
 from packs import PackError, UnknownProcedure, load_pack
-from starter.cli_common import EXIT_BAD_INPUT, EXIT_REFUSED, client_args, fail
+from starter.cli_common import (
+    EXIT_BAD_INPUT,
+    EXIT_REFUSED,
+    cannot_connect,
+    client_args,
+    fail,
+    unknown_procedure,
+)
 
 if TYPE_CHECKING:
     from temporalio.client import Client
 
     from starter.schedule import QuarterlySchedule
+
+SCHEDULE_DESCRIPTION = """\
+Create, or update when it exists, the Temporal Schedule that emails the
+quarterly report (quarterly-report-<procedure>, or quarterly-report-all) on the
+N-th working day after each quarter's last day, once. --delete removes it;
+escalation report schedules lists them."""
 
 SCHEDULE_EPILOG = """\
 examples:
@@ -66,7 +79,7 @@ def add_report_subcommands(report: argparse.ArgumentParser) -> None:
     p = actions.add_parser(
         "schedule",
         help="Email the quarterly report N working days after each quarter ends (a schedule)",
-        description=__doc__,
+        description=SCHEDULE_DESCRIPTION,
         epilog=SCHEDULE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -104,6 +117,8 @@ def run(args: argparse.Namespace) -> int:
     """Run ``report schedule`` or ``report schedules``."""
     if args.report_action == "schedules":
         return asyncio.run(_list(args))
+    if (err := unknown_procedure(args.procedure)) is not None:
+        return fail(err, EXIT_BAD_INPUT)
     if args.procedure is not None:
         try:
             load_pack(args.procedure)
@@ -136,7 +151,7 @@ async def _client(args: argparse.Namespace) -> Client | int:
     except ConnectionConfigError as exc:
         return fail(str(exc), EXIT_BAD_INPUT)
     except RuntimeError as exc:
-        return fail(f"cannot connect to Temporal at {args.address}: {exc}", EXIT_REFUSED)
+        return fail(cannot_connect(args.address, exc), EXIT_REFUSED)
 
 
 async def _ensure(args: argparse.Namespace, req: QuarterlyReportRequest) -> int:

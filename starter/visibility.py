@@ -199,6 +199,11 @@ def _timezone(procedure: str | None) -> str:
         return DEFAULT_TIMEZONE
 
 
+COLUMNS = ("WORKFLOW ID", "PROCEDURE", "STAGE", "STATE", "DEADLINE", "FLAGS")
+HEADER = "  ".join(COLUMNS)
+"""The line ``escalation list`` and ``overdue`` print before their rows (not with --json)."""
+
+
 def format_row(row: CaseRow) -> str:
     """One terminal line: id, procedure, stage, state, deadline in local time, flags."""
     due = "-"

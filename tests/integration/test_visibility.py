@@ -181,10 +181,11 @@ async def test_list_and_overdue_answer_from_visibility(server, capsys) -> None:
         query = f"EscalationCaseRef STARTS_WITH 'CR-{run}'"
         for _ in range(100):  # visibility is eventually consistent
             code, out, _ = await _cli(capsys, "list", "--address", server.address, "--query", query)
-            if len(out) == 6 and all(" - " not in line for line in out):
+            if len(out) == 7 and all(" - " not in line for line in out):
                 break
             await asyncio.sleep(0.2)
-        assert code == 0 and len(out) == 6, out
+        assert code == 0 and len(out) == 7, out
+        assert out[0] == "WORKFLOW ID  PROCEDURE  STAGE  STATE  DEADLINE  FLAGS"
 
         code, out, err = await _cli(
             capsys,
@@ -227,8 +228,9 @@ async def test_list_and_overdue_answer_from_visibility(server, capsys) -> None:
             f"{query} AND EscalationStage = 'lscb_chair'",
         )
         assert out == [
+            "WORKFLOW ID  PROCEDURE  STAGE  STATE  DEADLINE  FLAGS",
             f"{ids['chair-waiting']}  redbridge-2017  lscb_chair  open  "
-            "due Monday 5 January 2026, 17:00 GMT  OVERDUE  IMMEDIATE-RISK"
+            "due Monday 5 January 2026, 17:00 GMT  OVERDUE  IMMEDIATE-RISK",
         ]
 
         handle = client.get_workflow_handle(ids["on-time"])

@@ -116,4 +116,4 @@ def test_bad_quarter_and_procedure_are_refused(sqlite_url, capsys) -> None:
         )
         == 2
     )
-    assert "--procedure: 'Red Bridge' is not a procedure id" in capsys.readouterr().err
+    assert "procedure: unknown procedure 'Red Bridge' (known: " in capsys.readouterr().err

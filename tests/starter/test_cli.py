@@ -26,10 +26,10 @@ def test_deadline_prints_the_deadline_first(capsys: pytest.CaptureFixture[str]) 
             "5",
         ]
     )
-    out = capsys.readouterr().out.splitlines()
+    out, err = capsys.readouterr()
     assert code == 0
-    assert out[0] == "2026-12-30T17:00:00+00:00"
-    assert "counted from 2026-12-21" in out[1]
+    assert out == "2026-12-30T17:00:00+00:00\n"  # the answer alone on stdout, for a script
+    assert "counted from 2026-12-21" in err
 
 
 def test_deadline_in_summer_time_and_same_day(capsys: pytest.CaptureFixture[str]) -> None:

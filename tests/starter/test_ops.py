@@ -124,7 +124,11 @@ def test_tls_can_be_forced_on_with_system_roots() -> None:
             "key 'k1': not valid base64",
         ),
         (["web"], {}, "ESCALATION_LINK_SECRET: required by the decision page"),
-        (["overdue", "--procedure", "Redbridge 2017"], {}, "--procedure: 'Redbridge 2017' is not"),
+        (
+            ["overdue", "--procedure", "Redbridge 2017"],
+            {},
+            "procedure: unknown procedure 'Redbridge 2017' (known: ",
+        ),
         (["overdue", "--at", "2026-12-23T17:00"], {}, "--at: give a UTC offset"),
         (["codec-key", "--id", "bad id"], {}, "--id: key id 'bad id'"),
     ],
