@@ -40,6 +40,7 @@ from starter.cli_common import (
     fail,
     from_now_arg,
     read_start,
+    unknown_procedure,
     with_client,
 )
 from starter.connect import core_logs_to_python_logging
@@ -299,6 +300,8 @@ def cmd_deadline(args: argparse.Namespace) -> int:
     """Print the deadline alone on stdout; how it was counted goes to stderr."""
     from workdays.calendar import plan_deadline
 
+    if (err := unknown_procedure(args.procedure)) is not None:
+        return fail(err, EXIT_BAD_INPUT)
     try:
         pack = load_pack(args.procedure)
         start = datetime.fromisoformat(args.start)

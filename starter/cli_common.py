@@ -80,7 +80,7 @@ def unknown_procedure(procedure: str | None) -> str | None:
     known = pack_ids()
     if procedure in known:
         return None
-    return f"procedure: unknown procedure '{procedure}' (known: {', '.join(known) or 'none'})"
+    return f"--procedure: unknown procedure '{procedure}' (known: {', '.join(known) or 'none'})"
 
 
 _QUOTED_REASON = re.compile(r'(?:message|error): "([^"]+)"')

@@ -268,7 +268,7 @@ async def test_bad_options_are_refused_before_connecting(
         (["--to", "not-an-address"], "--to: 'not-an-address' is not an email address"),
         ([], "--to: give at least one email address (or --delete)"),
         (["--to", "a@x.org", "--day", "0"], "--day: give working days from 1 to 20"),
-        (["--to", "a@x.org", "--procedure", "nowhere"], "--procedure: procedure: unknown"),
+        (["--to", "a@x.org", "--procedure", "nowhere"], "--procedure: unknown procedure 'nowhere'"),
     ]:
         code, out, err = await _cli(capsys, "report", "schedule", *argv, *nowhere)
         assert (code, out) == (2, [])

@@ -159,7 +159,7 @@ async def test_window_and_procedure_choose_the_alerts(
     [
         (("--from", "1/12/2025"), "--from: '1/12/2025' is not a day"),
         (("--from", "2025-12-31", "--to", "2025-12-01"), "--from 2025-12-31 is after --to"),
-        (("--procedure", "Rutland County!"), "--procedure: 'Rutland County!'"),
+        (("--procedure", "Rutland County!"), "--procedure: unknown procedure 'Rutland County!'"),
     ],
 )
 async def test_bad_arguments_exit_2_and_write_nothing(

@@ -44,7 +44,7 @@ def test_an_unknown_procedure_is_bad_input_everywhere(
     out, err = capsys.readouterr()
     assert code == 2
     assert out == ""
-    assert err == f"escalation: procedure: unknown procedure '{TYPO}' {KNOWN}\n"
+    assert err == f"escalation: --procedure: unknown procedure '{TYPO}' {KNOWN}\n"
 
 
 def test_a_known_procedure_still_passes_the_check(capsys: pytest.CaptureFixture[str]) -> None:
