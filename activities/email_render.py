@@ -126,6 +126,30 @@ def subject(case_reference: str, headline: str) -> str:
     return header_text(f"[{case_reference}] {headline}")
 
 
+MAX_LINE_OCTETS = 998
+"""RFC 5322's limit on a line of a message, without its CRLF."""
+
+
+def body_encoding(text: str) -> str | None:
+    """``8bit`` when every line fits a mail line, else None (the library's choice).
+
+    The library's default for a long or non-ASCII line is quoted-printable, which
+    breaks a decision link across soft line breaks for anyone reading the message
+    raw (the dev mailbox, a helpdesk forwarding the source). 8bit keeps the link
+    whole; a relay without 8BITMIME gets it re-encoded by aiosmtplib's 7-bit
+    flattening, so nothing is lost there. A line too long for 8bit keeps the
+    library's quoted-printable.
+    """
+    fits = all(len(line.encode("utf-8")) <= MAX_LINE_OCTETS for line in text.splitlines())
+    return "8bit" if fits else None
+
+
+def _set_body(msg: EmailMessage, text: str, html: str) -> None:
+    """The text part and its HTML alternative, each in the encoding that keeps links whole."""
+    msg.set_content(text, cte=body_encoding(text))
+    msg.add_alternative(html, subtype="html", cte=body_encoding(html))
+
+
 def _addresses(people: list[Person]) -> tuple[Address, ...]:
     return tuple(Address(display_name=header_text(p.name), addr_spec=p.email) for p in people)
 
@@ -193,8 +217,7 @@ def render(
         "link_label": LINK_LABEL[link.action] if link is not None else None,
         "fallback": fallback,
     }
-    msg.set_content(render_template("email.txt", **values))
-    msg.add_alternative(render_template("email.html", **values), subtype="html")
+    _set_body(msg, render_template("email.txt", **values), render_template("email.html", **values))
     return msg
 
 

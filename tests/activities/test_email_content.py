@@ -11,11 +11,17 @@ retried. Through the real SMTP sink and both databases.
 
 from __future__ import annotations
 
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
+
 import pytest
+from aiosmtplib.email import flatten_message
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.email import EmailActivities
+from activities.email_links import PersonalLink
 from activities.email_render import header_text, render
 from models.common import Person
 from tests.activities.support import BM, new_case, notification, rows, smtp_for
@@ -126,3 +132,39 @@ async def test_one_unrenderable_personal_copy_fails_the_email_before_any_is_sent
         )
     assert raised.value.non_retryable
     assert [m.rcpt_tos for m in mail.received] == [[BM.email]]
+
+
+LONG_LINK = "https://decisions.lscb.example.org/d/" + "t0k3n" * 30 + "?action=resolved"
+
+
+def test_a_decision_link_stays_whole_in_the_raw_message_and_is_still_sent_7bit() -> None:
+    """Read raw (the dev mailbox, a forwarded source), the link is one unbroken line.
+
+    Quoted-printable would cut it with soft line breaks; the text and HTML parts
+    go 8bit, and a relay without 8BITMIME still gets a clean 7-bit message.
+    """
+    person = Person(role="receiving.practitioner", name="Zoë Ødegård", email="sw@csc.example")
+    link = PersonalLink(person=person, action="decide", url=LONG_LINK)
+    n = notification("disagreement-CR-1", "CR-1", to=[person])
+    msg = render(n, "escalations@lscb.example.org", link=link)
+    raw = msg.as_bytes()
+    assert raw.count(LONG_LINK.encode()) >= 2  # the text part and the HTML href, each whole
+    assert "Zoë Ødegård".encode() in raw  # 8bit: read raw, the name is the name
+    assert [p.get("Content-Transfer-Encoding") for p in msg.walk() if not p.is_multipart()] == [
+        "8bit",
+        "8bit",
+    ]
+    seven = flatten_message(msg, cte_type="7bit")
+    assert max(seven) < 0x80
+    reparsed = message_from_bytes(seven, policy=default)
+    assert isinstance(reparsed, EmailMessage)
+    body = reparsed.get_body(("plain",))
+    assert body is not None and LONG_LINK in body.get_content()
+
+
+def test_a_line_too_long_for_8bit_keeps_quoted_printable() -> None:
+    n = notification("disagreement-CR-1", "CR-1", lines=["x" * 1200])
+    msg = render(n, "escalations@lscb.example.org")
+    plain = msg.get_body(("plain",))
+    assert plain is not None and plain["Content-Transfer-Encoding"] == "quoted-printable"
+    assert "x" * 1200 in plain.get_content()
