@@ -168,3 +168,8 @@ class DisagreementStatus(BaseModel):
         default=0, description="Every input refused since the case opened, kept or not."
     )
     notification_failures: list[str] = Field(default_factory=list)
+    decisions: list[Literal["resolved", "unresolved"]] = Field(
+        default_factory=list,
+        description="What the case would accept now of 'resolved' and 'unresolved' (none when "
+        "closed, adjourned or resolved awaiting confirmation); the decision page offers these.",
+    )

@@ -64,6 +64,7 @@ def _status() -> DisagreementStatus:
         current_stage_title=HOSTILE,
         stages=[stage],
         raised_at=AT,
+        decisions=["resolved", "unresolved"],
         outcome=HOSTILE,
     )
 
@@ -150,3 +151,15 @@ def test_every_page_carries_the_one_stylesheet_and_no_script() -> None:
     ):
         assert css.strip() in html
         assert "<script" not in html and "<link" not in html and "<img" not in html
+
+
+def test_a_decide_link_offers_only_what_the_case_would_accept_now() -> None:
+    """The page's forms follow the workflow's ``decisions``: never a button it would refuse."""
+    top = _status().model_copy(update={"decisions": ["resolved"]})
+    page = decision_page(top, CLAIMS, "Europe/London")
+    assert 'id="resolve"' in page and 'id="unresolve"' not in page
+    assert 'id="last-stage"' in page and "no higher level" in page
+    waiting = _status().model_copy(update={"state": "resolved", "decisions": []})
+    page = decision_page(waiting, CLAIMS, "Europe/London")
+    assert 'id="resolve"' not in page and 'id="unresolve"' not in page
+    assert "waits for its written confirmation" in page

@@ -83,6 +83,7 @@ def decision_page(
 ) -> str:
     """The disagreement and the forms this link allows."""
     per_case = bool(status.stages) and status.stages[-1].per_case and status.state == "open"
+    decisions = status.decisions
     return render(
         "decision.html",
         title=f"Disagreement about case {status.case_reference}",
@@ -91,8 +92,20 @@ def decision_page(
         history=_history(status, zone),
         action=claims.action,
         per_case=per_case,
+        decisions=decisions,
+        no_higher_level="resolved" in decisions and "unresolved" not in decisions,
+        why_nothing=_why_nothing(status),
         error=error,
     )
+
+
+def _why_nothing(status: DisagreementStatus) -> str:
+    """Why a decide link offers no decision: the case has moved on or waits on something else."""
+    if status.state == "open" and status.reconvene_due_at is not None:
+        return "the case waits for the adjourned child protection conference to reconvene."
+    if status.state == "resolved":
+        return "the disagreement is resolved and waits for its written confirmation."
+    return f"the case is {status.state}."
 
 
 def result_page(

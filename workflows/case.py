@@ -53,6 +53,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.ladder import (
         ADJOURNMENT_MAX_WORKING_DAYS,
         DecisionKind,
+        Position,
+        check_decision,
         is_adjournment,
         stage_figure,
     )
@@ -702,4 +704,17 @@ class CaseCore(CaseKernel):
             rejected_inputs=list(self._refusals.kept),
             rejected_inputs_total=self._refusals.total,
             notification_failures=list(self._failures),
+            decisions=self._open_decisions(),
         )
+
+    def _open_decisions(self) -> list[Literal["resolved", "unresolved"]]:
+        """Which of resolved/unresolved the case would accept now, by its own rule.
+
+        The decision page offers exactly these, so a person is never offered a
+        button the workflow then refuses (e.g. "unresolved" at the last stage).
+        """
+        if self._state != "open" or self._ladder is None:
+            return []
+        position = Position(self._state, self._stage_id(), adjourned=self._adjourned)
+        kinds: tuple[Literal["resolved", "unresolved"], ...] = ("resolved", "unresolved")
+        return [k for k in kinds if check_decision(k, position, self._ladder, None) is None]

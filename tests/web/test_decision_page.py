@@ -9,7 +9,9 @@ the workflow's own refusal is what the page shows.
 from __future__ import annotations
 
 import asyncio
+import html
 import os
+import re
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -201,16 +203,25 @@ async def test_the_page_shows_the_workflows_refusal(harness, browser) -> None:
     await _until(h, wid, "lscb_chair")
     chair = _link(base, wid, "lscb_chair", "partnership.chair", "decide", timedelta(days=1))
 
-    def unresolve_at_the_top() -> tuple[str, str | None]:
+    def offers_at_the_top() -> tuple[list[str], str]:
         browser.get(chair)
-        browser.find_element(By.ID, "reason").send_keys("Agencies still disagree")
-        browser.find_element(By.ID, "submit-unresolve").click()
-        box = _after_submit(browser)
-        return box.text, box.get_attribute("data-accepted")
+        forms = [f.get_attribute("id") for f in browser.find_elements(By.TAG_NAME, "form")]
+        return forms, _text(browser, "#last-stage")
 
-    text, accepted = await _in_browser(unresolve_at_the_top)
-    assert accepted == "false"
-    assert text == (
+    forms, last = await _in_browser(offers_at_the_top)
+    assert forms == ["resolve"]  # only what the workflow would accept: no "go up a stage"
+    assert last.startswith("This is the last stage of the procedure: there is no higher level")
+
+    # A stale page (or a hand-made POST) still asks for "unresolved": the workflow's refusal
+    # is what the person reads, and nothing is recorded.
+    async with aiohttp.ClientSession() as http:
+        form = {"decision": "unresolved", "reason": "Agencies still disagree"}
+        async with http.post(chair, data=form) as answer:
+            page = await answer.text()
+    box = re.search(r'<[^>]*id="result"[^>]*data-accepted="(\w+)"[^>]*>\s*<p>(.*?)</p>', page, re.S)
+    assert box is not None, page
+    assert box.group(1) == "false"
+    assert html.unescape(" ".join(box.group(2).split())) == (
         "Not recorded. The case workflow refused it: stage 'lscb_chair' is the last stage: "
         "there is no higher level; only a resolution closes the case"
     )
