@@ -163,3 +163,12 @@ def test_a_decide_link_offers_only_what_the_case_would_accept_now() -> None:
     page = decision_page(waiting, CLAIMS, "Europe/London")
     assert 'id="resolve"' not in page and 'id="unresolve"' not in page
     assert "waits for its written confirmation" in page
+
+
+def test_a_decided_stage_names_nobody_to_act_and_a_passed_deadline_is_marked() -> None:
+    closed = _status().model_copy(update={"state": "closed"})
+    assert "Who must act" not in result_page(closed, True, "", "CR-1", "Europe/London")
+    passed = _status()
+    passed.stages[0].overdue_notified_at = AT
+    page = decision_page(passed, CLAIMS, "Europe/London")
+    assert "Who must act" in page and "(passed: the people named have been told)" in page

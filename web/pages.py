@@ -38,17 +38,20 @@ def _summary(status: DisagreementStatus, zone: str) -> Rows:
     due = status.confirmation_due_at
     if status.state != "resolved":
         due = last.due_at if last is not None else None
+    deadline = local(due, zone)
+    if status.state == "open" and last is not None and last.overdue_notified_at is not None:
+        deadline += " (passed: the people named have been told)"
     rows = [
         ("Case reference", status.case_reference),
         ("Procedure", f"{status.procedure_title} ({status.partnership})"),
         ("State", status.state),
         ("Stage", last.title if last else "-"),
-        ("Who must act", ", ".join(last.holders) if last else "-"),
-        (
-            "Written confirmation due" if status.state == "resolved" else "Deadline",
-            local(due, zone),
-        ),
     ]
+    if status.state == "open":  # a decided stage has nobody left to act at it
+        rows.append(("Who must act", ", ".join(last.holders) if last else "-"))
+    rows.append(
+        ("Written confirmation due" if status.state == "resolved" else "Deadline", deadline)
+    )
     if last is not None and last.timescale_basis and status.state == "open":
         # Where the deadline comes from, in words: the procedure's sentence, or who set it.
         rows.append(("Timescale", last.timescale_basis))
@@ -108,12 +111,27 @@ def _why_nothing(status: DisagreementStatus) -> str:
     return f"the case is {status.state}."
 
 
+def next_step(status: DisagreementStatus, zone: str) -> str:
+    """What happens now, in plain words, once a decision is recorded."""
+    if status.state == "resolved":
+        return (
+            "The disagreement is resolved. The written confirmation is due by "
+            f"{local(status.confirmation_due_at, zone)}."
+        )
+    if status.state == "closed":
+        return "The case is closed." + (f" Outcome: {status.outcome}" if status.outcome else "")
+    last = status.stages[-1] if status.stages else None
+    if last is None:
+        return "The case is open."
+    return f"The case is now at {last.title}; the deadline is {local(last.due_at, zone)}."
+
+
 def result_page(
     status: DisagreementStatus | None, accepted: bool, message: str, case_reference: str, zone: str
 ) -> str:
     """The workflow's own answer to the decision: its acceptance, or its refusal and why."""
     if accepted:
-        text = f"Recorded. The case workflow accepted it: {message}"
+        text = f"Recorded. {next_step(status, zone)}" if status is not None else "Recorded."
     else:
         text = f"Not recorded. The case workflow refused it: {message}"
     return render(

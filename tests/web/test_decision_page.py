@@ -140,7 +140,10 @@ async def test_resolve_confirm_and_refused_links(harness, browser) -> None:
     assert stage == "Stage 1: practitioner and decision maker"
     assert deadline == "Monday 17 June 2030, 17:00 BST"
     assert who == email_of("receiving.practitioner")
-    assert result == "Recorded. The case workflow accepted it: resolved accepted"
+    assert result == (  # what happens next, in words: the confirmation's deadline
+        "Recorded. The disagreement is resolved. "
+        "The written confirmation is due by Wednesday 12 June 2030, 17:00 BST."
+    )
     status = await h.status(wid)
     assert status.state == "resolved"
     assert status.outcome == "Strategy discussion booked for Tuesday"
@@ -190,7 +193,7 @@ async def test_resolve_confirm_and_refused_links(harness, browser) -> None:
         return str(_after_submit(browser).text)
 
     assert await _in_browser(confirm_in_writing) == (
-        "Recorded. The case workflow accepted it: confirmed accepted"
+        "Recorded. The case is closed. Outcome: Strategy discussion booked for Tuesday"
     )
     final = await h.client.handle(wid).result()
     assert final.state == "closed" and final.confirmed_at is not None
