@@ -154,9 +154,31 @@ def current_details(
         due, label = last.due_at, "Deadline"
     if due is not None:
         lines.append(f"{label}: {local_deadline(due, timezone)}")
+    lines.extend(_overdue_lines(status))
     if status.immediate_risk:
         lines.append("Immediate risk of significant harm declared.")
     return "\n\n".join(lines)
+
+
+def _overdue_lines(status: DisagreementStatus) -> list[str]:
+    """What has passed without its step, as an admin reading the Web UI needs to know.
+
+    Read from what the workflow recorded when the deadline fired (so the text is
+    deterministic), not from the clock.
+    """
+    last = status.stages[-1]
+    if status.state == "resolved":
+        late = status.confirmation_late
+        return ["**Overdue**: the written confirmation is late."] if late else []
+    lines: list[str] = []
+    if status.adjournment_breached:
+        lines.append("**Overdue**: the adjourned conference did not reconvene in time.")
+    elif last.overdue_notified_at is not None:
+        lines.append(
+            "**Overdue**: the deadline passed; the people named were told and the case "
+            "keeps waiting for a decision."
+        )
+    return lines
 
 
 # ------------------------------------------------------------ practice alerts

@@ -215,3 +215,27 @@ def test_a_name_in_the_details_is_shown_as_itself_never_as_markdown() -> None:
         "Who must act: Chair (\\[click\\](https://evil.example) \\<b\\>\\*x\\*\\</b\\> \\`y\\`\\|z)"
         in details
     )
+
+
+def test_details_say_when_the_case_is_overdue() -> None:
+    """The Web UI's details tell an admin what has passed, not only the deadline."""
+    waiting = _status()
+    waiting.stages[-1].overdue_notified_at = datetime.fromisoformat("2026-12-23T17:00+00:00")
+    assert current_details(waiting, "Europe/London", 4).endswith(
+        "Deadline: Wednesday 23 December 2026, 17:00 GMT\n\n**Overdue**: the deadline passed; "
+        "the people named were told and the case keeps waiting for a decision."
+    )
+    breached = waiting.model_copy(update={"adjournment_breached": True})
+    assert current_details(breached, "Europe/London").endswith(
+        "**Overdue**: the adjourned conference did not reconvene in time."
+    )
+    late = _status(
+        state="resolved",
+        confirmation_due_at=datetime.fromisoformat("2026-12-29T17:00+00:00"),
+        confirmation_late=True,
+    )
+    assert current_details(late, "Europe/London").endswith(
+        "Confirmation due: Tuesday 29 December 2026, 17:00 GMT\n\n"
+        "**Overdue**: the written confirmation is late."
+    )
+    assert "Overdue" not in current_details(_status(), "Europe/London")
