@@ -144,7 +144,7 @@ def body_encoding(text: str) -> str | None:
     return "8bit" if fits else None
 
 
-def _set_body(msg: EmailMessage, text: str, html: str) -> None:
+def set_body(msg: EmailMessage, text: str, html: str) -> None:
     """The text part and its HTML alternative, each in the encoding that keeps links whole."""
     msg.set_content(text, cte=body_encoding(text))
     msg.add_alternative(html, subtype="html", cte=body_encoding(html))
@@ -217,7 +217,7 @@ def render(
         "link_label": LINK_LABEL[link.action] if link is not None else None,
         "fallback": fallback,
     }
-    _set_body(msg, render_template("email.txt", **values), render_template("email.html", **values))
+    set_body(msg, render_template("email.txt", **values), render_template("email.html", **values))
     return msg
 
 

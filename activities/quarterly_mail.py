@@ -19,7 +19,7 @@ from datetime import timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 
-from activities.email_render import body_encoding, header_text, message_id, subject
+from activities.email_render import header_text, message_id, set_body, subject
 from models.common import Person
 from models.notifications import Notification
 from records.report import Figures, Quarter
@@ -70,8 +70,7 @@ def report_message(
     msg["X-Escalation-Case"] = header_text(n.case_reference)
     msg["X-Escalation-Key"] = header_text(n.key)
     msg["X-Escalation-Kind"] = header_text(n.kind)
-    msg.set_content(mail.text, cte=body_encoding(mail.text))
-    msg.add_alternative(mail.html, subtype="html", cte=body_encoding(mail.html))
+    set_body(msg, mail.text, mail.html)
     maintype, _, subtype = mail.attachment.content_type.partition("/")
     msg.add_attachment(
         mail.attachment.data,
