@@ -21,7 +21,7 @@ from records.schema import DecisionRow, Disagreement
 from templates import env
 from tests.activities.support import notification
 from web.links import LinkClaims
-from web.pages import decision_page, notice, result_page
+from web.pages import decision_page, next_step, notice, result_page
 
 AT = datetime(2026, 12, 21, 10, 0, tzinfo=UTC)
 SCRIPT = "<script>alert(1)</script>"
@@ -172,3 +172,14 @@ def test_a_decided_stage_names_nobody_to_act_and_a_passed_deadline_is_marked() -
     passed.stages[0].overdue_notified_at = AT
     page = decision_page(passed, CLAIMS, "Europe/London")
     assert "Who must act" in page and "(passed: the people named have been told)" in page
+
+
+def test_after_going_up_the_page_names_the_new_stage_and_its_deadline() -> None:
+    moved = _status()
+    assert next_step(moved, "Europe/London") == (
+        f"The case is now at Stage 1 {HOSTILE}; the deadline is Monday 21 December 2026, 10:00 GMT."
+    )
+    moved.stages[0].due_at = None  # a per-case timescale not agreed yet
+    assert next_step(moved, "Europe/London") == (
+        f"The case is now at Stage 1 {HOSTILE}; its timescale is to be agreed on the case."
+    )

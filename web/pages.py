@@ -123,6 +123,8 @@ def next_step(status: DisagreementStatus, zone: str) -> str:
     last = status.stages[-1] if status.stages else None
     if last is None:
         return "The case is open."
+    if last.due_at is None:  # a per-case timescale not agreed yet: no deadline to name
+        return f"The case is now at {last.title}; its timescale is to be agreed on the case."
     return f"The case is now at {last.title}; the deadline is {local(last.due_at, zone)}."
 
 
