@@ -35,8 +35,9 @@ from starter.sdk_base import (
     check_request,
     parse_request,
 )
+from workflows.alert_case import alert_workflow_id
 from workflows.alert_rules import validate_start
-from workflows.practice_alert import PracticeAlertWorkflow, alert_workflow_id
+from workflows.practice_alert import PracticeAlertWorkflow
 
 
 class DuplicateAlert(EscalationError):

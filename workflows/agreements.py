@@ -21,14 +21,14 @@ with workflow.unsafe.imports_passed_through():
     from models.calendar import DeadlinePlan
     from models.decisions import AgreeTimescale, ReferDirectly
     from models.pack import Figure, RouteSpec
-    from workflows.case import CaseCore
+    from workflows.stages import StageSteps
     from workflows.text import local_text
 
 AGREED_MAX_WORKING_DAYS = 60
 """The longest timescale a case may agree (the same bound as every working-day figure)."""
 
 
-class AgreementSteps(CaseCore):
+class AgreementSteps(StageSteps):
     """Agreeing a stage's timescale on the case; taking a direct route."""
 
     def _route_refusal(self, d: ReferDirectly) -> str | None:

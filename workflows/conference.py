@@ -26,11 +26,11 @@ with workflow.unsafe.imports_passed_through():
     from models.status import (
         LearningItem,
     )
-    from workflows.case import CaseCore
     from workflows.ladder import (
         dissent_ladder,
         next_stage,
     )
+    from workflows.stages import StageSteps
     from workflows.text import (
         local_text,
         reports_lines,
@@ -38,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
     )
 
 
-class ConferenceSteps(CaseCore):
+class ConferenceSteps(StageSteps):
     """Conference loop, report deadlines and learning items of a disagreement."""
 
     async def _breach(self, stage: StageSpec, plan: DeadlinePlan) -> None:

@@ -18,11 +18,11 @@ with workflow.unsafe.imports_passed_through():
     from models.decisions import MilestoneMet
     from models.pack import MilestoneSpec, StageSpec
     from models.status import MilestoneStatus
-    from workflows.case import CaseCore
+    from workflows.stages import StageSteps
     from workflows.text import local_text
 
 
-class MilestoneSteps(CaseCore):
+class MilestoneSteps(StageSteps):
     """Planning, reminding, missing and meeting the current stage's milestones."""
 
     async def _plan_milestones(self, stage: StageSpec, start: datetime) -> list[MilestoneStatus]:

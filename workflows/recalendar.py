@@ -11,44 +11,31 @@ from __future__ import annotations
 from datetime import datetime
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from models.calendar import (
         CalendarChange,
-        CalendarReceipt,
         DeadlinePlan,
         PendingDeadline,
         RescheduledDeadline,
     )
-    from workflows.calendar_change import change_data, deadline_changes, moved_data
-    from workflows.case import CalendarInbound, CaseCore
+    from workflows.stages import StageSteps
     from workflows.text import (
         local_date,
         local_text,
     )
 
 
-class CalendarSteps(CaseCore):
+class CalendarSteps(StageSteps):
     """Re-projection of a running case's deadlines onto a changed calendar."""
 
-    async def _recalendar(self, inbound: CalendarInbound) -> None:
-        """Re-project every pending deadline onto the changed calendar.
+    async def _reproject(self, now: datetime) -> list[RescheduledDeadline]:
+        """Re-plan every pending deadline: the stage's, its milestones', the written
+        confirmation's and the conference reports'.
 
-        Each deadline is recomputed from its own start in the calendar activity (which
-        also reads the current bank-holiday list), so the answer is in the history.
-        Deadlines already passed, an overdue last stage and a late confirmation stay
-        as they are: a calendar change never reopens them.
+        Deadlines already passed, an overdue last stage and a late confirmation stay as
+        they are: a calendar change never reopens them.
         """
-        c, now = inbound.change, workflow.now()
-        if self._state == "closed":
-            error = "the case is closed; its deadlines are final"
-            self._reject("change_calendar", c.model_dump_json(), error)
-            inbound.reply.set_exception(
-                ApplicationError(error, type="DecisionRefused", non_retryable=True)
-            )
-            return
-        self._closures = sorted({*self._closures, *c.closure_days})
         moved: list[RescheduledDeadline] = []
         stage, plan = self._current, self._plan
         if self._state == "open" and stage is not None and plan is not None:
@@ -101,16 +88,7 @@ class CalendarSteps(CaseCore):
                 moved.append(
                     self._moved("conference_reports", self._stage_id(), reports.due_at, new.due_at)
                 )
-        self._record_calendar_change(c, moved, now)
-        inbound.reply.set_result(
-            CalendarReceipt(
-                workflow_id=workflow.info().workflow_id,
-                moved=moved,
-                message=(
-                    f"{len(moved)} deadline(s) moved" if moved else "no pending deadline moved"
-                ),
-            )
-        )
+        return moved
 
     def _move_stage(self, new: DeadlinePlan, now: datetime) -> RescheduledDeadline:
         """Put the stage on its re-projected plan; reminders already sent are not repeated."""
@@ -131,30 +109,10 @@ class CalendarSteps(CaseCore):
             deadline=deadline, stage_id=stage_id, old_due_at=old, new_due_at=new
         )
 
-    def _record_calendar_change(
-        self, c: CalendarChange, moved: list[RescheduledDeadline], now: datetime
-    ) -> None:
-        """Keep the change and each moved deadline in the record; tell who must act."""
-        self._record(
-            "calendar_changed",
-            stage_id=self._stage_id(),
-            actor=c.by,
-            text=c.reason,
-            data=change_data(c, moved),
-        )
-        self._changes.extend(deadline_changes(c, moved, now))
-        for m in moved:
-            self._record(
-                "deadline_changed",
-                stage_id=m.stage_id,
-                actor=c.by,
-                text=c.reason,
-                due_at=m.new_due_at,
-                data=moved_data(m),
-            )
-        if not moved or self._current is None:
-            return
+    def _tell_calendar_change(self, c: CalendarChange, moved: list[RescheduledDeadline]) -> None:
+        """Tell who must act, each moved deadline old and new, with the reason."""
         stage = self._current
+        assert stage is not None
         labels = {
             "stage": f"{stage.title}",
             "first_contact": "First contact with the raising professional",
