@@ -6,12 +6,12 @@ from datetime import datetime
 
 import pytest
 
-from records.casefile import build_stages
+from records.casefile import CaseFile, build_stages
 from records.derive import stage_verdict
-from records.export import local, markdown_text
+from records.export import local, markdown_text, sections
 from records.names import Names, role_words
-from records.report import Quarter
-from records.schema import Step
+from records.report import Quarter, overdue_at
+from records.schema import Disagreement, LearningItemRow, OutboxNotification, Step
 from records.svg import bar_chart
 from tests.reporting.page import picture
 
@@ -147,3 +147,80 @@ def test_long_chart_labels_wrap_and_keep_every_word() -> None:
     assert not any("…" in label for label in shown.labels)
     assert f"{long}: 2 deadline passed" in shown.tooltips
     assert svg.count("<tspan") > 3  # the long label took several lines
+
+
+def test_the_record_names_roles_in_learning_items_and_unfilled_emails_by_their_titles() -> None:
+    row = Disagreement(
+        workflow_id="w",
+        case_reference="CR-1",
+        procedure="redbridge-2017",
+        ladder="individual",
+        partnership="P",
+        raising_agency="School",
+        receiving_agency="CSC",
+        raised_at=T("2026-12-21T10:00:00+00:00"),
+        state="open",
+        nature="n",
+    )
+    at = T("2026-12-22T10:00:00+00:00")
+    learning = LearningItemRow(
+        key="w/l",
+        workflow_id="w",
+        case_reference="CR-1",
+        stage_id="senior_managers",
+        actor="receiving.senior_manager",
+        outcome="Share the threshold guidance",
+        notify="partnership.business_manager, partnership.chair",
+        at=at,
+    )
+    email = OutboxNotification(
+        key="w/e",
+        workflow_id="w",
+        case_reference="CR-1",
+        kind="stage_entered",
+        subject="s",
+        recipients=[],
+        cc=[],
+        status="sent",
+        attempts=1,
+        created_at=at,
+        unfilled_roles=["receiving.line_manager"],
+    )
+    f = CaseFile(row, Names.of("redbridge-2017"), learning=[learning], emails=[email])
+    tables = dict(sections(f))
+    [item] = tables["Learning items"][1]
+    assert item[1:] == [
+        "Stage 3: senior managers",
+        "Senior manager (or named safeguarding doctor/nurse), receiving agency",
+        "Share the threshold guidance",
+        "LSCB Business Manager, LSCB Chair",
+    ]
+    [told] = tables["Who was told"][1]
+    assert told[1] == "stage entered"
+    assert told[5] == "nobody known for Line manager, receiving agency"
+
+
+def test_overdue_at_quarter_end_is_judged_at_that_moment() -> None:
+    end = T("2031-01-01T00:00:00+00:00")
+    entered = _step(
+        1,
+        "stage_entered",
+        at=T("2030-12-16T10:00:00+00:00"),
+        stage_id="lscb_chair",
+        due_at=T("2030-12-23T17:00:00+00:00"),
+        data={"ladder": "individual"},
+    )
+    passed = _step(2, "deadline_passed", at=T("2030-12-23T17:00:00+00:00"), stage_id="lscb_chair")
+    resolved_in_january = _step(
+        3,
+        "stage_left",
+        at=T("2031-01-06T10:00:00+00:00"),
+        stage_id="lscb_chair",
+        data={"outcome": "resolved"},
+    )
+    steps = [entered, passed, resolved_in_january]
+    names = Names.of("redbridge-2017")
+    # The Chair's deadline passed before New Year and the stage was still open then.
+    assert overdue_at(steps, build_stages(steps, names), end)
+    # Not yet due at the quarter's end: not overdue, whatever happened later.
+    assert not overdue_at(steps, build_stages(steps, names), T("2030-12-20T00:00:00+00:00"))
