@@ -9,14 +9,16 @@ dataclasses that the Markdown and HTML exports render.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from packs import PackError, UnknownProcedure, load_pack
+from records.derive import StageVerdict, stage_verdict
+from records.names import Names
 from records.schema import (
     ConfirmationRow,
     DecisionRow,
@@ -26,8 +28,8 @@ from records.schema import (
     Step,
 )
 
-DEFAULT_ZONE = "Europe/London"
-DeadlineVerdict = Literal["met", "missed", "open"]
+ENTERED_TITLE = re.compile(r"^((?:Stage \d+: )?[^:]+): ")
+"""The stage title a ``stage_entered`` step's text begins with ('Stage 3: senior managers: ...')."""
 
 
 @dataclass
@@ -38,6 +40,7 @@ class StageEntry:
     title: str
     entered_at: datetime
     due_at: datetime | None
+    ladder: str = ""
     original_due_at: datetime | None = None
     left_at: datetime | None = None
     outcome: str | None = None
@@ -45,14 +48,15 @@ class StageEntry:
     text: str | None = None
     deadline_passed: bool = False
 
-    @property
-    def verdict(self) -> DeadlineVerdict:
-        """met: left by a decision by the deadline; missed: the deadline passed first."""
-        if self.deadline_passed or self.outcome == "timeout":
-            return "missed"
-        if self.left_at is not None and self.due_at is not None:
-            return "met" if self.left_at <= self.due_at else "missed"
-        return "open"
+    def verdict(self, now: datetime | None = None) -> StageVerdict:
+        """How the stage stood against its deadline (``records.derive.stage_verdict``)."""
+        return stage_verdict(
+            self.outcome,
+            self.due_at,
+            self.left_at,
+            deadline_passed=self.deadline_passed,
+            now=now,
+        )
 
 
 @dataclass
@@ -60,8 +64,7 @@ class CaseFile:
     """One disagreement's full record."""
 
     row: Disagreement
-    procedure_title: str
-    timezone: str
+    names: Names
     stages: list[StageEntry] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     decisions: list[DecisionRow] = field(default_factory=list)
@@ -69,6 +72,16 @@ class CaseFile:
     confirmation_due: list[Step] = field(default_factory=list)
     learning: list[LearningItemRow] = field(default_factory=list)
     emails: list[OutboxNotification] = field(default_factory=list)
+
+    @property
+    def procedure_title(self) -> str:
+        """The procedure's title in its pack (its id if the pack is no longer shipped)."""
+        return self.names.procedure_title
+
+    @property
+    def timezone(self) -> str:
+        """The procedure calendar's time zone: every time in the record is shown in it."""
+        return self.names.timezone
 
     @property
     def closed_at(self) -> datetime | None:
@@ -81,24 +94,29 @@ class CaseFile:
         return next((s for s in self.stages if s.outcome == "resolved"), None)
 
 
-def _titles(procedure: str) -> tuple[str, str, dict[str, str]]:
-    """The pack's title, zone and stage titles; plain ids if the pack is no longer shipped."""
-    try:
-        pack = load_pack(procedure)
-    except (UnknownProcedure, PackError):
-        return procedure, DEFAULT_ZONE, {}
-    titles = {s.id: s.title for ladder in pack.ladders for s in ladder.stages}
-    return pack.title, pack.calendar.timezone, titles
+def _entered_title(step: Step, ladder: str, names: Names) -> str:
+    """The title of the stage a ``stage_entered`` step names, in the ladder it names.
+
+    Stage ids recur across a pack's ladders with different titles, so the ladder
+    decides; a pack no longer shipped leaves the title the step's text began with.
+    """
+    assert step.stage_id is not None
+    known = names.ladder_stages.get((ladder, step.stage_id)) or names.stages.get(step.stage_id)
+    if known:
+        return known
+    match = ENTERED_TITLE.match(step.text or "")
+    return match.group(1) if match else names.stage(step.stage_id)
 
 
-def build_stages(steps: list[Step], titles: dict[str, str]) -> list[StageEntry]:
+def build_stages(steps: list[Step], names: Names) -> list[StageEntry]:
     """Replay the recorded steps into the stages the case went through, in order."""
     stages: list[StageEntry] = []
     for step in steps:
         current = stages[-1] if stages else None
         if step.kind == "stage_entered" and step.stage_id:
-            title = titles.get(step.stage_id) or (step.text or step.stage_id).rsplit(": ", 1)[0]
-            stages.append(StageEntry(step.stage_id, title, step.at, step.due_at))
+            ladder = str((step.data or {}).get("ladder") or "")
+            title = _entered_title(step, ladder, names)
+            stages.append(StageEntry(step.stage_id, title, step.at, step.due_at, ladder=ladder))
         elif current is None or step.stage_id != current.stage_id:
             continue
         elif step.kind == "stage_left":
@@ -135,15 +153,17 @@ async def load_case(
             .order_by(Disagreement.raised_at, Disagreement.workflow_id)
         )
         for row in list(rows):
-            title, zone, titles = _titles(row.procedure)
+            names = Names.of(row.procedure)
             wid = row.workflow_id
             steps = await _all(session, Step, wid, Step.key)
+            stages = build_stages(steps, names)
+            # The case's own stages name its decisions and steps: ids recur across ladders.
+            names.stages.update({stage.stage_id: stage.title for stage in stages})
             files.append(
                 CaseFile(
                     row=row,
-                    procedure_title=title,
-                    timezone=zone,
-                    stages=build_stages(steps, titles),
+                    names=names,
+                    stages=stages,
                     steps=steps,
                     decisions=await _all(session, DecisionRow, wid, DecisionRow.key),
                     confirmations=await _all(session, ConfirmationRow, wid, ConfirmationRow.key),

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 
 from records.casefile import CaseFile
+from records.names import step_words
 from records.svg import timeline
 from templates import render
 
@@ -35,6 +36,16 @@ OUTCOMES = {
     "minority_dissent": "minority dissent: dissent ladder",
     "adjournment_breached": "adjournment breached: escalated",
 }
+
+
+VERDICT_CLASS = {
+    "resolved in time": "met",
+    "escalated before its deadline": "escalated",
+    "deadline passed": "missed",
+    "in time": "met",
+    "late": "missed",
+}
+"""The stylesheet's class for a verdict cell: colour repeats the words, never replaces them."""
 
 
 def local(t: datetime | None, zone: str) -> str:
@@ -53,7 +64,8 @@ def details(f: CaseFile) -> list[tuple[str, str]]:
     row, z = f.row, f.timezone
     return [
         ("Workflow id", row.workflow_id),
-        ("Procedure", f"{f.procedure_title} ({row.procedure}), ladder {row.ladder}"),
+        ("Procedure", f"{f.procedure_title} ({row.procedure})"),
+        ("Ladder", f.names.ladder(row.ladder)),
         ("Partnership", row.partnership),
         ("Raised by", row.raising_agency),
         ("Raised with", row.receiving_agency),
@@ -67,9 +79,14 @@ def details(f: CaseFile) -> list[tuple[str, str]]:
     ]
 
 
-def sections(f: CaseFile) -> list[tuple[str, Table]]:
-    """The record's tables, in the order they are printed."""
-    z = f.timezone
+def sections(f: CaseFile, now: datetime | None = None) -> list[tuple[str, Table]]:
+    """The record's tables, in the order they are printed.
+
+    Stages, roles and step kinds appear as words (the pack's titles), never as the
+    ids the rows keep: the record is read by people, and goes on the child's file.
+    ``now`` judges an open stage (a deadline already behind it has passed).
+    """
+    z, stage, who = f.timezone, f.names.stage, f.names.who
     stages = [
         [
             str(i),
@@ -79,18 +96,19 @@ def sections(f: CaseFile) -> list[tuple[str, Table]]:
             + (f" (was {local(s.original_due_at, z)})" if s.original_due_at else ""),
             local(s.left_at, z),
             OUTCOMES.get(s.outcome or "", s.outcome or ""),
-            s.verdict,
+            s.verdict(now),
         ]
         for i, s in enumerate(f.stages, 1)
     ]
     decisions = [
-        [local(d.at, z), d.stage_id or "", d.actor or "", d.kind, d.text or ""] for d in f.decisions
+        [local(d.at, z), stage(d.stage_id), who(d.actor), step_words(d.kind), d.text or ""]
+        for d in f.decisions
     ]
     confirmations = [
         [
             local(c.at, z),
-            c.stage_id or "",
-            c.actor or "",
+            stage(c.stage_id),
+            who(c.actor),
             local(c.due_at, z),
             "late" if c.late else "in time",
             c.text or "",
@@ -101,8 +119,8 @@ def sections(f: CaseFile) -> list[tuple[str, Table]]:
         confirmations = [
             [
                 "(awaited)",
-                s.stage_id or "",
-                s.actor or "",
+                stage(s.stage_id),
+                who(s.actor),
                 local(s.due_at, z),
                 "late" if any(x.kind == "confirmation_late" for x in f.steps) else "",
                 "",
@@ -112,17 +130,17 @@ def sections(f: CaseFile) -> list[tuple[str, Table]]:
     learning = [
         [
             local(item.at, z),
-            item.stage_id or "",
-            item.actor or "",
+            stage(item.stage_id),
+            who(item.actor),
             item.outcome or "",
-            item.notify or "",
+            ", ".join(who(r.strip()) for r in (item.notify or "").split(",") if r.strip()),
         ]
         for item in f.learning
     ]
     emails = [
         [
             local(e.sent_at or e.created_at, z),
-            e.kind,
+            step_words(e.kind),
             ", ".join([*e.recipients, *(f"cc {c}" for c in e.cc)]) or "(nobody named)",
             e.status,
             str(e.attempts),
@@ -130,7 +148,9 @@ def sections(f: CaseFile) -> list[tuple[str, Table]]:
                 x
                 for x in (
                     e.last_error,
-                    f"nobody known for {', '.join(e.unfilled_roles)}" if e.unfilled_roles else "",
+                    f"nobody known for {', '.join(who(r) for r in e.unfilled_roles)}"
+                    if e.unfilled_roles
+                    else "",
                 )
                 if x
             ),
@@ -138,10 +158,14 @@ def sections(f: CaseFile) -> list[tuple[str, Table]]:
         for e in f.emails
     ]
     steps = [
-        [local(s.at, z), s.kind, s.stage_id or "", s.actor or "", s.text or ""] for s in f.steps
+        [local(s.at, z), step_words(s.kind), stage(s.stage_id), who(s.actor), s.text or ""]
+        for s in f.steps
     ]
     return [
-        ("Stages", (["#", "Stage", "Entered", "Deadline", "Left", "How", "Deadline met"], stages)),
+        (
+            "Stages",
+            (["#", "Stage", "Entered", "Deadline", "Left", "How", "Against the deadline"], stages),
+        ),
         ("Decisions", (["When", "Stage", "Who", "Decision", "Text"], decisions)),
         (
             "Written confirmations",
@@ -215,7 +239,7 @@ def render_markdown(
         out += [f"## {md(f'Disagreement {n}: {f.row.workflow_id}')}", "", "| | |", "|---|---|"]
         out += [_md_row(pair) for pair in details(f)]
         out.append("")
-        for title, table in sections(f):
+        for title, table in sections(f, exported_at):
             out += [f"### {md(title)}", "", *_md_table(table)]
     if alerts is not None:
         out += [f"## {md(ALERTS_HEADING)}", ""]
@@ -242,7 +266,7 @@ def render_html(
             "workflow_id": f.row.workflow_id,
             "details": details(f),
             "timeline": Markup(timeline(f.stages, f.closed_at or now, f.timezone)),
-            "sections": sections(f),
+            "sections": sections(f, now),
         }
         for f in files
     ]
@@ -255,4 +279,5 @@ def render_html(
         disagreements=disagreements,
         alerts=alerts,
         alerts_heading=ALERTS_HEADING,
+        verdict_class=VERDICT_CLASS,
     )

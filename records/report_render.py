@@ -1,19 +1,27 @@
 """The quarterly figures as plain text and as a self-contained HTML page with bar charts.
 
-The page is a template of ``templates/`` (escaped by the engine); the text stays plain Python:
-it is what the Business Manager pastes into a report, never read as HTML.
+Both are grouped by procedure: a stage title ("Stage 1: ...") only means something
+inside its own procedure. The page is a template of ``templates/`` (escaped by
+the engine) and sets a table of the same figures beside every chart, so a screen
+reader, a copy into a spreadsheet and a printout in black and white lose nothing.
+The text is what the Business Manager pastes into a report, never read as HTML.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
 
 from markupsafe import Markup
 
-from records.report import Figures
+from records.derive import DEADLINE_VERDICTS
+from records.report_figures import Figures, ProcedureFigures, StageRow
 from records.svg import bar_chart
 from templates import render
+
+CONFIRMATIONS = ("in time", "late")
+ALERT_VERDICTS = ("met", "missed")
 
 
 def _period(f: Figures) -> str:
@@ -22,67 +30,162 @@ def _period(f: Figures) -> str:
     return f"{f.quarter.first_day:%-d %B %Y} to {last:%-d %B %Y}, {scope}"
 
 
-def _median(f: Figures) -> str:
-    median = f.median_working_days
+def _median(p: ProcedureFigures) -> str:
+    median = p.median_working_days
     if median is None:
         return "none resolved"
-    shown = f"{median:g}"
-    return f"{shown} ({len(f.working_days_to_resolution)} resolved)"
+    return f"{median:g} ({len(p.working_days_to_resolution)} resolved)"
 
 
-def _met_missed(f: Figures, table: dict[str, Counter[str]]) -> list[tuple[str, int, int]]:
-    return [(t, table[t]["met"], table[t]["missed"]) for t in f.ordered(list(table))]
+def _counts(counter: Counter[str], names: tuple[str, ...]) -> str:
+    return ", ".join(f"{name} {counter[name]}" for name in names)
+
+
+def _themes(p: ProcedureFigures) -> list[tuple[str, int]]:
+    return sorted(p.alert_themes.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _by_stage(
+    p: ProcedureFigures, table: dict[StageRow, Counter[str]], names: tuple[str, ...]
+) -> list[tuple[str, Counter[str]]]:
+    return [
+        (p.label(row), table[row]) for row in sorted(table) if any(table[row][n] for n in names)
+    ]
+
+
+def _alert_stages(p: ProcedureFigures) -> list[tuple[str, Counter[str]]]:
+    return [(row.title, p.alert_deadlines[row]) for row in sorted(p.alert_deadlines)]
+
+
+def _disagreement_lines(p: ProcedureFigures) -> list[str]:
+    resolved = [(p.label(r), p.resolved_at[r]) for r in sorted(p.resolved_at)]
+    lines = [
+        f"opened: {p.opened}",
+        f"closed: {p.closed}",
+        f"open at quarter end: {p.open_at_end}",
+        f"overdue at quarter end: {p.overdue_at_end}",
+        "resolved, by stage:",
+        *([f"  {label}: {n}" for label, n in resolved] or ["  none"]),
+        "deadlines, by stage:",
+        *(
+            [
+                f"  {label}: {_counts(c, DEADLINE_VERDICTS)}"
+                for label, c in _by_stage(p, p.deadlines, DEADLINE_VERDICTS)
+            ]
+            or ["  none"]
+        ),
+        f"written confirmations of the outcome: {_counts(p.confirmations, CONFIRMATIONS)}",
+        f"median working days from raising to resolution: {_median(p)}",
+    ]
+    return lines
+
+
+def _alert_lines(p: ProcedureFigures) -> list[str]:
+    return [
+        f"opened: {p.alerts_opened}",
+        f"closed (finalised): {p.alerts_closed}",
+        f"open at quarter end: {p.alerts_open_at_end}",
+        f"overdue at quarter end: {p.alerts_overdue_at_end}",
+        "themes (reason codes):",
+        *([f"  {theme}: {n}" for theme, n in _themes(p)] or ["  none"]),
+        "timescales met / missed, by stage:",
+        *(
+            [f"  {label}: {_counts(c, ALERT_VERDICTS)}" for label, c in _alert_stages(p)]
+            or ["  none"]
+        ),
+    ]
+
+
+def _shows_alerts(p: ProcedureFigures) -> bool:
+    return p.alerts_apply or bool(p.alerts_opened or p.alerts_open_at_end or p.alert_deadlines)
 
 
 def render_text(f: Figures) -> str:
-    """The figures as aligned plain text (what the Business Manager pastes into a report)."""
-    themes = sorted(f.alert_themes.items(), key=lambda kv: (-kv[1], kv[0]))
+    """The figures as indented plain text, one block per procedure."""
     return render(
         "report.txt",
         label=f.quarter.label,
         period=_period(f),
-        opened=f.opened,
-        closed=f.closed,
-        resolved=[f"{t}: {f.resolved_at[t]}" for t in f.ordered(list(f.resolved_at))],
-        deadlines=[f"{t}: met {m}, missed {x}" for t, m, x in _met_missed(f, f.deadlines)],
-        median=_median(f),
-        alerts_opened=f.alerts_opened,
-        alerts_closed=f.alerts_closed,
-        themes=[f"{theme}: {n}" for theme, n in themes],
-        alert_deadlines=[
-            f"{t}: met {m}, missed {x}" for t, m, x in _met_missed(f, f.alert_deadlines)
+        procedures=[
+            {
+                "heading": p.heading,
+                "disagreements": _disagreement_lines(p),
+                "alerts": _alert_lines(p) if _shows_alerts(p) else None,
+            }
+            for p in f.sections()
         ],
     )
 
 
+@dataclass
+class Chart:
+    """A bar chart and the table of the same figures that stands beside it."""
+
+    title: str
+    svg: Markup
+    head: list[str]
+    rows: list[list[str]]
+
+
+def _chart(title: str, head: list[str], bars: list[tuple[str, dict[str, int]]]) -> Chart:
+    series = head[1:]
+    rows = [[label, *(str(values.get(s, 0)) for s in series)] for label, values in bars]
+    return Chart(title, Markup(bar_chart(title, bars)), head, rows)
+
+
+def _series(counter: Counter[str], names: tuple[str, ...]) -> dict[str, int]:
+    return {name: counter[name] for name in names}
+
+
+def _html_section(p: ProcedureFigures) -> dict[str, object]:
+    resolved = [(p.label(r), {"resolved": p.resolved_at[r]}) for r in sorted(p.resolved_at)]
+    deadlines = [
+        (label, _series(c, DEADLINE_VERDICTS))
+        for label, c in _by_stage(p, p.deadlines, DEADLINE_VERDICTS)
+    ]
+    charts = [
+        _chart("Resolved, by stage", ["Stage", "resolved"], resolved),
+        _chart("Deadlines, by stage", ["Stage", *DEADLINE_VERDICTS], deadlines),
+    ]
+    section: dict[str, object] = {
+        "heading": p.heading,
+        "disagreements": [
+            ["Opened", str(p.opened)],
+            ["Closed", str(p.closed)],
+            ["Open at quarter end", str(p.open_at_end)],
+            ["Overdue at quarter end", str(p.overdue_at_end)],
+            ["Written confirmations of the outcome in time", str(p.confirmations["in time"])],
+            ["Written confirmations of the outcome late", str(p.confirmations["late"])],
+            ["Median working days from raising to resolution", _median(p)],
+        ],
+        "charts": charts,
+        "alerts": None,
+    }
+    if _shows_alerts(p):
+        themes = [(theme, {"alerts": n}) for theme, n in _themes(p)]
+        alert_stages = [(label, _series(c, ALERT_VERDICTS)) for label, c in _alert_stages(p)]
+        section["alerts"] = [
+            ["Opened", str(p.alerts_opened)],
+            ["Closed (finalised)", str(p.alerts_closed)],
+            ["Open at quarter end", str(p.alerts_open_at_end)],
+            ["Overdue at quarter end", str(p.alerts_overdue_at_end)],
+        ]
+        section["alert_charts"] = [
+            _chart("Themes (reason codes)", ["Theme", "alerts"], themes),
+            _chart("Timescales met and missed, by stage", ["Stage", *ALERT_VERDICTS], alert_stages),
+        ]
+    return section
+
+
 def render_html(f: Figures) -> str:
-    """The figures as one HTML page with inline SVG bar charts (no scripts, no downloads).
+    """The figures as one HTML page: per procedure, its tables and each chart beside its table.
 
     The page is ``templates/report.html``; the charts are ``records.svg``'s own markup.
     """
-    resolved = [(t, {"resolved": f.resolved_at[t]}) for t in f.ordered(list(f.resolved_at))]
-    met_missed = _met_missed(f, f.deadlines)
-    deadlines = [(t, {"met": m, "missed": x}) for t, m, x in met_missed]
-    themes = sorted(f.alert_themes.items(), key=lambda kv: (-kv[1], kv[0]))
-    alert_deadlines = [
-        (t, {"met": m, "missed": x}) for t, m, x in _met_missed(f, f.alert_deadlines)
-    ]
-    charts = {
-        "resolved": bar_chart("Resolved, by stage", resolved),
-        "deadlines": bar_chart("Deadlines met and missed, by stage", deadlines),
-        "themes": bar_chart("Themes (reason codes)", [(t, {"alerts": n}) for t, n in themes]),
-        "alert_deadlines": bar_chart("Timescales met and missed, by stage", alert_deadlines),
-    }
     return render(
         "report.html",
         title=f"Quarterly figures {f.quarter.label}",
+        wide=True,
         period=_period(f),
-        disagreements=[
-            ["Opened", str(f.opened)],
-            ["Closed", str(f.closed)],
-            ["Median working days from raising to resolution", _median(f)],
-        ],
-        deadlines=[[t, str(m), str(x)] for t, m, x in met_missed],
-        alerts=[["Opened", str(f.alerts_opened)], ["Closed (finalised)", str(f.alerts_closed)]],
-        charts={name: Markup(svg) for name, svg in charts.items()},
+        procedures=[_html_section(p) for p in f.sections()],
     )

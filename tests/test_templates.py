@@ -17,6 +17,7 @@ from activities.email_render import render
 from models.status import DisagreementStatus, StageStatus
 from records.casefile import CaseFile
 from records.export import render_html
+from records.names import Names
 from records.schema import DecisionRow, Disagreement
 from templates import env
 from tests.activities.support import notification
@@ -107,7 +108,7 @@ def test_the_record_html_escapes_nature_outcome_and_names() -> None:
     decision = DecisionRow(
         at=AT, stage_id="practitioners", actor=HOSTILE, kind="resolved", text=HOSTILE
     )
-    files = [CaseFile(row, "P", "Europe/London", decisions=[decision])]
+    files = [CaseFile(row, Names("P"), decisions=[decision])]
     html = render_html(f"CR-1 {HOSTILE}", files, AT, AT, alerts=[HOSTILE])
     _inert(html)
     assert f"<td>{ESCAPED_SCRIPT}" in html  # the nature, as text in its cell

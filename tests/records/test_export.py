@@ -9,6 +9,7 @@ import pytest
 
 from records.casefile import CaseFile
 from records.export import markdown_text, render_markdown
+from records.names import Names
 from records.schema import DecisionRow, Disagreement
 
 AT = datetime.fromisoformat("2026-12-21T10:00:00+00:00")
@@ -58,9 +59,7 @@ def test_every_free_text_of_the_record_is_inert() -> None:
     decision = DecisionRow(
         at=AT, stage_id="practitioners", actor=HOSTILE, kind="resolved", text=HOSTILE
     )
-    md = render_markdown(
-        "CR-2026-00417", [CaseFile(row, "P", "Europe/London", decisions=[decision])], AT
-    )
+    md = render_markdown("CR-2026-00417", [CaseFile(row, Names("P"), decisions=[decision])], AT)
     assert "<" not in md and ">" not in md  # no tag, autolink or raw HTML at all
     assert "](" not in md.replace("\\](", "")  # no link or image
     assert not re.search(r"(?<!\\)`", md)  # no code span
@@ -71,4 +70,4 @@ def test_every_free_text_of_the_record_is_inert() -> None:
             cells = re.split(r"(?<!\\)\|", line)
             assert len(cells) in (4, 7, 8), line
     [decided] = [line for line in md.splitlines() if "| resolved |" in line]
-    assert decided.startswith("| 21 Dec 2026 10:00 GMT | practitioners | &lt;script&gt;")
+    assert decided.startswith("| 21 Dec 2026 10:00 GMT | Practitioners | &lt;script&gt;")

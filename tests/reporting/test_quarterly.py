@@ -36,7 +36,7 @@ from models.quarterly import (
     QuarterlyReportRequest,
 )
 from records.db import make_sessionmaker, upgrade
-from records.report import Figures, Quarter
+from records.report import Figures, Quarter, StageRow
 from records.schema import PracticeAlertRow
 from records.tracker import COLUMNS
 from workdays.calendar import WorkingCalendar, load_calendar
@@ -91,9 +91,13 @@ def test_one_key_per_procedure_quarter_and_recipients_in_any_order() -> None:
 
 
 def _figures() -> Figures:
-    f = Figures(quarter=Q4_2026, procedure="rutland", alerts_opened=2, alerts_closed=1)
-    f.alert_themes = Counter({"visit_late: Late visit": 2})
-    f.alert_deadlines["Stage 1"] = Counter({"met": 1, "missed": 1})
+    f = Figures(quarter=Q4_2026, procedure="rutland")
+    p = f.section("rutland", "Rutland", alerts_apply=True)
+    p.alerts_opened, p.alerts_closed = 2, 1
+    p.alert_themes = Counter({"visit_late: Late visit": 2})
+    p.alert_deadlines[StageRow((90, 0), "Practice alerts", "Stage 1")] = Counter(
+        {"met": 1, "missed": 1}
+    )
     return f
 
 
