@@ -45,6 +45,15 @@ def client_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def json_arg(p: argparse.ArgumentParser) -> None:
+    """``--json``: the whole status query answer for a script, instead of lines for a person."""
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="Print the whole status as JSON (every field, for a script) instead of the summary",
+    )
+
+
 def explain(parser: argparse.ArgumentParser, examples: dict[str, tuple[str, ...]]) -> None:
     """Give every command under ``parser`` a description and its examples, kept as written.
 
