@@ -56,6 +56,7 @@ EXTENSIONS: tuple[str, ...] = (
     "starter.cli_packs",
     "starter.cli_calendar",
     "starter.cli_reconcile",
+    "starter.cli_mail",
 )
 """Modules that add subcommands, one area each (packs, contacts, records, ...).
 
@@ -174,6 +175,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "calendar list": ("escalation calendar list", "escalation calendar list --procedure rutland"),
     "reconcile": ("escalation reconcile",),
+    "mail": ("escalation mail", "escalation mail show 3", "escalation mail link 3 --open"),
+    "mail list": ("escalation mail list", "escalation mail list --maildir /tmp/escalation/mail"),
+    "mail show": ("escalation mail show 3",),
+    "mail link": ("escalation mail link 3", "escalation mail link 3 --open"),
 }
 """Examples shown under each command's --help, by the command's words after 'escalation'."""
 
