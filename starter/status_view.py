@@ -177,6 +177,8 @@ def alert_view(status: PracticeAlertStatus, now: datetime, zone: str | None = No
         days = stage.timescale_working_days
         rows.append(("Deadline source", f"{days} working days ({status.title})"))
         rows.append(("Who must respond", ", ".join(stage.holders) or "-"))
+    if status.state == "awaiting_finalisation":
+        rows.append(("Who must act", f"the raising chair, {status.raised_by}"))
     if status.finalised_at is not None:
         rows.append(("Finalised", f"{local(status.finalised_at, zone)} by {status.finalised_by}"))
     if status.case_note:

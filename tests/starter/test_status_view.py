@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from models.alerts import AlertResponse
 from models.decisions import Resolved
 from starter import status_view
 from starter.cli import main as cli_main
@@ -125,6 +126,7 @@ async def test_status_of_a_practice_alert_reads_as_lines_and_json_stays(
         assert view["Who must respond"]
         assert view["Case note"].startswith("1 entry; latest: alert by ")
 
+        current = await h.status(wid)
         code, out, _ = await run_cli(capsys, "alert", "status", wid, *where, "--json")
         status = json.loads(out)
         assert (code, status["workflow_id"], status["state"]) == (0, wid, "open")
@@ -132,7 +134,15 @@ async def test_status_of_a_practice_alert_reads_as_lines_and_json_stays(
         assert view["Deadline source"] == f"{days} working days ({status['title']})"
         assert view["Stage"] == status["stages"][-1]["title"]
 
-        current = await h.status(wid)
+        # Once a stage has responded, the raising chair decides: no stage deadline runs.
+        await h.client.respond(wid, AlertResponse(by="K. Team Manager", text="Visit booked"))
+        code, out, _ = await run_cli(capsys, "alert", "status", wid, *where)
+        after = fields(out)
+        assert after["State"].startswith("awaiting the raising chair")
+        assert after["Who must act"] == f"the raising chair, {payload['raised_by']['name']}"
+        assert "Deadline" not in after and "Who must respond" not in after
+        assert after["Case note"].startswith("2 entries; latest: response by K. Team Manager, ")
+
         assert current.due_at is not None
         later = status_view.alert_view(current, current.due_at.astimezone(UTC) + timedelta(1))
         assert fields(later)["Deadline"].endswith("  OVERDUE")
