@@ -121,8 +121,14 @@ def check_case_reference(value: str) -> str:
 def check_email(value: str) -> str:
     """An email address, loosely: something@domain.tld on one line, no spaces, < or >."""
     if not _EMAIL.fullmatch(value):
+        # Quoted back (escaped, shortened): an address is not case data, and seeing what was
+        # typed is what lets a person spot the slip.
+        shown = repr(value if len(value) <= 80 else value[:77] + "...")
         raise PydanticCustomError(
-            "email", "not an email address (name@example.org, with no spaces, < > or line breaks)"
+            "email",
+            "{value} is not an email address (name@example.org, with no spaces, < > or line "
+            "breaks)",
+            {"value": shown},
         )
     return value
 

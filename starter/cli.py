@@ -14,7 +14,7 @@ import os
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from starter.cli_common import (
     explain,
     fail,
     from_now_arg,
+    json_arg,
     read_start,
     unknown_procedure,
     with_client,
@@ -46,6 +47,7 @@ from starter.cli_common import (
 from starter.connect import core_logs_to_python_logging
 from starter.sdk import EscalationClient, parse_start
 from starter.sdk_base import field_errors
+from starter.status_view import disagreement_view
 
 EXTENSIONS: tuple[str, ...] = (
     "starter.cli_records",
@@ -54,6 +56,7 @@ EXTENSIONS: tuple[str, ...] = (
     "starter.cli_packs",
     "starter.cli_calendar",
     "starter.cli_reconcile",
+    "starter.cli_mail",
 )
 """Modules that add subcommands, one area each (packs, contacts, records, ...).
 
@@ -66,10 +69,10 @@ DESCRIPTION = """\
 Escalation timelines on Temporal, from a terminal: open a disagreement, record
 its decisions, compute deadlines, run the local stack and the operating tasks.
 
-A command prints its answer alone on stdout (JSON for a status or a receipt);
-errors and everything else go to stderr. Exit codes: 0 success, 1 refused by
-the workflow or not found, 2 bad input. escalation COMMAND --help explains a
-command's options, with examples."""
+A command prints its answer alone on stdout (a receipt as JSON, a status as lines
+to read or as JSON with --json); errors and everything else go to stderr. Exit
+codes: 0 success, 1 refused by the workflow or not found, 2 bad input.
+escalation COMMAND --help explains a command's options, with examples."""
 
 EXAMPLES: dict[str, tuple[str, ...]] = {
     "": (
@@ -112,7 +115,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         'escalation refer disagreement-CR-1-policy-01 --by "D. Team Manager" '
         '--route significant_policy_issues --reason "Raises the threshold policy"',
     ),
-    "status": ("escalation status disagreement-CR-1-threshold-01",),
+    "status": (
+        "escalation status disagreement-CR-1-threshold-01",
+        "escalation status disagreement-CR-1-threshold-01 --json",
+    ),
     "deadline": (
         "escalation deadline --from 2026-12-21T10:00 --working-days 5",
         "escalation deadline --procedure rutland --from 2026-12-21 --working-days 2",
@@ -153,7 +159,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "alert not-satisfied": (
         'escalation alert not-satisfied alert-CR-1 --by "Chair" --reason "No visit yet"',
     ),
-    "alert status": ("escalation alert status alert-CR-1",),
+    "alert status": (
+        "escalation alert status alert-CR-1",
+        "escalation alert status alert-CR-1 --json",
+    ),
     "packs": ("escalation packs list", "escalation packs show redbridge-2017"),
     "packs list": ("escalation packs list",),
     "calendar": ("escalation calendar list",),
@@ -166,6 +175,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "calendar list": ("escalation calendar list", "escalation calendar list --procedure rutland"),
     "reconcile": ("escalation reconcile",),
+    "mail": ("escalation mail", "escalation mail show 3", "escalation mail link 3 --open"),
+    "mail list": ("escalation mail list", "escalation mail list --maildir /tmp/escalation/mail"),
+    "mail show": ("escalation mail show 3",),
+    "mail link": ("escalation mail link 3", "escalation mail link 3 --open"),
 }
 """Examples shown under each command's --help, by the command's words after 'escalation'."""
 
@@ -251,9 +264,12 @@ def build_parser() -> argparse.ArgumentParser:
     _decision_args(p, "refer", "reason", True)
     p.add_argument("--route", required=True, help="The route's id (escalation packs show ID)")
 
-    p = sub.add_parser("status", help="Print a disagreement's status as JSON")
+    p = sub.add_parser(
+        "status", help="Show where a disagreement stands: stage, deadline, who must act"
+    )
     client_args(p)
     p.add_argument("workflow_id", help="The disagreement's workflow id (escalation list shows it)")
+    json_arg(p)
 
     p = sub.add_parser("deadline", help="Compute a working-day deadline")
     p.add_argument(
@@ -372,6 +388,12 @@ def _decision(args: argparse.Namespace) -> Callable[[EscalationClient], Awaitabl
     return lambda c: c.shorten(wid, s, acknowledged=ack)
 
 
+async def _status(client: EscalationClient, args: argparse.Namespace) -> object:
+    """The status as JSON for a script (``--json``), else as lines for a person."""
+    status = await client.status(args.workflow_id)
+    return status if args.json else disagreement_view(status, datetime.now(UTC))
+
+
 @core_logs_to_python_logging()  # every client a command connects keeps stdout for the answer
 def _main(argv: Sequence[str] | None = None) -> int:
     """The command: parse, dispatch, return the exit code."""
@@ -410,7 +432,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
             return request
         return asyncio.run(_with_client(args, lambda c: c.open(request)))
     if args.command == "status":
-        return asyncio.run(_with_client(args, lambda c: c.status(args.workflow_id)))
+        return asyncio.run(_with_client(args, lambda c: _status(c, args)))
     try:
         action = _decision(args)
     except ValidationError as exc:

@@ -17,7 +17,7 @@ import asyncio
 import os
 import re
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -38,12 +38,14 @@ from starter.cli_common import (
     client_args,
     fail,
     from_now_arg,
+    json_arg,
     read_start,
     unknown_procedure,
     with_client,
 )
 from starter.connect import connect
 from starter.sdk_base import field_errors
+from starter.status_view import alert_view
 
 Action = Callable[[PracticeAlertClient], Awaitable[Any]]
 T = TypeVar("T")
@@ -125,9 +127,12 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         ),
     )
 
-    p = actions.add_parser("status", help="Print an alert's status as JSON")
+    p = actions.add_parser(
+        "status", help="Show where an alert stands: stage, deadline, who must respond"
+    )
     client_args(p)
     p.add_argument("workflow_id", help="The alert's workflow id (alert-CASE-ID)")
+    json_arg(p)
 
     p = actions.add_parser(
         "tracker",
@@ -265,6 +270,12 @@ async def _with_client(args: argparse.Namespace, action: Action) -> int:
     return await with_client(args, make_client, action)
 
 
+async def _status(client: PracticeAlertClient, args: argparse.Namespace) -> object:
+    """The status as JSON for a script (``--json``), else as lines for a person."""
+    status = await client.status(args.workflow_id)
+    return status if args.json else alert_view(status, datetime.now(UTC))
+
+
 def _decision(args: argparse.Namespace) -> Action:
     ack, wid = not args.signal, args.workflow_id
     if args.alert_command == "respond":
@@ -289,7 +300,7 @@ def run(args: argparse.Namespace) -> int | None:
             return alert
         return asyncio.run(_with_client(args, lambda c: c.raise_alert(alert)))
     if args.alert_command == "status":
-        return asyncio.run(_with_client(args, lambda c: c.status(args.workflow_id)))
+        return asyncio.run(_with_client(args, lambda c: _status(c, args)))
     try:
         action = _decision(args)
     except ValidationError as exc:

@@ -40,6 +40,7 @@ from settings import get_settings
 from starter import calendar_changes as changes
 from starter.cli_common import cannot_connect
 from starter.connect import ConnectionConfigError, connect
+from starter.plain_errors import plain
 from workdays.calendar import load_calendar
 from workflows.search_attributes import local_deadline
 
@@ -201,7 +202,7 @@ def _text_errors(args: argparse.Namespace) -> list[str]:
         try:
             CalendarChange(by=args.by, reason=args.reason)
         except ValidationError as exc:
-            errors += [f"--{e['loc'][0]}: {e['msg']}" for e in exc.errors() if e["loc"]]
+            errors += [f"--{e['loc'][0]}: {plain(e)}" for e in exc.errors() if e["loc"]]
     return errors
 
 

@@ -22,7 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from settings import get_settings
 from starter.connect import ConnectionConfigError
-from starter.sdk_base import DecisionRefused, EscalationError, InvalidRequest
+from starter.sdk_base import DecisionRefused, EscalationError, InvalidRequest, field_errors
 
 EXIT_REFUSED = 1
 EXIT_BAD_INPUT = 2
@@ -42,6 +42,15 @@ def client_args(p: argparse.ArgumentParser) -> None:
         "--task-queue",
         default=s.task_queue,
         help="The worker's task queue (ESCALATION_TASK_QUEUE)",
+    )
+
+
+def json_arg(p: argparse.ArgumentParser) -> None:
+    """``--json``: the whole status query answer for a script, instead of lines for a person."""
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="Print the whole status as JSON (every field, for a script) instead of the summary",
     )
 
 
@@ -264,8 +273,8 @@ async def with_client(
         if _is_not_found(exc) and getattr(args, "workflow_id", None):
             return fail(not_found(args.workflow_id), EXIT_REFUSED)
         return fail(str(exc), EXIT_REFUSED)
-    except ValidationError as exc:
-        return fail(str(exc), EXIT_BAD_INPUT)
+    except ValidationError as exc:  # a model built on the way: its fields, never pydantic's URL
+        return fail("; ".join(field_errors(exc)), EXIT_BAD_INPUT)
     except RPCError as exc:
         if _is_not_found(exc) and getattr(args, "workflow_id", None):
             return fail(not_found(args.workflow_id), EXIT_REFUSED)

@@ -58,7 +58,7 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser(
         "setup",
         help="Register the custom search attributes on a namespace and create (or update) "
-        "the schedule that runs `escalation reconcile` every 15 minutes",
+        "the schedule that runs escalation reconcile every 15 minutes",
     )
     _client_args(p, s)
     p.add_argument("--task-queue", default=s.task_queue, help="Where the scheduled runs go")

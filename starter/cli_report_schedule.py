@@ -56,7 +56,7 @@ Running it again with other options updates the schedule (a pause is kept).
 The report for a quarter goes once to a list of recipients. A report the due
 day's run could not send (a relay that was down, a worker stopped) goes on a
 later morning, up to ten working days late; so does the report for a new list
-of recipients given within those days. `escalation report --quarter` prints
+of recipients given within those days. escalation report --quarter prints
 any quarter's report by hand.
 """
 

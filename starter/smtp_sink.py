@@ -170,7 +170,10 @@ class SmtpSink:
         assert isinstance(msg, EmailMessage)
         self.received.append(ReceivedMail(msg, rcpt_tos, mail_from, tls, login))
         if self._box is not None:
-            self._box.add(raw)
+            # As a mail server does when it delivers into a mailbox: the envelope recipient,
+            # which the headers do not give (each decider's own copy has the same To and Cc).
+            delivered = b"".join(f"Delivered-To: {r}\r\n".encode() for r in rcpt_tos)
+            self._box.add(delivered + raw)
         log.info("smtp sink accepted message %s for %s", msg.get("Message-ID"), rcpt_tos)
 
     def start(self) -> None:

@@ -28,6 +28,7 @@ from models.decisions import AgreeTimescale, Confirmed, DecisionReceipt, Resolve
 from models.status import DisagreementStatus
 from packs import PackError, UnknownProcedure, load_pack
 from starter.alerts_sdk import PracticeAlertClient
+from starter.plain_errors import plain
 from starter.sdk import DecisionRefused, EscalationClient
 from web import pages
 from web.links import LinkClaims, LinkError, verify
@@ -118,7 +119,7 @@ async def _form(request: web.Request) -> dict[str, str]:
 
 def _problems(exc: ValidationError) -> str:
     """Each refused field and the reason, for the form's error line."""
-    return "; ".join(f"{e['loc'][0] if e['loc'] else 'form'}: {e['msg']}" for e in exc.errors())
+    return "; ".join(f"{e['loc'][0] if e['loc'] else 'form'}: {plain(e)}" for e in exc.errors())
 
 
 def _html(text: str, status: int = 200) -> web.Response:

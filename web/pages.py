@@ -200,16 +200,44 @@ def chair_page(
     )
 
 
+def alert_next_step(status: PracticeAlertStatus, zone: str) -> str:
+    """What happens now on the practice alert, in plain words, once a decision is recorded."""
+    if status.state == "finalised":
+        by = f" by {status.finalised_by}" if status.finalised_by else ""
+        return f"The practice alert is finalised{by} and closed."
+    if status.state == "awaiting_finalisation":
+        return (
+            "The response is on the alert's case note. The raising chair "
+            f"({status.raised_by}) now decides: finalise the alert, or send it up a stage if "
+            "not satisfied."
+        )
+    last = status.stages[-1] if status.stages else None
+    if last is None:
+        return "The practice alert is open."
+    who = ", ".join(last.holders) or "the stage"
+    return (
+        f"The practice alert is now at {last.title}; {who} must respond by "
+        f"{local(status.due_at or last.due_at, zone)}."
+    )
+
+
 def alert_result_page(status: PracticeAlertStatus, accepted: bool, message: str, zone: str) -> str:
-    """The alert workflow's own answer to the response."""
+    """The alert workflow's own answer: what happens next, or its refusal and why.
+
+    Once recorded, the facts shown are the alert's new ones; a stage that has responded
+    names nobody left to respond and no deadline still running.
+    """
     if accepted:
-        verdict = "Recorded. The alert workflow accepted it"
+        text = f"Recorded. {alert_next_step(status, zone)}"
     else:
-        verdict = "Not recorded. The alert workflow refused it"
+        text = f"Not recorded. The alert workflow refused it: {message}"
+    rows = _alert_summary(status, zone)
+    if accepted and status.state != "open":
+        rows = [r for r in rows if r[0] not in ("Who must respond", "Deadline")]
     return render(
         "result.html",
         title=f"Practice alert on case {status.case_reference}",
         accepted=accepted,
-        text=f"{verdict}: {message}",
-        rows=_alert_summary(status, zone),
+        text=text,
+        rows=rows,
     )

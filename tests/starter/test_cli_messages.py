@@ -149,9 +149,16 @@ def test_every_help_is_plain_and_explains_every_option(
 ) -> None:
     parsers = _all_parsers(cli.build_parser())
     assert len(parsers) > 30
+    assert {"escalation mail", "escalation mail show", "escalation mail link"} <= {
+        p.prog for p in parsers
+    }
     for parser in parsers:
         text = parser.format_help()
-        assert "``" not in text, parser.prog
+        assert "`" not in text, f"{parser.prog}: a backtick is markup, not plain help"
+        for action in parser._actions:  # every subcommand listed says what it does
+            if isinstance(action, argparse._SubParsersAction):
+                for choice in action._choices_actions:
+                    assert choice.help, f"{parser.prog} {choice.dest}: no help"
         for action in parser._actions:
             if isinstance(action, argparse._SubParsersAction):
                 continue
@@ -164,7 +171,7 @@ def test_every_help_is_plain_and_explains_every_option(
         main(["--help"])
     assert exit_.value.code == 0
     out = capsys.readouterr().out
-    assert "``" not in out and "examples:" in out
+    assert "`" not in out and "examples:" in out
 
 
 def _row(workflow_id: str) -> Any:

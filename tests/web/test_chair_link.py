@@ -85,6 +85,14 @@ async def test_the_chair_escalates_a_silent_alert_from_the_overdue_notice(env, d
                 }
                 async with http.post(link, data=form) as r:
                     assert r.status == 200, await r.text()
+                    result = re.search(r'id="result"[^>]*><p>(.*?)</p>', await r.text(), re.S)
+                # What happens next, in plain words: where the alert is, who, by when.
+                assert result is not None
+                assert " ".join(result.group(1).split()) == (
+                    "Recorded. The practice alert is now at Stage 4: Director for People; "
+                    "Director for People (N. Director for People) must respond by "
+                    "Tuesday 25 June 2030, 17:00 BST."
+                )
                 async with http.get(link) as r:
                     assert r.status == 410
         finally:

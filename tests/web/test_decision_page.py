@@ -259,7 +259,7 @@ async def test_a_practice_alert_stage_responds_through_its_link(alert_harness, b
         expires_at=datetime.now(UTC) + timedelta(days=1),
     )
 
-    def open_and_respond() -> tuple[str, str, str, str, str]:
+    def open_and_respond() -> tuple[str, str, str, str, str, str]:
         browser.get(respond)
         shown = (
             browser.find_element(By.TAG_NAME, "h1").text,
@@ -269,15 +269,23 @@ async def test_a_practice_alert_stage_responds_through_its_link(alert_harness, b
         )
         browser.find_element(By.ID, "text").send_keys("Home visit done; plan reviewed")
         browser.find_element(By.ID, "submit-respond").click()
-        return (*shown, str(_after_submit(browser).text))
+        result = str(_after_submit(browser).text)
+        return (*shown, result, _text(browser, "body"))
 
-    h1, stage, deadline, note, result = await _in_browser(open_and_respond)
+    h1, stage, deadline, note, result, page = await _in_browser(open_and_respond)
     case_ref = (await h.status(wid)).case_reference
     assert h1 == f"Practice alert on case {case_ref}"
     assert stage == "Stage 1: Team Manager"
     assert deadline == "Monday 17 June 2030, 17:00 BST"
     assert "alert" in note  # the raising entry is on the case note shown
-    assert result.startswith("Recorded. The alert workflow accepted it:")
+    # What happens next, in plain words; the stage that responded names nobody left to act.
+    assert result == (
+        "Recorded. The response is on the alert's case note. The raising chair "
+        "(J. Independent Reviewing Officer) now decides: finalise the alert, or send it up a "
+        "stage if not satisfied."
+    )
+    assert "Who must respond" not in page and "Deadline" not in page
+    assert "accepted it" not in page
     status = await h.status(wid)
     assert status.state == "awaiting_finalisation"
     [entry] = [e for e in status.case_note if e.kind == "response"]

@@ -76,12 +76,12 @@ async def test_the_documented_alert_commands_run_as_written(
 
         wid = "alert-CR-2026-00731-visits-01"
         assert answers[0] == wid
-        status = json.loads(answers[1])
-        assert (status["procedure"], status["state"], status["current_stage"]) == (
-            "rutland",
-            "open",
-            "team_manager",
-        )
+        # The status as the docs' reader sees it: labelled lines, not JSON.
+        status = dict(line.split("  ", 1) for line in answers[1].splitlines())
+        assert status["Workflow id"].strip() == wid
+        assert status["State"].strip() == "open: the stage must respond"
+        assert status["Stage"].strip() == "Stage 1: Team Manager"
+        assert "K. Team Manager" in status["Who must respond"]
         receipts = [json.loads(a) for a in answers[2:]]
         assert [(r["state"], r["stage"]) for r in receipts] == [
             ("awaiting_finalisation", "team_manager"),
