@@ -289,9 +289,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     dev = sub.add_parser("dev", help="Run the whole product locally")
     devstack.add_arguments(dev)
-    for action in dev._actions:
-        if action.dest == "state_dir" and not action.help:
-            action.help = "Where the stack keeps its data, mail, logs and secrets"
     for extension in _extensions():
         extension.add_commands(sub)
     explain(parser, EXAMPLES)
