@@ -83,7 +83,7 @@ def test_the_tour_runs_from_outside_the_project(tmp_path: Path) -> None:
         dev.send_signal(signal.SIGINT)
         out, _ = dev.communicate(timeout=30)
     assert dev.returncode == 0 and out.splitlines()[-1].startswith("Stopped")
-    ran = {shlex.split(c)[1] for c in outputs}
+    ran = {shlex.split(c, comments=True)[1] for c in outputs}
     assert {"start", "status", "deadline", "resolve", "confirm", "unresolve"} <= ran
     assert {"list", "overdue", "record", "report"} <= ran
     started = [out.strip() for c, out in outputs.items() if " start " in f"{c} "]
