@@ -32,9 +32,10 @@ from pydantic import ValidationError
 from temporalio.client import Client
 
 from packs.local import ENV as LOCAL_SETTINGS_ENV
-from settings import HOME_ENV, Settings, escalation_home, problems, sqlite_url
+from settings import HOME_ENV, Settings, problems, sqlite_url
 from starter.binaries import temporal_cli_path
 from starter.connect import ConnectionOptions, connect
+from starter.dev_banner import READY, STOPPED, Parts, banner, page_listening, state_dir
 from starter.dev_ports import dev_ports, port_problems
 from starter.smtp_sink import SmtpSink
 from workflows.search_attributes import registration
@@ -306,25 +307,15 @@ async def run(args: argparse.Namespace, stop: asyncio.Event) -> None:
             link_secret=secret,
             web_base_url=f"http://127.0.0.1:{args.web_port}",
         )
-        print(f"State directory    {state}{home_hint(state)}", flush=True)
-        print(f"Temporal frontend  {server.address}", flush=True)
-        print(f"Temporal Web UI    {server.ui_url}", flush=True)
-        print(f"SMTP sink          127.0.0.1:{sink.port} -> {state / 'mail'}", flush=True)
-        print(f"Records database   {db_url}", flush=True)
-        print(f"Worker             task queue '{settings.task_queue}'", flush=True)
-        print(f"Search attributes  {', '.join(registration())}", flush=True)
-        codec = "off (export ESCALATION_CODEC_KEYS to encrypt payloads)"
-        if settings.codec_keys is not None:
-            codec = "on: payloads are encrypted (ESCALATION_CODEC_KEYS)"
-        print(f"Payload codec      {codec}", flush=True)
-        print(f"Decision page      {settings.web_base_url}", flush=True)
-        print(f"Local settings     {local_settings}", flush=True)
+        parts = Parts(state, server.address, server.ui_url, sink.port, local_settings)
+        for line in banner(parts, settings):
+            print(line, flush=True)
         worker_task = asyncio.create_task(worker.run_worker(settings, stop))
         page = asyncio.create_task(
             serve_decision_page(settings, server.address, args.web_port, stop)
         )
         died = asyncio.create_task(server.process.wait())
-        await _page_listening(args.web_port, {worker_task, died})
+        await page_listening(args.web_port, {worker_task, died})
         if not (worker_task.done() or died.done()):
             print(READY, flush=True)
         done, _ = await asyncio.wait({worker_task, died}, return_when=asyncio.FIRST_COMPLETED)
@@ -340,41 +331,6 @@ async def run(args: argparse.Namespace, stop: asyncio.Event) -> None:
         sink.stop()
         await server.stop()
     print(STOPPED, flush=True)
-
-
-READY = "Ready: the whole stack is running. Ctrl-C stops all of it."
-"""The banner's last line: what a person (or a test) waits for before using the stack."""
-
-STOPPED = "Stopped: worker, decision page, SMTP sink and Temporal dev server (state kept)."
-"""Printed once every part has stopped after Ctrl-C or SIGTERM, so nothing is left behind."""
-
-
-def state_dir(args: argparse.Namespace) -> Path:
-    """``--state-dir``, else ``ESCALATION_HOME``, else the default the CLI reads too."""
-    chosen: Path | None = args.state_dir
-    return chosen.expanduser().absolute() if chosen is not None else escalation_home()
-
-
-def home_hint(state: Path) -> str:
-    """What the other terminals need to read this stack's records, when it is not the default."""
-    if state == escalation_home():
-        return ""
-    return f" (export {HOME_ENV}={state} for the other commands)"
-
-
-async def _page_listening(port: int, stopping: set[asyncio.Task[object]]) -> None:
-    """Wait (up to 30 s) until the decision page accepts connections, or a part has ended."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 30
-    while loop.time() < deadline and not any(t.done() for t in stopping):
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            await asyncio.sleep(0.1)
-            continue
-        writer.close()
-        await writer.wait_closed()
-        return
 
 
 def main(args: argparse.Namespace) -> int:
