@@ -14,8 +14,12 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# Options of `escalation dev` go through ARGS, e.g. beside another stack:
+#   make dev ARGS="--port 17233 --ui-port 18233 --smtp-port 18025 --web-port 18088"
+ARGS ?=
+
 dev: $(BIN)/.installed
-	$(BIN)/escalation dev
+	$(BIN)/escalation dev $(ARGS)
 
 test: lint typecheck pytest
 

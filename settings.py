@@ -6,9 +6,12 @@ differ between workers.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
+from pathlib import Path
+from typing import Any, Self
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MAX_CACHED_WORKFLOWS = 250
@@ -23,6 +26,40 @@ MIN_SECRET_LENGTH = 32
 ``ESCALATION_CODEC_TOKEN``). Both guard case data against anyone who can reach the page or
 the endpoint, offline in the links' case (a forged MAC can be tried without asking us), so a
 short or typed-in word would be guessed; ``openssl rand -hex 32`` gives 64."""
+
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+"""The checkout this module was imported from (``pip install -e .`` imports it in place)."""
+
+HOME_ENV = "ESCALATION_HOME"
+DEFAULT_MAIL_FROM = "escalations@localhost"
+"""The sender when ``ESCALATION_MAIL_FROM`` is unset: a local address that makes no claim to
+be any real domain's (the Message-ID's domain follows it); production sets its own."""
+
+
+def default_home() -> Path:
+    """Where the state lives when ``ESCALATION_HOME`` is unset: one place, whatever the cwd.
+
+    In a checkout, its ``.escalation`` folder (an absolute path: ``escalation record`` run
+    from another directory reads the database ``escalation dev`` writes, rather than
+    creating an empty one beside the caller); installed from a wheel, where the module
+    sits in site-packages, the user's state directory (``$XDG_STATE_HOME/escalation``).
+    """
+    if (PROJECT_ROOT / "pyproject.toml").is_file():
+        return PROJECT_ROOT / ".escalation"
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "escalation"
+
+
+def escalation_home() -> Path:
+    """``ESCALATION_HOME`` as an absolute path, or ``default_home()``: what the dev stack uses."""
+    value = os.environ.get(HOME_ENV, "").strip()
+    return Path(value).expanduser().absolute() if value else default_home()
+
+
+def sqlite_url(home: Path) -> str:
+    """The records database inside a state directory."""
+    return f"sqlite+aiosqlite:///{home / 'escalation.db'}"
 
 
 def _long_enough(value: SecretStr | None, variable: str) -> SecretStr | None:
@@ -75,9 +112,14 @@ class Settings(TemporalSettings):
         env_prefix="ESCALATION_", extra="ignore", hide_input_in_errors=True
     )
 
+    home: Path = Field(
+        default_factory=escalation_home,
+        description="ESCALATION_HOME: the dev stack's state (database, mail, secret).",
+    )
     database_url: str = Field(
-        default="sqlite+aiosqlite:///.escalation/escalation.db",
-        description="SQLAlchemy async URL; postgresql+asyncpg://... in production.",
+        default="",
+        description="SQLAlchemy async URL; unset: escalation.db in ESCALATION_HOME;"
+        " postgresql+asyncpg://... in production.",
     )
     smtp_host: str = "localhost"
     smtp_port: int = 8025
@@ -89,7 +131,7 @@ class Settings(TemporalSettings):
     smtp_ca_file: str | None = Field(
         default=None, description="CA bundle to trust for the relay's TLS certificate."
     )
-    mail_from: str = "escalations@localhost"
+    mail_from: str = DEFAULT_MAIL_FROM
     # The codec endpoint for the Web UI (`escalation codec-server`).
     codec_token: SecretStr | None = None
     codec_cors_origins: str = "http://localhost:8233,http://localhost:8080"
@@ -109,6 +151,21 @@ class Settings(TemporalSettings):
         le=65535,
         description="Serve GET /health on this port (0: any free port); unset: no endpoint.",
     )
+
+    @field_validator("home", mode="before")
+    @classmethod
+    def _home_absolute(cls, value: Any) -> Any:
+        """Empty means unset; a relative one is taken from where the process started."""
+        if value is None or str(value).strip() == "":
+            return default_home()
+        return Path(str(value)).expanduser().absolute()
+
+    @model_validator(mode="after")
+    def _database_in_home(self) -> Self:
+        """An explicit ``ESCALATION_DATABASE_URL`` wins; otherwise the database in the home."""
+        if not self.database_url.strip():
+            self.database_url = sqlite_url(self.home)
+        return self
 
     @field_validator("codec_token")
     @classmethod

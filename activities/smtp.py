@@ -19,7 +19,7 @@ from temporalio import activity
 
 from activities.email_links import DecisionLinks
 from records.schema import utcnow
-from settings import Settings
+from settings import DEFAULT_MAIL_FROM, Settings
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class SmtpConfig:
     starttls: bool = False
     use_tls: bool = False
     timeout: float = 30.0
-    mail_from: str = "escalations@localhost"
+    mail_from: str = DEFAULT_MAIL_FROM
     ca_file: str | None = None
     """Extra CA bundle to trust for TLS (a relay with a private certificate)."""
     links: DecisionLinks | None = None

@@ -34,6 +34,54 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 """How long a SQLite writer waits for a concurrent writer's lock instead of failing."""
 
 
+class DatabaseMissing(LookupError):
+    """A SQLite records file that is not there, for a command that must not create it.
+
+    Opening a missing SQLite file creates it, empty: a command reading the records from the
+    wrong directory would then report "no such table" and advise ``escalation db upgrade``
+    on a database nobody meant. The message names the file and what creates the real one.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(
+            f"no records database at {path}: `escalation dev` or `escalation db upgrade`"
+            " creates it; set ESCALATION_HOME (the dev stack's state directory) or"
+            " ESCALATION_DATABASE_URL to read another"
+        )
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (absolute), or None: another backend, or in memory."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):  # already a URI: its owner chose how to open it
+        return None
+    return Path(database).expanduser().absolute()
+
+
+def _existing_sqlite(url: str) -> str:
+    """``url`` opened read-write but never created (SQLite's ``mode=rw`` URI).
+
+    The check before connecting gives the clear message; ``mode=rw`` keeps a file deleted
+    in between from being created empty all the same.
+
+    Raises:
+        DatabaseMissing: the file does not exist.
+    """
+    path = sqlite_file(url)
+    if path is None:
+        return url
+    if not path.is_file():
+        raise DatabaseMissing(path)
+    parsed = make_url(url).set(database=path.as_uri())
+    return parsed.update_query_dict({"mode": "rw", "uri": "true"}).render_as_string(
+        hide_password=False
+    )
+
+
 def _ensure_sqlite_directory(url: str) -> None:
     """Create the directory of a file-backed SQLite database, which SQLite will not do."""
     parsed = make_url(url)
@@ -52,7 +100,7 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, connection_record: Any) -
     cursor.close()
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def make_engine(url: str, *, create: bool = True, **kwargs: Any) -> AsyncEngine:
     """An async engine for ``url``, with the same guarantees on SQLite as on PostgreSQL.
 
     On SQLite the file's directory is created, foreign keys are enforced and a
@@ -60,11 +108,20 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     Args:
         url: A SQLAlchemy async URL (``sqlite+aiosqlite://...`` or ``postgresql+asyncpg://...``).
+        create: Whether a missing SQLite file may be created. Only what owns the schema
+            (``escalation db upgrade``, the dev stack, the worker) creates one; a command
+            that reads or adds rows passes False.
         **kwargs: Passed to ``create_async_engine``.
+
+    Raises:
+        DatabaseMissing: ``create`` is False and the SQLite file does not exist.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        _ensure_sqlite_directory(url)
+        if create:
+            _ensure_sqlite_directory(url)
+        else:
+            url = _existing_sqlite(url)
         connect_args = dict(kwargs.pop("connect_args", {}))
         connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_SECONDS)
         engine = create_async_engine(url, connect_args=connect_args, **kwargs)
@@ -79,12 +136,15 @@ def sessionmaker_for(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def make_sessionmaker(url: str, **kwargs: Any) -> async_sessionmaker[AsyncSession]:
+def make_sessionmaker(
+    url: str, *, create: bool = True, **kwargs: Any
+) -> async_sessionmaker[AsyncSession]:
     """Engine and sessionmaker from a URL, built once at start-up and injected.
 
-    The engine is reachable as ``sessionmaker.kw["bind"]`` for disposal.
+    The engine is reachable as ``sessionmaker.kw["bind"]`` for disposal; ``create`` as
+    for ``make_engine``.
     """
-    return sessionmaker_for(make_engine(url, **kwargs))
+    return sessionmaker_for(make_engine(url, create=create, **kwargs))
 
 
 def alembic_config(url: str) -> Config:

@@ -35,6 +35,7 @@ from packs import PackError, UnknownProcedure, load_pack
 from settings import SettingsError, get_settings
 from starter.cli_common import (
     EXIT_BAD_INPUT,
+    EXIT_REFUSED,
     client_args,
     explain,
     fail,
@@ -295,17 +296,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--maildir",
         type=Path,
-        default=Path(".escalation/mail"),
-        help="Where each message received is written, one file each",
+        default=None,
+        help="Where each message received is written, one file each"
+        " (default: mail/ in ESCALATION_HOME, where `escalation dev` keeps it)",
     )
 
     from starter import devstack
 
     dev = sub.add_parser("dev", help="Run the whole product locally")
     devstack.add_arguments(dev)
-    for action in dev._actions:
-        if action.dest == "state_dir" and not action.help:
-            action.help = "Where the stack keeps its data, mail, logs and secrets"
     for extension in _extensions():
         extension.add_commands(sub)
     explain(parser, EXAMPLES)
@@ -414,10 +413,11 @@ def _main(argv: Sequence[str] | None = None) -> int:
 
         return devstack.main(args)
     if args.command == "smtp-sink":
+        from settings import escalation_home
         from starter.smtp_sink import serve_forever
 
         logging.getLogger().setLevel(logging.INFO)
-        serve_forever(args.host, args.port, args.maildir)
+        serve_forever(args.host, args.port, args.maildir or escalation_home() / "mail")
         return 0
     if args.command == "db":
         from records.db import upgrade
@@ -441,11 +441,19 @@ def _main(argv: Sequence[str] | None = None) -> int:
 
 
 def _settled(argv: Sequence[str] | None) -> int:
-    """``_main``, with unusable settings (a secret too short, say) one line and exit 2."""
+    """``_main``, with unusable settings (a secret too short, say) one line and exit 2.
+
+    A records database that is not there is one line too, naming the file, and exit 1
+    (as for anything not found): every command that reads the records refuses to create it.
+    """
+    from records.db import DatabaseMissing
+
     try:
         return _main(argv)
     except SettingsError as exc:
         return fail(str(exc), EXIT_BAD_INPUT)
+    except DatabaseMissing as exc:
+        return fail(str(exc), EXIT_REFUSED)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

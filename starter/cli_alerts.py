@@ -208,7 +208,7 @@ Read = Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]
 async def _read(args: argparse.Namespace, read: Read[T]) -> T | None:
     """``read(sessionmaker)`` on ``--database-url``; None after saying why it could not."""
     try:
-        sessionmaker = make_sessionmaker(_url(args))
+        sessionmaker = make_sessionmaker(_url(args), create=False)
     except (SQLAlchemyError, ValueError) as exc:  # a URL SQLAlchemy cannot parse
         fail(f"--database-url: {exc}", EXIT_UNREADABLE)
         return None

@@ -282,7 +282,7 @@ async def add_closure(args: argparse.Namespace) -> int:
     if client is None:
         _err("nothing stored, no case told")
         return EXIT_FAILED
-    store_maker = make_sessionmaker(_url(args))
+    store_maker = make_sessionmaker(_url(args), create=False)
     store = ClosureStore(store_maker)
     try:
         if args.dry_run:
@@ -374,7 +374,7 @@ async def list_closures(args: argparse.Namespace) -> int:
                 _err(error)
             return EXIT_BAD_INPUT
         partnership = target.partnership
-    maker = make_sessionmaker(_url(args))
+    maker = make_sessionmaker(_url(args), create=False)
     try:
         rows = await ClosureStore(maker).all(partnership)
     except (SQLAlchemyError, OSError) as exc:

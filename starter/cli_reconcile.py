@@ -162,7 +162,7 @@ async def stopped_cases(
 
     if _no_sqlite_file(url):
         return []
-    sessionmaker = make_sessionmaker(url)
+    sessionmaker = make_sessionmaker(url, create=False)
     try:
         return await StoppedCases(sessionmaker).stopped(procedure, stage)
     except (DBAPIError, OSError) as exc:

@@ -99,7 +99,7 @@ async def import_contacts(url: str, path: Path, text: str) -> int:
             _err(f"{path}: {error}")
         _err(f"{path}: nothing imported ({len(parsed.errors)} error(s))")
         return EXIT_BAD_INPUT
-    sessionmaker = make_sessionmaker(url)
+    sessionmaker = make_sessionmaker(url, create=False)
     try:
         added, updated = await upsert_contacts(sessionmaker, parsed.entries)
     except DBAPIError as exc:
@@ -113,7 +113,7 @@ async def import_contacts(url: str, path: Path, text: str) -> int:
 
 async def export_record(url: str, case_reference: str, fmt: str) -> tuple[int, str]:
     """The case's record in ``fmt`` (md or html), or exit code 1 when there is none."""
-    sessionmaker = make_sessionmaker(url)
+    sessionmaker = make_sessionmaker(url, create=False)
     try:
         files = await load_case(sessionmaker, case_reference)
         # The practice alerts on the case, in plain words: the record carries them too.
@@ -136,7 +136,7 @@ async def quarterly_report(
     url: str, quarter: Quarter, procedure: str | None, fmt: str
 ) -> tuple[int, str]:
     """The quarter's figures in ``fmt`` (text or html)."""
-    sessionmaker = make_sessionmaker(url)
+    sessionmaker = make_sessionmaker(url, create=False)
     try:
         figures = await quarter_figures(sessionmaker, quarter, procedure)
     except DBAPIError as exc:

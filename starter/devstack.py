@@ -5,6 +5,10 @@ state in a database file so cases survive a restart), the SMTP sink keeping
 every message in a Maildir, the database migrations, and the worker. Ctrl-C
 stops them in reverse order.
 
+Its state lives in one directory (``--state-dir``, else ``ESCALATION_HOME``, else the
+project's ``.escalation``), the one every other command reads by default. The banner ends
+with a "Ready" line and "Stopped" follows Ctrl-C once every part has stopped.
+
 Every file the stack writes that holds a secret (the generated link secret) is
 created mode 0600 from the start, in a state directory created 0700: a file
 ``chmod``-ed after it is written is readable by others in between.
@@ -20,6 +24,7 @@ import os
 import secrets
 import signal
 import socket
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,9 +32,11 @@ from pydantic import ValidationError
 from temporalio.client import Client
 
 from packs.local import ENV as LOCAL_SETTINGS_ENV
-from settings import Settings, problems
+from settings import HOME_ENV, Settings, problems, sqlite_url
 from starter.binaries import temporal_cli_path
 from starter.connect import ConnectionOptions, connect
+from starter.dev_banner import READY, STOPPED, Parts, banner, page_listening, state_dir
+from starter.dev_ports import dev_ports, port_problems
 from starter.smtp_sink import SmtpSink
 from workflows.search_attributes import registration
 
@@ -194,7 +201,14 @@ async def start_dev_server_on_free_ports(
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``escalation dev``."""
-    parser.add_argument("--state-dir", type=Path, default=Path(".escalation"))
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=None,
+        help=f"Where the stack keeps its database, mail and secret (default: {HOME_ENV},"
+        " else the project's .escalation); the other commands read it through"
+        f" {HOME_ENV}",
+    )
     parser.add_argument("--port", type=int, default=7233, help="Temporal frontend port")
     parser.add_argument("--ui-port", type=int, default=8233, help="Temporal Web UI port")
     parser.add_argument("--smtp-port", type=int, default=8025, help="SMTP sink port")
@@ -275,10 +289,8 @@ async def run(args: argparse.Namespace, stop: asyncio.Event) -> None:
     import worker
     from records.db import upgrade
 
-    state: Path = args.state_dir.absolute()
-    db_url = os.environ.get(
-        "ESCALATION_DATABASE_URL", f"sqlite+aiosqlite:///{state / 'escalation.db'}"
-    )
+    state = state_dir(args)
+    db_url = os.environ.get("ESCALATION_DATABASE_URL") or sqlite_url(state)
     secret = link_secret(state)
     local_settings = use_local_settings()
     Settings(link_secret=secret)  # a short secret or token is refused before anything starts
@@ -295,23 +307,17 @@ async def run(args: argparse.Namespace, stop: asyncio.Event) -> None:
             link_secret=secret,
             web_base_url=f"http://127.0.0.1:{args.web_port}",
         )
-        print(f"Temporal frontend  {server.address}", flush=True)
-        print(f"Temporal Web UI    {server.ui_url}", flush=True)
-        print(f"SMTP sink          127.0.0.1:{sink.port} -> {state / 'mail'}", flush=True)
-        print(f"Records database   {db_url}", flush=True)
-        print(f"Worker             task queue '{settings.task_queue}' (Ctrl-C stops)", flush=True)
-        print(f"Search attributes  {', '.join(registration())}", flush=True)
-        codec = "off (export ESCALATION_CODEC_KEYS to encrypt payloads)"
-        if settings.codec_keys is not None:
-            codec = "on: payloads are encrypted (ESCALATION_CODEC_KEYS)"
-        print(f"Payload codec      {codec}", flush=True)
-        print(f"Decision page      {settings.web_base_url}", flush=True)
-        print(f"Local settings     {local_settings}", flush=True)
+        parts = Parts(state, server.address, server.ui_url, sink.port, local_settings)
+        for line in banner(parts, settings):
+            print(line, flush=True)
         worker_task = asyncio.create_task(worker.run_worker(settings, stop))
         page = asyncio.create_task(
             serve_decision_page(settings, server.address, args.web_port, stop)
         )
         died = asyncio.create_task(server.process.wait())
+        await page_listening(args.web_port, {worker_task, died})
+        if not (worker_task.done() or died.done()):
+            print(READY, flush=True)
         done, _ = await asyncio.wait({worker_task, died}, return_when=asyncio.FIRST_COMPLETED)
         if died in done:
             stop.set()
@@ -324,10 +330,19 @@ async def run(args: argparse.Namespace, stop: asyncio.Event) -> None:
     finally:
         sink.stop()
         await server.stop()
+    print(STOPPED, flush=True)
 
 
 def main(args: argparse.Namespace) -> int:
-    """Entry point of ``escalation dev``."""
+    """Entry point of ``escalation dev``: 0 stopped by Ctrl-C, 1 failed, 2 a port busy.
+
+    Every port is checked before anything starts (``starter.dev_ports``).
+    """
+    if busy := port_problems(dev_ports(args)):
+        for line in busy:
+            print(f"escalation dev: {line}", file=sys.stderr)
+        print("escalation dev: nothing started", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     async def _main() -> int:
@@ -340,6 +355,9 @@ def main(args: argparse.Namespace) -> int:
             await run(args, stop)
         except (RuntimeError, TimeoutError) as exc:
             log.error("%s", exc)
+            return 1
+        except OSError as exc:  # a port taken between the check and the bind
+            log.error("escalation dev: %s", exc)
             return 1
         except ValidationError as exc:  # the settings: name the variable, never the value
             log.error("%s", problems(exc))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 import shlex
 import subprocess
@@ -132,7 +133,8 @@ async def test_the_tours_snippet_prints_each_deciders_link_from_the_maildir(db, 
     """Step 2 of the tour, on a Maildir the real email activity wrote through the SMTP sink."""
     [snippet] = [b for b in sh_blocks(README.read_text(encoding="utf-8")) if "mailbox.Maildir" in b]
     program = snippet.split("<<'EOF'\n", 1)[1].rsplit("EOF", 1)[0]
-    sink = SmtpSink(maildir=tmp_path / ".escalation" / "mail")
+    home = tmp_path / "home"  # ESCALATION_HOME: the snippet finds the Maildir from anywhere
+    sink = SmtpSink(maildir=home / "mail")
     sink.start()
     try:
         links = DecisionLinks(SECRET, "http://localhost:8088", 14)
@@ -150,6 +152,7 @@ async def test_the_tours_snippet_prints_each_deciders_link_from_the_maildir(db, 
         [sys.executable, "-"],
         input=program,
         cwd=tmp_path,
+        env={**os.environ, "ESCALATION_HOME": str(home)},
         capture_output=True,
         text=True,
         check=True,

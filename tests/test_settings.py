@@ -32,3 +32,18 @@ def test_long_enough_or_unset_secrets_are_taken(monkeypatch) -> None:
     monkeypatch.setenv("ESCALATION_CODEC_TOKEN", "")  # empty: unset (the commands require it)
     s = Settings()
     assert s.link_secret is None and s.codec_token is not None
+
+
+def test_the_default_sender_is_escalations_at_localhost_as_the_docs_say(monkeypatch) -> None:
+    from activities.smtp import SmtpConfig
+    from tests.test_readme_commands import ROOT
+
+    monkeypatch.delenv("ESCALATION_MAIL_FROM", raising=False)
+    assert Settings().mail_from == "escalations@localhost"
+    assert SmtpConfig().mail_from == "escalations@localhost"  # what a test or script builds
+    assert SmtpConfig.from_settings(Settings()).mail_from == "escalations@localhost"
+    row = "| `ESCALATION_MAIL_FROM` | `escalations@localhost` | sender |"
+    for doc in ("README.md", "docs/operations.md"):
+        assert row in (ROOT / doc).read_text(encoding="utf-8"), doc
+    monkeypatch.setenv("ESCALATION_MAIL_FROM", "escalations@lscb.example.org")
+    assert SmtpConfig.from_settings(Settings()).mail_from == "escalations@lscb.example.org"

@@ -133,7 +133,7 @@ def test_an_emails_html_part_escapes_lines_headline_and_procedure() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["base.html", "decision.html", "record.html", "report.html", "email.html"]
+    "name", ["base.html", "decision.html", "record.html", "report.html", "email.html", "home.html"]
 )
 def test_every_html_template_autoescapes(name: str) -> None:
     assert callable(env.autoescape) and env.autoescape(name)

