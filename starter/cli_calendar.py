@@ -40,7 +40,7 @@ from settings import get_settings
 from starter import calendar_changes as changes
 from starter.cli_common import cannot_connect
 from starter.connect import ConnectionConfigError, connect
-from starter.plain_errors import plain
+from models.plain_errors import plain
 from workdays.calendar import load_calendar
 from workflows.search_attributes import local_deadline
 

@@ -34,7 +34,7 @@ from models.calendar import CalendarChange, CalendarReceipt
 from models.pack import PolicyPack
 from packs import PACK_DIR, PackError, UnknownProcedure, load_pack
 from starter.connect import connect
-from starter.plain_errors import plain
+from models.plain_errors import plain
 from workflows.ladder import raised_at_error
 
 S = TypeVar("S")
@@ -71,7 +71,7 @@ class DecisionRefused(EscalationError):
 
 def field_errors(exc: ValidationError, whole: str = "request") -> list[str]:
     """One ``field.path: reason`` line per pydantic error (``whole`` for the object itself),
-    the reason in words (``starter.plain_errors``), never a regex."""
+    the reason in words (``models.plain_errors``), never a regex."""
     return [f"{'.'.join(str(p) for p in e['loc']) or whole}: {plain(e)}" for e in exc.errors()]
 
 

@@ -29,7 +29,7 @@ from models.decisions import AgreeTimescale, Confirmed, DecisionReceipt, Resolve
 from models.status import DisagreementStatus
 from packs import PackError, UnknownProcedure, load_pack
 from starter.alerts_sdk import PracticeAlertClient
-from starter.plain_errors import plain
+from models.plain_errors import plain
 from starter.sdk import DecisionRefused, EscalationClient
 from templates import render
 from web import pages

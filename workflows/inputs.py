@@ -27,6 +27,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from codec.marker import UNDECRYPTABLE
+    from models.plain_errors import plain
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -104,8 +105,9 @@ def unreadable_start(error: str) -> ApplicationError:
 def explain(exc: Exception) -> str:
     """A short, field-naming explanation of why a payload was refused."""
     if isinstance(exc, ValidationError):
+        # In words, as the SDK and the decision page say it: no regex, no pydantic phrasing.
         text = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'payload'}: {e['msg']}" for e in exc.errors()
+            f"{'.'.join(str(p) for p in e['loc']) or 'payload'}: {plain(e)}" for e in exc.errors()
         )
     else:  # not JSON, or not an object: the payload as a whole is wrong
         text = f"payload: {str(exc) or type(exc).__name__}"

@@ -188,7 +188,7 @@ async def test_a_malformed_change_is_refused_and_changes_nothing(env, db, mail) 
                 result_type=CalendarReceipt,
             )
         assert refused.value.cause.message == (  # type: ignore[attr-defined]
-            "closure_days.0: Input should be a valid date or datetime, invalid character in year"
+            "closure_days.0: 'not-a-date' is not a day, written YYYY-MM-DD"
         )
         await h.sleep_until(RAISED + timedelta(hours=1))
         status = await h.status(wid)

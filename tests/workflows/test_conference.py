@@ -292,7 +292,9 @@ async def test_decisions_that_do_not_fit_the_stage_are_refused(env, db, mail) ->
         ]
         assert [r.name for r in s2.rejected_inputs] == ["unresolved", "conference_reconvened"]
         assert "send 'conference_reconvened'" in s2.rejected_inputs[0].error
-        assert s2.rejected_inputs[1].error.startswith("outcome: Input should be")
+        assert s2.rejected_inputs[1].error.startswith(
+            "outcome: 'adjourned again' is not one of 'unanimous'"
+        )
         assert (s1.current_stage, s2.current_stage) == ("practitioners", "adjourned")
         assert len(s2.stages) == 1
 

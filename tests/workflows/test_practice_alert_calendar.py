@@ -246,7 +246,7 @@ async def test_a_passed_deadline_stays_and_a_finalised_alert_refuses(
             await h.client.handle(wid).execute_update(
                 "change_calendar", {"by": "X", "closure_days": ["2030-06-20"]}
             )
-        assert "reason: Field required" in str(refused.value.cause)
+        assert "reason: is required" in str(refused.value.cause)
         assert (await h.status(wid)).stages == before.stages
 
         await h.client.respond(wid, AlertResponse(by="L. Service Manager", text="Visit done"))

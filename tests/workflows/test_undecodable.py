@@ -171,7 +171,7 @@ async def test_a_practice_alert_refuses_undecodable_signals_and_updates(env, db,
 @pytest.mark.parametrize(
     ("start", "reason"),
     [
-        ({"procedure": "redbridge-2017", "nature": 5}, "case_reference: Field required"),
+        ({"procedure": "redbridge-2017", "nature": 5}, "case_reference: is required"),
         (UNDECODABLE[0][0], "encoding 'binary/encrypted' is not JSON"),
         (_payload(b"json/plain", b"not json"), "payload:"),
     ],

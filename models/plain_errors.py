@@ -92,6 +92,9 @@ def plain(error: ErrorDetails) -> str:
         )
         limit = next(iter(ctx.values()), "?")
         return f"must be {word} {limit}"
+    if kind in ("literal_error", "enum"):
+        expected = ctx.get("expected", "?")
+        return f"{shown} is not one of {expected}" if shown else f"must be one of {expected}"
     if kind in SAID:
         return SAID[kind]
     if kind in WHAT:  # a value of the wrong JSON type ('5' for 5) is not quoted: it misleads
