@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from records.casefile import CaseFile
 from records.names import step_words
+from records.schema import Step
 from records.svg import timeline
 from templates import render
 
@@ -158,7 +159,7 @@ def sections(f: CaseFile, now: datetime | None = None) -> list[tuple[str, Table]
         for e in f.emails
     ]
     steps = [
-        [local(s.at, z), step_words(s.kind), stage(s.stage_id), who(s.actor), s.text or ""]
+        [local(s.at, z), step_words(s.kind), stage(s.stage_id), who(s.actor), step_text(s)]
         for s in f.steps
     ]
     return [
@@ -175,6 +176,17 @@ def sections(f: CaseFile, now: datetime | None = None) -> list[tuple[str, Table]
         ("Who was told", (["When", "What", "To", "Status", "Attempts", "Error"], emails)),
         ("Every step", (["When", "Step", "Stage", "Who", "Text"], steps)),
     ]
+
+
+REMINDER_WORDS = {"halfway": "half the time has passed", "last_day": "the last day"}
+"""A reminder row's text is the reminder's kind (an id); the record says it in words."""
+
+
+def step_text(s: Step) -> str:
+    """A step's text as a reader takes it: a reminder's kind in words, else as written."""
+    if s.kind == "reminder" and s.text in REMINDER_WORDS:
+        return f"reminder: {REMINDER_WORDS[s.text]}"
+    return str(s.text or "")
 
 
 MARKDOWN_SPECIAL = re.compile(r"[\\`*\[\]#|~]|(?<![^\W_])_|_(?![^\W_])")

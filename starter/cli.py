@@ -126,7 +126,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "worker": ("TEMPORAL_ADDRESS=localhost:7233 escalation worker",),
     "db": ("escalation db upgrade",),
-    "smtp-sink": ("escalation smtp-sink --port 8025 --maildir .escalation/mail",),
+    "smtp-sink": ("escalation smtp-sink --port 8025 --maildir /tmp/mail",),
     "dev": ("escalation dev", "escalation dev --port 7234 --state-dir /tmp/escalation"),
     "contacts": ("escalation contacts import contacts.csv",),
     "contacts import": ("escalation contacts import contacts.csv",),

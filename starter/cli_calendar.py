@@ -33,6 +33,7 @@ from temporalio.service import RPCError
 
 from models.calendar import CalendarChange, CalendarSpec
 from models.pack import PolicyPack
+from models.plain_errors import plain
 from packs import PACK_DIR, PackError, load_pack, pack_ids
 from records.closures import ClosureStore
 from records.db import make_sessionmaker
@@ -40,7 +41,6 @@ from settings import get_settings
 from starter import calendar_changes as changes
 from starter.cli_common import cannot_connect
 from starter.connect import ConnectionConfigError, connect
-from models.plain_errors import plain
 from workdays.calendar import load_calendar
 from workflows.search_attributes import local_deadline
 

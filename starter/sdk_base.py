@@ -32,9 +32,9 @@ from temporalio.service import RPCError
 
 from models.calendar import CalendarChange, CalendarReceipt
 from models.pack import PolicyPack
+from models.plain_errors import plain
 from packs import PACK_DIR, PackError, UnknownProcedure, load_pack
 from starter.connect import connect
-from models.plain_errors import plain
 from workflows.ladder import raised_at_error
 
 S = TypeVar("S")

@@ -224,3 +224,34 @@ def test_overdue_at_quarter_end_is_judged_at_that_moment() -> None:
     assert overdue_at(steps, build_stages(steps, names), end)
     # Not yet due at the quarter's end: not overdue, whatever happened later.
     assert not overdue_at(steps, build_stages(steps, names), T("2030-12-20T00:00:00+00:00"))
+
+
+def test_a_reminder_in_every_step_reads_in_words_not_its_kind() -> None:
+    row = Disagreement(
+        workflow_id="w",
+        case_reference="CR-1",
+        procedure="redbridge-2017",
+        ladder="individual",
+        partnership="P",
+        raising_agency="School",
+        receiving_agency="CSC",
+        raised_at=T("2026-12-21T10:00:00+00:00"),
+        state="open",
+        nature="n",
+    )
+    steps = [
+        Step(
+            key=f"w/{kind}",
+            workflow_id="w",
+            case_reference="CR-1",
+            kind="reminder",
+            at=T("2026-12-22T10:00:00+00:00"),
+            stage_id="practitioners",
+            text=kind,
+            data={},
+        )
+        for kind in ("halfway", "last_day")
+    ]
+    f = CaseFile(row, Names.of("redbridge-2017"), steps=steps)
+    texts = [r[4] for r in dict(sections(f))["Every step"][1]]
+    assert texts == ["reminder: half the time has passed", "reminder: the last day"]
