@@ -151,6 +151,12 @@ class Settings(TemporalSettings):
         le=65535,
         description="Serve GET /health on this port (0: any free port); unset: no endpoint.",
     )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Serve GET /metrics (Prometheus) on this port (0: any free port); unset: none.",
+    )
 
     @field_validator("home", mode="before")
     @classmethod
