@@ -32,7 +32,9 @@ from records.stopped import StoppedCases
 from settings import DEFAULT_MAX_CACHED_WORKFLOWS, Settings, get_settings
 from starter.connect import ConnectionOptions, connect, worker_client
 from starter.visibility import missing_search_attributes
+from telemetry.logs import CaseLogContext, configure_logging
 from telemetry.runtime import loopback_port, metrics_runtime
+from telemetry.tracing import start_tracing, tracing_interceptors
 from workflows.disagreement import DisagreementWorkflow
 from workflows.practice_alert import PracticeAlertWorkflow
 from workflows.quarterly import QuarterlyReportWorkflow
@@ -127,12 +129,18 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     """Connect, build the worker and run it until ``stop`` is set (or forever)."""
     # The SDK's metrics need a runtime of their own, made before the client connects.
     core_port = loopback_port() if settings.metrics_port is not None else None
-    # Namespace, TLS / API key and the payload codec, all from the settings.
-    client = await connect(
-        options=ConnectionOptions.from_settings(settings),
-        runtime=metrics_runtime(core_port) if core_port is not None else None,
-    )
-    await _serve(settings, client, core_port, stop)
+    tracing = start_tracing(settings.otlp_endpoint)
+    try:
+        # Namespace, TLS / API key and the payload codec, all from the settings.
+        client = await connect(
+            options=ConnectionOptions.from_settings(settings),
+            runtime=metrics_runtime(core_port) if core_port is not None else None,
+            interceptors=tracing_interceptors(tracing),
+        )
+        await _serve(settings, client, core_port, stop)
+    finally:
+        if tracing is not None:
+            tracing.shutdown()  # sends the spans still batched
 
 
 async def _serve(
@@ -154,6 +162,7 @@ async def _serve(
         sessionmaker=sessionmaker,
         smtp=SmtpConfig.from_settings(settings),
         max_cached_workflows=settings.max_cached_workflows,
+        interceptors=[CaseLogContext()] if settings.log_format == "json" else [],
     )
     log.info(
         "worker polling task queue %r on %s (namespace %s)",
@@ -183,7 +192,7 @@ async def _serve(
 def main() -> None:
     """Run the worker until SIGINT or SIGTERM."""
     settings = get_settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_format)
 
     async def _main() -> None:
         stop = asyncio.Event()
