@@ -127,5 +127,8 @@ SDK_ALWAYS_PRESENT = frozenset(
 )
 """The SDK's series a worker that has run one workflow with an activity always shows."""
 
-EXPORTED = PRODUCT_METRICS | SDK_METRICS
-"""What a dashboard panel or an alert rule may name."""
+PROCESS_METRICS = frozenset({"process_resident_memory_bytes", "process_cpu_seconds_total"})
+"""prometheus-client's own series about the worker process that the dashboard reads."""
+
+EXPORTED = PRODUCT_METRICS | SDK_METRICS | PROCESS_METRICS
+"""What a dashboard panel or an alert rule may name (besides Prometheus' own ``up``)."""

@@ -25,7 +25,7 @@ from starter.connect import ConnectionOptions, connect
 from starter.devstack import DevServer, start_dev_server_on_free_ports
 from starter.sdk import EscalationClient
 from starter.smtp_sink import SmtpSink
-from telemetry.metrics import PRODUCT_METRICS, SDK_ALWAYS_PRESENT
+from telemetry.metrics import PROCESS_METRICS, PRODUCT_METRICS, SDK_ALWAYS_PRESENT
 from tests.faults.stack import eventually
 from tests.telemetry.scrape import families, samples, scrape, value
 from tests.workflows.support import EXAMPLE, start_payload
@@ -104,10 +104,8 @@ async def test_metrics_show_the_sdk_and_the_product_after_a_case_climbs_a_stage(
         assert value(found, "escalation_emails_pending") == 0
 
         # The SDK's own series, from the worker's runtime, labelled with its task queue.
-        names = families(text)
-        assert names >= SDK_ALWAYS_PRESENT | PRODUCT_METRICS, sorted(
-            (SDK_ALWAYS_PRESENT | PRODUCT_METRICS) - names
-        )
+        names, listed = families(text), SDK_ALWAYS_PRESENT | PRODUCT_METRICS | PROCESS_METRICS
+        assert names >= listed, sorted(listed - names)
         assert (
             value(found, "temporal_workflow_task_schedule_to_start_latency_count", task_queue=queue)
             >= 2
