@@ -17,8 +17,10 @@ COPY codec ./codec
 COPY web ./web
 COPY schemas ./schemas
 COPY templates ./templates
+COPY telemetry ./telemetry
 COPY worker.py settings.py ./
-RUN pip install --no-cache-dir .
+# [tracing]: OpenTelemetry, so setting OTEL_EXPORTER_OTLP_ENDPOINT is all tracing needs.
+RUN pip install --no-cache-dir ".[tracing]"
 # PYTHONDONTWRITEBYTECODE stops the (read-only, non-root) app from writing bytecode at run time, and
 # `python worker.py` imports these sources, not pip's compiled copies: without this step every
 # workflow the sandbox loads recompiles its module from source (README "Benchmark").

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -150,6 +150,20 @@ class Settings(TemporalSettings):
         ge=0,
         le=65535,
         description="Serve GET /health on this port (0: any free port); unset: no endpoint.",
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Serve GET /metrics (Prometheus) on this port (0: any free port); unset: none.",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="ESCALATION_LOG_FORMAT: text lines, or JSON lines to ship."
+    )
+    otlp_endpoint: str | None = Field(
+        default=None,
+        alias="OTEL_EXPORTER_OTLP_ENDPOINT",
+        description="OpenTelemetry collector to send traces to (OTLP over HTTP); unset: none.",
     )
 
     @field_validator("home", mode="before")

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import Interceptor, Worker
 
 from activities.alerts import AlertActivities
 from activities.calendar import CalendarActivities
@@ -32,6 +32,9 @@ from records.stopped import StoppedCases
 from settings import DEFAULT_MAX_CACHED_WORKFLOWS, Settings, get_settings
 from starter.connect import ConnectionOptions, connect, worker_client
 from starter.visibility import missing_search_attributes
+from telemetry.logs import CaseLogContext, configure_logging
+from telemetry.runtime import loopback_port, metrics_runtime
+from telemetry.tracing import start_tracing, tracing_interceptors
 from workflows.disagreement import DisagreementWorkflow
 from workflows.practice_alert import PracticeAlertWorkflow
 from workflows.quarterly import QuarterlyReportWorkflow
@@ -56,12 +59,14 @@ def create_worker(
     pack_dir: Path = PACK_DIR,
     max_cached_workflows: int = DEFAULT_MAX_CACHED_WORKFLOWS,
     stand_ins: Sequence[Callable[..., Any]] = (),
+    interceptors: Sequence[Interceptor] = (),
 ) -> Worker:
     """Build a Worker with every workflow and activity, dependencies injected once.
 
     ``max_cached_workflows`` bounds the worker's memory (see ``settings.py``); 0 replays
     every workflow task from the start (the no-cache test). ``stand_ins`` replace the
-    activities of the same (function) name: tests only.
+    activities of the same (function) name: tests only. ``interceptors`` are added to
+    the client's (the JSON logs' case context).
     """
     named = {f.__name__ for f in stand_ins}
     activities = [
@@ -75,6 +80,7 @@ def create_worker(
         workflows=WORKFLOWS,
         activities=[*activities, *stand_ins],
         max_cached_workflows=max_cached_workflows,
+        interceptors=interceptors,
     )
 
 
@@ -121,8 +127,26 @@ def build_activities(
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Connect, build the worker and run it until ``stop`` is set (or forever)."""
-    # Namespace, TLS / API key and the payload codec, all from the settings.
-    client = await connect(options=ConnectionOptions.from_settings(settings))
+    # The SDK's metrics need a runtime of their own, made before the client connects.
+    core_port = loopback_port() if settings.metrics_port is not None else None
+    tracing = start_tracing(settings.otlp_endpoint)
+    try:
+        # Namespace, TLS / API key and the payload codec, all from the settings.
+        client = await connect(
+            options=ConnectionOptions.from_settings(settings),
+            runtime=metrics_runtime(core_port) if core_port is not None else None,
+            interceptors=tracing_interceptors(tracing),
+        )
+        await _serve(settings, client, core_port, stop)
+    finally:
+        if tracing is not None:
+            tracing.shutdown()  # sends the spans still batched
+
+
+async def _serve(
+    settings: Settings, client: Client, core_port: int | None, stop: asyncio.Event | None
+) -> None:
+    """Run the worker on ``client``, with its health and metrics endpoints, until ``stop``."""
     # The workflows upsert these at every step; without them every workflow task would
     # fail again and again, so refuse to poll and say what to run instead.
     missing = await missing_search_attributes(client, settings.temporal_namespace)
@@ -138,6 +162,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         sessionmaker=sessionmaker,
         smtp=SmtpConfig.from_settings(settings),
         max_cached_workflows=settings.max_cached_workflows,
+        interceptors=[CaseLogContext()] if settings.log_format == "json" else [],
     )
     log.info(
         "worker polling task queue %r on %s (namespace %s)",
@@ -154,19 +179,27 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
                 serving_health(client, worker, settings.health_port)
             )
             log.info("health endpoint on port %d (GET /health)", port)
+        if settings.metrics_port is not None:
+            from telemetry.endpoint import serving_metrics  # aiohttp, as above
+
+            port = await stack.enter_async_context(
+                serving_metrics(client, sessionmaker, settings.metrics_port, core_port)
+            )
+            log.info("metrics endpoint on port %d (GET /metrics)", port)
         await (stop or asyncio.Event()).wait()
 
 
 def main() -> None:
     """Run the worker until SIGINT or SIGTERM."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = get_settings()
+    configure_logging(settings.log_format)
 
     async def _main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await run_worker(get_settings(), stop)
+        await run_worker(settings, stop)
 
     asyncio.run(_main())
 

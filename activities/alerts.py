@@ -5,7 +5,8 @@ id for the alert, workflow id + step for a step), so a retried or replayed
 activity never writes twice, on SQLite as on PostgreSQL. The alert's state,
 current stage and finalisation are kept current by the step that changed them,
 and only when that step was newly written. Database errors propagate: Temporal
-retries them.
+retries them. What a write newly inserted is counted for the metrics once it has
+committed (``activities/counting.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import CursorResult, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from activities.counting import PRACTICE_ALERT, Tally
 from activities.records import insert_ignoring_duplicates
 from models.alerts import AlertRecord, AlertRecordBatch, AlertStepRecord
 from records.schema import AlertStep, PracticeAlertRow, utcnow
@@ -33,17 +35,24 @@ class AlertActivities:
     @activity.defn(name="open_practice_alert")
     async def open_practice_alert(self, rec: AlertRecord) -> None:
         """Write the alert's row once (idempotent by workflow id)."""
+        tally = Tally(PRACTICE_ALERT, PracticeAlertRow)
         async with self._sessionmaker() as session, session.begin():
-            await session.execute(
+            result = await session.execute(
                 insert_ignoring_duplicates(session, PracticeAlertRow, rec.model_dump())
             )
+            if cast("CursorResult[Any]", result).rowcount:
+                tally.case_opened(rec.procedure)
+        tally.count()
         log.info("recorded practice alert %s (case %s)", rec.workflow_id, rec.case_reference)
 
     @activity.defn(name="record_alert_step")
     async def record_alert_step(self, step: AlertStepRecord) -> None:
         """Write one step once (idempotent by key) and keep the alert's state current."""
+        tally = Tally(PRACTICE_ALERT, PracticeAlertRow)
         async with self._sessionmaker() as session, session.begin():
-            await _write_alert_step(session, step)
+            await _write_alert_step(session, step, tally)
+            await tally.read_procedures(session)
+        tally.count()
 
     @activity.defn(name="record_alert_steps")
     async def record_alert_steps(self, batch: AlertRecordBatch) -> None:
@@ -52,23 +61,31 @@ class AlertActivities:
         Each row is idempotent by its own key, as with ``record_alert_step``, so a
         retried batch writes only what an earlier attempt did not.
         """
+        tally = Tally(PRACTICE_ALERT, PracticeAlertRow)
         async with self._sessionmaker() as session, session.begin():
             if batch.alert is not None:
-                await session.execute(
+                result = await session.execute(
                     insert_ignoring_duplicates(session, PracticeAlertRow, batch.alert.model_dump())
                 )
+                if cast("CursorResult[Any]", result).rowcount:
+                    tally.case_opened(batch.alert.procedure)
             for step in batch.steps:
-                await _write_alert_step(session, step)
+                await _write_alert_step(session, step, tally)
+            await tally.read_procedures(session)
+        tally.count()
         if batch.alert is not None:
             rec = batch.alert
             log.info("recorded practice alert %s (case %s)", rec.workflow_id, rec.case_reference)
 
 
-async def _write_alert_step(session: AsyncSession, step: AlertStepRecord) -> None:
+async def _write_alert_step(session: AsyncSession, step: AlertStepRecord, tally: Tally) -> None:
     """Insert one step and, if it was new and changed the state, the alert's new state."""
     values = step.model_dump(exclude={"state", "current_stage"})
     result = await session.execute(insert_ignoring_duplicates(session, AlertStep, values))
-    if step.state is None or not cast("CursorResult[Any]", result).rowcount:
+    if not cast("CursorResult[Any]", result).rowcount:
+        return
+    tally.step_written(step)
+    if step.state is None:
         return
     changes: dict[str, Any] = {"state": step.state, "updated_at": utcnow()}
     if step.current_stage is not None:

@@ -51,6 +51,7 @@ from activities.smtp import Refused, SmtpConfig, cluster_time, deliver
 from models.common import Person
 from models.notifications import Notification, NotificationResult, Undelivered
 from records.schema import Disagreement, OutboxNotification
+from telemetry.metrics import EMAILS_FAILED, EMAILS_SENT
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +211,7 @@ class EmailActivities:
         reason = _one_line(u.reason)
         failed = dict.fromkeys(recipients, reason)
         await self._mark(n.key, "failed", error="; ".join(f"{k}: {v}" for k, v in failed.items()))
+        EMAILS_FAILED.labels(kind=n.kind).inc()
         log.error("mail for %s (case %s) given up: %s", n.key, n.case_reference, reason)
         await self._report(n, line, failed, [], Ledger.from_earlier_attempts(), last=True)
 
@@ -292,8 +294,9 @@ class EmailActivities:
         error = "; ".join(f"{k}: {v}" for k, v in refused.items()) or None
         status = "sent" if delivered else "failed"
         try:
+            first = True  # the outcome's first record, so counted (a row may hold one already)
             if unwritten is not None:
-                await self._outbox(n, line, mid, *unwritten)
+                first = (await self._outbox(n, line, mid, *unwritten)).status == "pending"
             await self._mark(n.key, status, error=error)
         except DATABASE_ERRORS as exc:
             log.warning(
@@ -303,6 +306,8 @@ class EmailActivities:
                 exc,
             )
             raise
+        if first:
+            (EMAILS_SENT if status == "sent" else EMAILS_FAILED).labels(kind=n.kind).inc()
         if refused:
             await self._report(n, line, refused, delivered, ledger, last=gave_up is not None)
         if status == "failed":

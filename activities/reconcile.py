@@ -33,6 +33,7 @@ from models.reconcile import ReconcileFindings, ReconcileRequest, StoppedCase
 from packs import PACK_DIR, PackError, UnknownProcedure, load_pack
 from records.schema import utcnow
 from records.stopped import CaseRef, StoppedCases, stopped_key
+from telemetry.metrics import STOPPED_CASES_FOUND
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +187,7 @@ async def find_stopped(
         data = {"status": closed.status, "run_id": closed.run_id}
         if await store.mark_stopped(case, closed.at, closed.reason, data):
             log.warning("case %s stopped: %s", case.workflow_id, closed.reason)
+            STOPPED_CASES_FOUND.labels(workflow_type=case.kind, procedure=case.procedure).inc()
             found.append(_stopped(case, closed.status, closed.reason, closed.at, True, pack_dir))
     marked = {s.workflow_id for s in found}
     for row in await store.stopped(untold_only=True):

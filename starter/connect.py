@@ -13,14 +13,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from temporalio.client import Client
+from temporalio.client import Client, Interceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.runtime import (
@@ -218,6 +218,8 @@ async def connect(
     namespace: str | None = None,
     *,
     options: ConnectionOptions | None = None,
+    runtime: Runtime | None = None,
+    interceptors: Sequence[Interceptor] = (),
 ) -> Client:
     """Connect a Temporal client that speaks pydantic JSON (encrypted when configured).
 
@@ -225,6 +227,12 @@ async def connect(
         address: host:port; default ``TEMPORAL_ADDRESS``.
         namespace: default ``TEMPORAL_NAMESPACE``.
         options: Explicit options; when given, the environment is not read.
+        runtime: The worker's own (publishing the SDK's metrics); default this context's.
+        interceptors: Client interceptors (tracing); a worker on this client gets them too.
     """
     opts = options if options is not None else options_from_env(address, namespace)
-    return await Client.connect(**connect_kwargs(opts), runtime=_runtime.get())
+    return await Client.connect(
+        **connect_kwargs(opts),
+        runtime=runtime or _runtime.get(),
+        interceptors=interceptors,
+    )

@@ -8,7 +8,9 @@ image that ships every package. And that it lets no one in: only the decision pa
 and the Web UI (behind its OIDC login) are published; Temporal's frontend and
 PostgreSQL sit on a network with no way out; every Temporal connection is mutual
 TLS and every database connection TLS; the mail catcher exists only in the `dev`
-profile; Temporal's blob size limit keeps payloads far under gRPC's 4 MB.
+profile; Temporal's blob size limit keeps payloads far under gRPC's 4 MB. Prometheus and
+Grafana run only in the `monitoring` profile, scrape each worker replica's metrics port
+on a network with no way out, and load the files in deploy/monitoring/.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ OIDC_REQUIRED = (
     "TEMPORAL_AUTH_CALLBACK_URL",
 )
 TEMPORAL_CLIENTS = ("worker", "web", "temporal-setup")
+MONITORING = ("prometheus", "grafana")
+MONITORING_DIR = ROOT / "deploy" / "monitoring"
 
 
 def _compose() -> dict[str, Any]:
@@ -76,6 +80,8 @@ def test_services_of_the_production_topology() -> None:
         "migrate",
         "worker",
         "web",
+        "prometheus",
+        "grafana",
     }
     worker = services["worker"]
     assert worker["deploy"]["replicas"] == 2
@@ -116,7 +122,7 @@ def test_temporal_and_the_database_are_only_on_the_internal_network() -> None:
     compose = _compose()
     networks, services = compose["networks"], compose["services"]
     internal = {name for name, net in networks.items() if (net or {}).get("internal") is True}
-    assert internal == {"internal"}
+    assert internal == {"internal", "monitoring"}
     for name, service in services.items():
         # Listed explicitly: the implicit default network is not internal.
         assert set(service["networks"]) <= set(networks), name
@@ -242,7 +248,7 @@ def test_the_mail_catcher_is_only_in_the_dev_profile() -> None:
     assert "mailpit" in services["smtp"]["image"]
     assert services["smtp"]["profiles"] == ["dev"]
     for name, service in services.items():
-        if name != "smtp":
+        if name not in ("smtp", *MONITORING):
             assert "profiles" not in service, name
             assert "smtp" not in service.get("depends_on", {}), name
     host = services["worker"]["environment"]["ESCALATION_SMTP_HOST"]
@@ -302,6 +308,8 @@ def test_no_literal_secret_anywhere_in_the_file() -> None:
     checked = 0
     for name, service in _compose()["services"].items():
         for key, value in service.get("environment", {}).items():
+            if key.endswith("__FILE") and str(value).startswith("/run/secrets/"):
+                continue  # read from a mounted secret file (Grafana's admin password)
             if secret_name.search(key):
                 variable = "POSTGRES_PASSWORD" if key == "POSTGRES_PWD" else key
                 assert _required(str(value), variable), f"{name}: {key}"
@@ -355,3 +363,66 @@ def test_the_image_ships_every_package() -> None:
     # Bytecode is compiled at build time (PYTHONDONTWRITEBYTECODE forbids it at run time).
     assert "PYTHONDONTWRITEBYTECODE=1" in dockerfile
     assert re.search(r"^RUN python -m compileall (-q )?/app$", dockerfile, re.M)
+
+
+def _mounts(service: dict[str, Any]) -> dict[str, Path]:
+    """Container path -> the repository file or folder a service mounts there."""
+    found = {}
+    for volume in service.get("volumes", []):
+        source, target, *_ = volume.split(":")
+        if source.startswith("./"):
+            found[target] = ROOT / source
+    return found
+
+
+def test_monitoring_runs_only_in_its_profile_and_publishes_only_on_loopback() -> None:
+    services = _compose()["services"]
+    for name in MONITORING:
+        assert services[name]["profiles"] == ["monitoring"], name
+        assert "healthcheck" in services[name], name
+    for name, service in services.items():  # nothing outside the profile waits for it
+        if name not in MONITORING:
+            assert not set(service.get("depends_on", {})) & set(MONITORING), name
+    prometheus, grafana = services["prometheus"], services["grafana"]
+    assert prometheus["networks"] == ["monitoring"] and "ports" not in prometheus
+    assert "monitoring" in grafana["networks"]
+    assert grafana["ports"] == ["127.0.0.1:3000:3000"]
+    assert "monitoring" in services["worker"]["networks"]
+    env = grafana["environment"]
+    assert env["GF_SECURITY_ADMIN_PASSWORD__FILE"] == "/run/secrets/grafana-admin-password"
+    assert env["GF_AUTH_ANONYMOUS_ENABLED"] == "false"
+
+
+def test_prometheus_scrapes_the_port_every_worker_serves_metrics_on() -> None:
+    services = _compose()["services"]
+    port = services["worker"]["environment"]["ESCALATION_METRICS_PORT"]
+    assert Settings.model_validate({"metrics_port": port}).metrics_port == int(port)
+    prometheus = services["prometheus"]
+    mounts = _mounts(prometheus)
+    config_path = next(a for a in prometheus["command"] if a.startswith("--config.file="))
+    config = yaml.safe_load(mounts[config_path.split("=", 1)[1]].read_text())
+    (job,) = config["scrape_configs"]
+    (discovery,) = job["dns_sd_configs"]
+    assert discovery["names"] == ["worker"] and discovery["type"] == "A"
+    assert discovery["port"] == int(port)
+    assert job.get("metrics_path", "/metrics") == "/metrics"
+    for rule_file in config["rule_files"]:  # each one mounted from deploy/monitoring/
+        assert mounts[rule_file].is_file(), rule_file
+        assert mounts[rule_file].parent == MONITORING_DIR
+
+
+def test_grafana_is_provisioned_with_prometheus_and_the_dashboard() -> None:
+    grafana = _compose()["services"]["grafana"]
+    mounts = _mounts(grafana)
+    sources = yaml.safe_load(
+        mounts["/etc/grafana/provisioning/datasources/escalation.yml"].read_text()
+    )["datasources"]
+    assert [(s["type"], s["url"], s["uid"]) for s in sources] == [
+        ("prometheus", "http://prometheus:9090", "prometheus")
+    ]
+    (provider,) = yaml.safe_load(
+        mounts["/etc/grafana/provisioning/dashboards/escalation.yml"].read_text()
+    )["providers"]
+    folder = mounts[provider["options"]["path"]]
+    assert folder == MONITORING_DIR / "dashboards"
+    assert sorted(p.name for p in folder.glob("*.json")) == ["escalation.json"]
