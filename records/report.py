@@ -221,13 +221,15 @@ async def _disagreements(
         _count_case(section, (procedure, raised_at), steps, packs, bounds, now)
 
     result = await session.stream(_cases_query(figures))
-    async for row in result:
-        if case is not None and row[0] != case[0]:
-            count(*case)
-            steps = []
-        case = (row[0], row[1], row[2])
-        if row[3] is not None:
-            steps.append(ReportStep(*row[3:]))
+    # A batch at a time: row by row, each row would cost a greenlet switch of its own.
+    async for rows in result.partitions():
+        for row in rows:
+            if case is not None and row[0] != case[0]:
+                count(*case)
+                steps = []
+            case = (row[0], row[1], row[2])
+            if row[3] is not None:
+                steps.append(ReportStep(*row[3:]))
     if case is not None:
         count(*case)
 
@@ -292,13 +294,14 @@ async def _alerts(session: AsyncSession, figures: Figures, packs: _Packs) -> Non
         _count_alert(section, alert, steps, packs, bounds)
 
     result = await session.stream(_alerts_query(figures))
-    async for row, step in result:
-        if alert is not None and row.id != alert.id:
-            count(alert)
-            steps = []
-        alert = row
-        if step is not None:
-            steps.append(step)
+    async for rows in result.partitions():
+        for row, step in rows:
+            if alert is not None and row.id != alert.id:
+                count(alert)
+                steps = []
+            alert = row
+            if step is not None:
+                steps.append(step)
     if alert is not None:
         count(alert)
 
