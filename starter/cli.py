@@ -298,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         help="Where each message received is written, one file each"
-        " (default: mail/ in ESCALATION_HOME, where `escalation dev` keeps it)",
+        " (default: mail/ in ESCALATION_HOME, where escalation dev keeps it)",
     )
 
     from starter import devstack

@@ -51,7 +51,7 @@ def alert_workflow_id(case_reference: str, alert_id: str) -> str:
     return f"{WORKFLOW_ID_PREFIX}-{case_reference}-{alert_id}"
 
 
-class AlertCore(CaseKernel[AlertDecisionKind, AlertDecision, AlertReceipt]):
+class AlertCore(CaseKernel[StartPracticeAlert, AlertDecisionKind, AlertDecision, AlertReceipt]):
     """The alert's state, its hand-over, its rows and emails, and its views."""
 
     ROW = AlertStepRecord
@@ -59,7 +59,6 @@ class AlertCore(CaseKernel[AlertDecisionKind, AlertDecision, AlertReceipt]):
 
     def __init__(self, req: StartPracticeAlert, start_error: str | None) -> None:
         self._init_kernel(req, start_error)
-        self._req = req
         self._spec: PracticeAlertSpec | None = None
         self._state: AlertState = "open"
         self._raised_at: datetime | None = None
@@ -124,13 +123,8 @@ class AlertCore(CaseKernel[AlertDecisionKind, AlertDecision, AlertReceipt]):
         self._note.append(entry)
 
     async def _write_rows(self, batch: list[Any]) -> None:
-        opened = [r for r in batch if isinstance(r, AlertRecord)]
-        await record_alert_steps(
-            AlertRecordBatch(
-                alert=opened[0] if opened else None,
-                steps=[r for r in batch if isinstance(r, AlertStepRecord)],
-            )
-        )
+        alert, rows = self._split(batch)
+        await record_alert_steps(AlertRecordBatch(alert=alert, steps=rows))
 
     def _notify(
         self,
@@ -187,9 +181,6 @@ class AlertCore(CaseKernel[AlertDecisionKind, AlertDecision, AlertReceipt]):
 
     def _people(self, roles: list[str]) -> list[Person]:
         return [p for r in dict.fromkeys(roles) if (p := self._req.person(r)) is not None]
-
-    def _person(self, role: str) -> Person | None:
-        return self._req.person(role)
 
     def _reason_title(self) -> str:
         spec = self._spec

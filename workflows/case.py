@@ -21,7 +21,6 @@ from temporalio.common import SearchAttributeUpdate
 with workflow.unsafe.imports_passed_through():
     from models.calendar import DeadlinePlan
     from models.carry import CaseCarry
-    from models.common import Person
     from models.decisions import (
         ConferenceReconvened,
         Decision,
@@ -47,7 +46,7 @@ UNAGREED = "no timescale yet: agreed on the case (agree_timescale)"
 """A per-case stage's basis before its holders agree one."""
 
 
-class CaseCore(CaseKernel[DecisionKind, Decision, DecisionReceipt]):
+class CaseCore(CaseKernel[StartDisagreement, DecisionKind, Decision, DecisionReceipt]):
     """The case's state and the steps every part of the workflow takes."""
 
     ROW = StepRecord
@@ -55,7 +54,6 @@ class CaseCore(CaseKernel[DecisionKind, Decision, DecisionReceipt]):
 
     def __init__(self, req: StartDisagreement, start_error: str | None) -> None:
         self._init_kernel(req, start_error)
-        self._req = req
         self._ladder: LadderSpec | None = None
         self._state: CaseState = "open"
         self._stages: list[StageStatus] = []
@@ -149,13 +147,8 @@ class CaseCore(CaseKernel[DecisionKind, Decision, DecisionReceipt]):
         )
 
     async def _write_rows(self, batch: list[Any]) -> None:
-        opened = [r for r in batch if isinstance(r, DisagreementRecord)]
-        await steps.record_steps(
-            RecordBatch(
-                disagreement=opened[0] if opened else None,
-                steps=[r for r in batch if isinstance(r, StepRecord)],
-            )
-        )
+        disagreement, rows = self._split(batch)
+        await steps.record_steps(RecordBatch(disagreement=disagreement, steps=rows))
 
     def _notify(
         self,
@@ -238,9 +231,6 @@ class CaseCore(CaseKernel[DecisionKind, Decision, DecisionReceipt]):
 
     def _stage_id(self) -> str | None:
         return self._current.id if self._current is not None else None
-
-    def _person(self, role: str) -> Person | None:
-        return self._req.person(role)
 
     def _raising_side(self, stage: StageSpec) -> list[str]:
         return [r for r in stage.holders + stage.copied if r.startswith("raising.")]

@@ -25,7 +25,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RawValue, SearchAttributeUpdate
@@ -42,12 +42,23 @@ with workflow.unsafe.imports_passed_through():
         Reminder,
         RescheduledDeadline,
     )
+    from models.common import Person
     from models.pack import PolicyPack, Unit
     from workflows import continuation, steps
     from workflows.calendar_change import change_data, deadline_changes, moved_data, with_closures
     from workflows.inputs import decode, shown, unreadable_start
     from workflows.ledger import CaseLedger
 
+
+class CaseRequest(Protocol):
+    """What the kernel reads of a case's start request (both start models have it)."""
+
+    case_reference: str
+
+    def person(self, role: str) -> Person | None: ...
+
+
+Q = TypeVar("Q", bound=CaseRequest)
 K = TypeVar("K", bound=str)
 D = TypeVar("D", bound=BaseModel)
 R = TypeVar("R", bound=BaseModel)
@@ -75,7 +86,7 @@ def refused(error: str) -> ApplicationError:
     return ApplicationError(error, type="DecisionRefused", non_retryable=True)
 
 
-class CaseKernel(CaseLedger, Generic[K, D, R]):
+class CaseKernel(CaseLedger, Generic[Q, K, D, R]):
     """The plumbing every case shares; subclasses call ``_init_kernel`` in ``__init__``."""
 
     MODELS: ClassVar[Mapping[Any, type[BaseModel]]]
@@ -83,9 +94,10 @@ class CaseKernel(CaseLedger, Generic[K, D, R]):
     FINAL: ClassVar[str]
     """How the case's end reads in a refusal ("the case is closed")."""
 
-    def _init_kernel(self, req: BaseModel, start_error: str | None) -> None:
+    def _init_kernel(self, req: Q, start_error: str | None) -> None:
         # An unreadable start leaves an empty stand-in (workflows/inputs.py): no reference.
         self._init_ledger(str(getattr(req, "case_reference", "")))
+        self._req = req
         self._start_error = start_error
         self._inbox: list[Inbound[K, D, R] | CalendarInbound] = []
         self._stay = False  # True once a hand-over was refused (workflows/continuation.py)
@@ -99,6 +111,9 @@ class CaseKernel(CaseLedger, Generic[K, D, R]):
         for reminder in due:
             self._reminders.remove(reminder)
         return [r for r in due if r.at < due_at]
+
+    def _person(self, role: str) -> Person | None:
+        return self._req.person(role)
 
     # ------------------------------------------------------------- asked of the case
 

@@ -145,6 +145,11 @@ class CaseLedger(HandsOver):
 
     # -------------------------------------------------------- record and mail
 
+    def _split(self, batch: list[Any]) -> tuple[Any, list[Any]]:
+        """A batch as the record activity takes it: the case's own row (if in it), the steps."""
+        opened = [r for r in batch if isinstance(r, self.OPENED)]
+        return (opened[0] if opened else None), [r for r in batch if isinstance(r, self.ROW)]
+
     def _next_key(self, prefix: str) -> str:
         # Workflow id, not run id: a retried or replayed step maps to the same row or email.
         self._seq += 1

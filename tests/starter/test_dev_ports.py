@@ -82,9 +82,21 @@ def test_one_port_given_to_two_parts_is_refused(tmp_path: Path) -> None:
 
 def test_make_dev_passes_its_args_to_escalation_dev() -> None:
     # -o: take the virtualenv as built (no install); -n: print the command, run nothing.
+    # Under `make test` this runs inside make: without its MAKEFLAGS/MAKELEVEL, the inner make
+    # would print "Entering directory" lines around the command.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     done = subprocess.run(
-        ["make", "-n", "-o", ".venv/bin/.installed", "dev", "ARGS=--port 17233 --web-port 18088"],
+        [
+            "make",
+            "--no-print-directory",
+            "-n",
+            "-o",
+            ".venv/bin/.installed",
+            "dev",
+            "ARGS=--port 17233 --web-port 18088",
+        ],
         cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
         check=True,
