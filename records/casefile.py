@@ -10,9 +10,10 @@ dataclasses that the Markdown and HTML exports render.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -30,6 +31,31 @@ from records.schema import (
 
 ENTERED_TITLE = re.compile(r"^((?:Stage \d+: )?[^:]+): ")
 """The stage title a ``stage_entered`` step's text begins with ('Stage 3: senior managers: ...')."""
+
+
+class StepFacts(Protocol):
+    """What replaying a timeline reads of a step: a ``Step`` row, or the report's narrower read.
+
+    The quarterly report streams only these columns of the steps it needs (no ORM
+    object per row), so ``build_stages`` asks for no more than this.
+    """
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def stage_id(self) -> str | None: ...
+    @property
+    def actor(self) -> str | None: ...
+    @property
+    def text(self) -> str | None: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+    @property
+    def data(self) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -94,7 +120,7 @@ class CaseFile:
         return next((s for s in self.stages if s.outcome == "resolved"), None)
 
 
-def _entered_title(step: Step, ladder: str, names: Names) -> str:
+def _entered_title(step: StepFacts, ladder: str, names: Names) -> str:
     """The title of the stage a ``stage_entered`` step names, in the ladder it names.
 
     Stage ids recur across a pack's ladders with different titles, so the ladder
@@ -108,7 +134,7 @@ def _entered_title(step: Step, ladder: str, names: Names) -> str:
     return match.group(1) if match else names.stage(step.stage_id)
 
 
-def build_stages(steps: list[Step], names: Names) -> list[StageEntry]:
+def build_stages(steps: Sequence[StepFacts], names: Names) -> list[StageEntry]:
     """Replay the recorded steps into the stages the case went through, in order."""
     stages: list[StageEntry] = []
     for step in steps:

@@ -6,20 +6,28 @@ stage's deadline is judged by ``records.derive.stage_verdict``, the function the
 record uses, so the figures and the child's file always agree. What was still
 open at the quarter's end is judged at that moment, from the rows written before
 it: a report run in January says how things stood on 31 December.
+
+The rows are streamed (a server-side cursor, ``yield_per``), one case's steps in
+memory at a time, and the database leaves out what cannot count: cases over before
+the quarter began, and the steps (reminders, decisions...) no figure reads. A
+deployment holding years of cases then reports a quarter in the time and memory the
+quarter needs, not its whole history (``bench.records``; indexes of migration 0002).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from models.calendar import CalendarSpec
 from models.pack import PolicyPack
 from records.alert_view import stage_visits
-from records.casefile import StageEntry, build_stages
+from records.casefile import StageEntry, StepFacts, build_stages
 from records.derive import DEADLINE_VERDICTS
 from records.names import Names, load
 from records.report_figures import Figures, ProcedureFigures, Quarter, StageRow
@@ -81,7 +89,38 @@ def _row(stage: StageEntry, names: Names) -> StageRow:
     return StageRow(position, ladder, stage.title)
 
 
-def _confirmation_verdict(steps: list[Step], due: Step, now: datetime) -> str | None:
+class ReportStep(NamedTuple):
+    """The columns of a step the figures read, streamed as plain tuples (no ORM object per row)."""
+
+    key: str
+    kind: str
+    at: datetime
+    stage_id: str | None
+    actor: str | None
+    text: str | None
+    due_at: datetime | None
+    data: dict[str, Any]
+
+
+STEP_COLUMNS = (Step.key, Step.kind, Step.at, Step.stage_id, Step.actor, Step.text, Step.due_at)
+REPORT_KINDS = (
+    "stage_entered",
+    "stage_left",
+    "deadline_changed",
+    "deadline_passed",
+    "adjournment_breached",
+    "confirmation_due",
+    "confirmed",
+    "confirmation_late",
+    *ENDED,
+)
+"""The step kinds the figures read (``build_stages``, the confirmations, the ending); the rest
+(reminders, decisions, milestones...) change nothing counted, so they stay in the database."""
+BATCH = 1000
+"""Rows fetched at a time from the server-side cursor."""
+
+
+def _confirmation_verdict(steps: Sequence[StepFacts], due: StepFacts, now: datetime) -> str | None:
     """'in time', 'late', or None while a confirmation is awaited and not yet due."""
     confirmed = next((s for s in steps if s.kind == "confirmed" and s.key > due.key), None)
     assert due.due_at is not None
@@ -92,7 +131,7 @@ def _confirmation_verdict(steps: list[Step], due: Step, now: datetime) -> str | 
     return None
 
 
-def overdue_at(steps: list[Step], stages: list[StageEntry], end: datetime) -> bool:
+def overdue_at(steps: Sequence[StepFacts], stages: list[StageEntry], end: datetime) -> bool:
     """Whether an open disagreement was overdue at ``end``: the stage it was at had passed its
     deadline, or a written confirmation due before ``end`` had not come by then."""
     for stage in stages:
@@ -108,20 +147,21 @@ def overdue_at(steps: list[Step], stages: list[StageEntry], end: datetime) -> bo
 
 def _count_case(
     section: ProcedureFigures,
-    row: Disagreement,
-    steps: list[Step],
+    case: tuple[str, datetime],
+    steps: Sequence[StepFacts],
     packs: _Packs,
     bounds: tuple[datetime, datetime],
     now: datetime,
 ) -> None:
     start, end = bounds
+    procedure, raised_at = case
 
     def inside(t: datetime | None) -> bool:
         return t is not None and start <= t < end
 
-    names = packs.names(row.procedure)
+    names = packs.names(procedure)
     stages = build_stages(steps, names)
-    section.opened += inside(row.raised_at)
+    section.opened += inside(raised_at)
     section.closed += any(s.kind == "closed" and inside(s.at) for s in steps)
     if not any(s.kind in ENDED and s.at < end for s in steps):
         section.open_at_end += 1
@@ -129,9 +169,9 @@ def _count_case(
     for stage in stages:
         if stage.outcome == "resolved" and stage.left_at is not None and inside(stage.left_at):
             section.resolved_at[_row(stage, names)] += 1
-            calendar = packs.calendar(row.procedure)
+            calendar = packs.calendar(procedure)
             section.working_days_to_resolution.append(
-                calendar.working_days_between(row.raised_at, stage.left_at)
+                calendar.working_days_between(raised_at, stage.left_at)
             )
         verdict = stage.verdict(now)
         if inside(stage.due_at) and verdict in DEADLINE_VERDICTS:
@@ -142,27 +182,56 @@ def _count_case(
             section.confirmations[confirmation] += 1
 
 
+def _cases_query(figures: Figures) -> Select[Any]:
+    """Each disagreement the quarter can count, joined to the steps the figures read, in order.
+
+    A case over before the quarter began (a ``closed`` or ``stopped`` step before its
+    start) has nothing in it and is left out by the database, not read and skipped:
+    at scale most cases are years old. Ordered by case, then by step key (the order
+    the recorder wrote them), so one case's steps arrive together.
+    """
+    start, end = figures.quarter.bounds()
+    ended = aliased(Step)
+    ended_before = select(ended.id).where(
+        ended.workflow_id == Disagreement.workflow_id, ended.kind.in_(ENDED), ended.at < start
+    )
+    read = and_(Step.workflow_id == Disagreement.workflow_id, Step.kind.in_(REPORT_KINDS))
+    query = (
+        select(Disagreement.workflow_id, Disagreement.procedure, Disagreement.raised_at)
+        .add_columns(*STEP_COLUMNS, Step.data)
+        .outerjoin(Step, read)
+        .where(Disagreement.raised_at < end, ~exists(ended_before))
+    )
+    if figures.procedure:
+        query = query.where(Disagreement.procedure == figures.procedure)
+    order = (Disagreement.workflow_id, Step.key)
+    return query.order_by(*order).execution_options(yield_per=BATCH)
+
+
 async def _disagreements(
     session: AsyncSession, figures: Figures, packs: _Packs, now: datetime
 ) -> None:
-    start, end = figures.quarter.bounds()
-    query = select(Disagreement).where(Disagreement.raised_at < end)
-    if figures.procedure:
-        query = query.where(Disagreement.procedure == figures.procedure)
-    rows = list(await session.scalars(query))
-    ids = [r.workflow_id for r in rows]
-    by_case: dict[str, list[Step]] = defaultdict(list)
-    if ids:
-        for step in await session.scalars(
-            select(Step).where(Step.workflow_id.in_(ids)).order_by(Step.key)
-        ):
-            by_case[step.workflow_id].append(step)
-    for row in rows:
-        steps = by_case[row.workflow_id]
-        if any(s.kind in ENDED and s.at < start for s in steps):
-            continue  # over before the quarter began: nothing of it falls in the quarter
-        section = packs.section(figures, row.procedure)
-        _count_case(section, row, steps, packs, (start, end), now)
+    """Count each case as its rows stream past: one case's steps in memory at a time."""
+    bounds = figures.quarter.bounds()
+    case: tuple[str, str, datetime] | None = None
+    steps: list[ReportStep] = []
+
+    def count(wid: str, procedure: str, raised_at: datetime) -> None:
+        section = packs.section(figures, procedure)
+        _count_case(section, (procedure, raised_at), steps, packs, bounds, now)
+
+    result = await session.stream(_cases_query(figures))
+    # A batch at a time: row by row, each row would cost a greenlet switch of its own.
+    async for rows in result.partitions():
+        for row in rows:
+            if case is not None and row[0] != case[0]:
+                count(*case)
+                steps = []
+            case = (row[0], row[1], row[2])
+            if row[3] is not None:
+                steps.append(ReportStep(*row[3:]))
+    if case is not None:
+        count(*case)
 
 
 def _count_alert(
@@ -197,26 +266,44 @@ def _count_alert(
         section.alert_deadlines[packs.alert_row(alert.procedure, stage_id)][verdict] += 1
 
 
-async def _alerts(session: AsyncSession, figures: Figures, packs: _Packs) -> None:
+def _alerts_query(figures: Figures) -> Select[PracticeAlertRow, AlertStep]:
+    """Each alert the quarter can count (not finalised before it began), with its steps in order."""
     start, end = figures.quarter.bounds()
-    query = select(PracticeAlertRow).where(PracticeAlertRow.raised_at < end)
+    query = (
+        select(PracticeAlertRow, AlertStep)
+        .outerjoin(AlertStep, AlertStep.workflow_id == PracticeAlertRow.workflow_id)
+        .where(
+            PracticeAlertRow.raised_at < end,
+            or_(PracticeAlertRow.finalised_at.is_(None), PracticeAlertRow.finalised_at >= start),
+        )
+    )
     if figures.procedure:
         query = query.where(PracticeAlertRow.procedure == figures.procedure)
-    alerts = {
-        a.workflow_id: a
-        for a in await session.scalars(query)
-        if a.finalised_at is None or a.finalised_at >= start
-    }
-    if not alerts:
-        return
-    by_alert: dict[str, list[AlertStep]] = defaultdict(list)
-    for step in await session.scalars(
-        select(AlertStep).where(AlertStep.workflow_id.in_(list(alerts))).order_by(AlertStep.id)
-    ):
-        by_alert[step.workflow_id].append(step)
-    for wid, alert in alerts.items():
+    order = (PracticeAlertRow.id, AlertStep.id)
+    return query.order_by(*order).execution_options(yield_per=BATCH)
+
+
+async def _alerts(session: AsyncSession, figures: Figures, packs: _Packs) -> None:
+    """Count each alert as its rows stream past, as ``_disagreements`` does."""
+    bounds = figures.quarter.bounds()
+    alert: PracticeAlertRow | None = None
+    steps: list[AlertStep] = []
+
+    def count(alert: PracticeAlertRow) -> None:
         section = packs.section(figures, alert.procedure)
-        _count_alert(section, alert, by_alert[wid], packs, (start, end))
+        _count_alert(section, alert, steps, packs, bounds)
+
+    result = await session.stream(_alerts_query(figures))
+    async for rows in result.partitions():
+        for row, step in rows:
+            if alert is not None and row.id != alert.id:
+                count(alert)
+                steps = []
+            alert = row
+            if step is not None:
+                steps.append(step)
+    if alert is not None:
+        count(alert)
 
 
 async def quarter_figures(

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -93,6 +94,9 @@ class Disagreement(Base):
     __tablename__ = "disagreements"
     __table_args__ = (
         CheckConstraint("state IN ('open', 'resolved', 'closed', 'stopped')", name="state"),
+        # The reconcile sweep's open and stopped cases; the report's quarter (0002).
+        Index("ix_disagreements_state", "state"),
+        Index("ix_disagreements_raised_at", "raised_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -123,12 +127,16 @@ class Step(Base):
     """One step of a disagreement's timeline; ``key`` is the idempotency key."""
 
     __tablename__ = "steps"
+    __table_args__ = (
+        # A case's steps in the order written (record, report, record_step), and the
+        # report's cases over before its quarter (0002; the first replaces workflow_id's).
+        Index("ix_steps_workflow_id_key", "workflow_id", "key"),
+        Index("ix_steps_kind_at", "kind", "at", "workflow_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(255), unique=True)
-    workflow_id: Mapped[str] = mapped_column(
-        String(255), ForeignKey("disagreements.workflow_id"), index=True
-    )
+    workflow_id: Mapped[str] = mapped_column(String(255), ForeignKey("disagreements.workflow_id"))
     case_reference: Mapped[str] = mapped_column(String(64), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -181,6 +189,9 @@ class PracticeAlertRow(Base):
         CheckConstraint(
             "state IN ('open', 'awaiting_finalisation', 'finalised', 'stopped')", name="state"
         ),
+        # The reconcile sweep; the report's quarter and the tracker's window (0002).
+        Index("ix_practice_alerts_state", "state"),
+        Index("ix_practice_alerts_raised_at", "raised_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

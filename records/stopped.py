@@ -32,6 +32,8 @@ OPEN_STATES: dict[CaseKind, tuple[str, ...]] = {
 
 STOPPED = "stopped"
 STEP_KIND = "stopped"
+BATCH = 1000
+"""Open cases read at a time."""
 UNTOLD_STATUSES = ("pending",)
 """Outbox states of the Business Manager's email that a later reconcile sends again."""
 
@@ -90,15 +92,29 @@ class StoppedCases:
         self._sessionmaker = sessionmaker
 
     async def open_cases(self) -> list[CaseRef]:
-        """Every disagreement and alert whose record says its workflow should be running."""
+        """Every disagreement and alert whose record says its workflow should be running.
+
+        Only the columns a ``CaseRef`` needs are read (not the case's texts), through the
+        state index (migration 0002), in batches: the sweep runs every 15 minutes over a
+        database that mostly holds closed cases.
+        """
         found: list[CaseRef] = []
         async with self._sessionmaker() as session:
             for kind, states in OPEN_STATES.items():
                 table, _ = _tables(kind)
-                rows = await session.scalars(
-                    select(table).where(table.state.in_(states)).order_by(table.workflow_id)
+                columns = [table.workflow_id, table.case_reference, table.procedure]
+                columns.append(table.current_stage)
+                if kind == "Disagreement":
+                    columns.append(table.partnership)
+                query = (
+                    select(*columns)
+                    .where(table.state.in_(states))
+                    .order_by(table.workflow_id)
+                    .execution_options(yield_per=BATCH)
                 )
-                found += [_ref(kind, row) for row in rows]
+                result = await session.stream(query)
+                async for rows in result.partitions():
+                    found += [_ref(kind, row) for row in rows]
         return found
 
     async def mark_stopped(

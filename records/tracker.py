@@ -160,12 +160,15 @@ async def tracker_rows(
     steps: list[AlertStep] = []
     async with sessionmaker() as session:
         result = await session.stream(_query(window, procedure))
-        async for row, step in result:
-            if alert is not None and row.id != alert.id:
-                yield tracker_row(alert, steps, packs, now)
-                steps = []
-            alert = row
-            if step is not None:
-                steps.append(step)
+        # A batch at a time: row by row, each row would cost a greenlet switch of its own
+        # (three quarters of the time the tracker took for 20,000 alerts).
+        async for rows in result.partitions():
+            for row, step in rows:
+                if alert is not None and row.id != alert.id:
+                    yield tracker_row(alert, steps, packs, now)
+                    steps = []
+                alert = row
+                if step is not None:
+                    steps.append(step)
         if alert is not None:
             yield tracker_row(alert, steps, packs, now)

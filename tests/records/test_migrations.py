@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from records.db import alembic_config, current_revision, make_engine, upgrade
@@ -34,7 +35,7 @@ MINE = {
     "contacts",
     "calendar_closures",
 }
-HEAD = "0001"  # one revision at 1.0 (records/migrations/versions/0001_initial.py)
+HEAD = "0002"  # 1.0's squashed 0001, then the indexes for the records at scale
 KEYED = {"decisions", "confirmations", "learning_items", "contacts"}
 """Tables with a unique key or foreign keys of their own, checked by name."""
 
@@ -143,3 +144,49 @@ async def test_head_from_empty_matches_schema_down_and_up_again(empty_url: str) 
     await upgrade(empty_url)
     assert await current_revision(empty_url) == HEAD
     assert (await _state(empty_url))["diffs"] == []
+
+
+def _indexes(connection: Connection) -> dict[str, set[str]]:
+    insp = inspect(connection)
+    return {
+        table: {str(i["name"]) for i in insp.get_indexes(table)}
+        for table in ("steps", "disagreements", "practice_alerts")
+    }
+
+
+async def test_0002_adds_the_indexes_at_scale_and_keeps_the_rows(empty_url: str) -> None:
+    """0001 → 0002 on a database with a case in it, and back: the rows stay, the indexes move."""
+    await upgrade(empty_url, "0001")
+    engine = make_engine(empty_url)
+    at = "2026-01-05 10:00:00+00:00"
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO disagreements (workflow_id, case_reference, procedure, ladder,"
+                    " partnership, raising_agency, receiving_agency, nature, risk_to_child, aim,"
+                    " raised_at, raised_late, immediate_risk, state, created_at, updated_at)"
+                    " VALUES ('w1', 'CR-1', 'redbridge-2017', 'individual', 'p', 'a', 'b',"
+                    " 'n', 'r', 'aim', :at, false, false, 'open', :at, :at)"
+                ),
+                {"at": datetime.fromisoformat(at)},
+            )
+        await upgrade(empty_url)
+        async with engine.connect() as connection:
+            indexes = await connection.run_sync(_indexes)
+            assert await connection.scalar(text("SELECT count(*) FROM disagreements")) == 1
+        assert {"ix_steps_workflow_id_key", "ix_steps_kind_at"} <= indexes["steps"]
+        assert "ix_steps_workflow_id" not in indexes["steps"]
+        assert {"ix_disagreements_state", "ix_disagreements_raised_at"} <= indexes["disagreements"]
+        assert {"ix_practice_alerts_state", "ix_practice_alerts_raised_at"} <= indexes[
+            "practice_alerts"
+        ]
+        await _downgrade(empty_url, "0001")
+        async with engine.connect() as connection:
+            indexes = await connection.run_sync(_indexes)
+            assert await connection.scalar(text("SELECT count(*) FROM disagreements")) == 1
+        assert "ix_steps_workflow_id" in indexes["steps"]
+        assert not {"ix_steps_workflow_id_key", "ix_steps_kind_at"} & indexes["steps"]
+        assert "ix_disagreements_state" not in indexes["disagreements"]
+    finally:
+        await engine.dispose()

@@ -1,0 +1,1 @@
+"""``python -m bench.records``: the records database at scale (see ``__main__``)."""
