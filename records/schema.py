@@ -154,6 +154,8 @@ class OutboxNotification(Base):
     __tablename__ = "notifications"
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'sent', 'failed', 'no_recipients')", name="status"),
+        # The pending-emails gauge counts these at every scrape (telemetry/endpoint.py).
+        Index("ix_notifications_status", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -150,7 +150,7 @@ def _indexes(connection: Connection) -> dict[str, set[str]]:
     insp = inspect(connection)
     return {
         table: {str(i["name"]) for i in insp.get_indexes(table)}
-        for table in ("steps", "disagreements", "practice_alerts")
+        for table in ("steps", "disagreements", "practice_alerts", "notifications")
     }
 
 
@@ -181,6 +181,7 @@ async def test_0002_adds_the_indexes_at_scale_and_keeps_the_rows(empty_url: str)
         assert {"ix_practice_alerts_state", "ix_practice_alerts_raised_at"} <= indexes[
             "practice_alerts"
         ]
+        assert "ix_notifications_status" in indexes["notifications"]
         await _downgrade(empty_url, "0001")
         async with engine.connect() as connection:
             indexes = await connection.run_sync(_indexes)
@@ -188,5 +189,6 @@ async def test_0002_adds_the_indexes_at_scale_and_keeps_the_rows(empty_url: str)
         assert "ix_steps_workflow_id" in indexes["steps"]
         assert not {"ix_steps_workflow_id_key", "ix_steps_kind_at"} & indexes["steps"]
         assert "ix_disagreements_state" not in indexes["disagreements"]
+        assert "ix_notifications_status" not in indexes["notifications"]
     finally:
         await engine.dispose()

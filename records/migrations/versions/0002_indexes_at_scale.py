@@ -12,6 +12,8 @@ of cases (100,000 disagreements, 1.2 million steps on the bench):
   instead of every step.
 - ``disagreements (state)``, ``practice_alerts (state)``: the reconcile sweep every 15
   minutes (the open cases; the stopped ones), a few rows among all the closed ones.
+- ``notifications (status)``: the worker's pending-emails gauge, counted at every
+  Prometheus scrape by every worker replica, among all the emails ever sent.
 - ``disagreements (raised_at)``, ``practice_alerts (raised_at)``: the report's quarter
   and the tracker's window, raised before or between two moments.
 
@@ -37,6 +39,7 @@ INDEXES: dict[str, tuple[str, list[str]]] = {
     "ix_disagreements_raised_at": ("disagreements", ["raised_at"]),
     "ix_practice_alerts_state": ("practice_alerts", ["state"]),
     "ix_practice_alerts_raised_at": ("practice_alerts", ["raised_at"]),
+    "ix_notifications_status": ("notifications", ["status"]),
 }
 """Name → table and columns (the names ``records.schema`` gives them)."""
 
