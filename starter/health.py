@@ -52,7 +52,15 @@ async def serving_health(
     host: str = "0.0.0.0",  # every interface: the probe runs inside the container
 ) -> AsyncIterator[int]:
     """Serve the endpoint on ``host:port`` while the block runs; yields the bound port."""
-    runner = web.AppRunner(health_app(client, worker), access_log=None)
+    async with serving(health_app(client, worker), port, host) as bound:
+        yield bound
+
+
+@asynccontextmanager
+async def serving(app: web.Application, port: int, host: str) -> AsyncIterator[int]:
+    """Serve ``app`` on ``host:port`` (0: any free port) while the block runs; yields the
+    bound port. The worker's small endpoints (health, metrics) share it."""
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

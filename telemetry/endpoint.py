@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from records.schema import OutboxNotification
+from starter.health import serving
 from telemetry.metrics import EMAILS_PENDING, OVERDUE_CASES
 
 log = logging.getLogger(__name__)
@@ -98,11 +99,5 @@ async def serving_metrics(
     host: str = "0.0.0.0",  # every interface: Prometheus scrapes from another container
 ) -> AsyncIterator[int]:
     """Serve ``/metrics`` on ``host:port`` while the block runs; yields the bound port."""
-    runner = web.AppRunner(metrics_app(client, sessionmaker, core_port), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    try:
-        yield int(runner.addresses[0][1])
-    finally:
-        await runner.cleanup()
+    async with serving(metrics_app(client, sessionmaker, core_port), port, host) as bound:
+        yield bound

@@ -11,16 +11,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from bench.records.ops import OPS
 from bench.records.shapes import TABLES, Generator
-from tests.conftest import PG_ADMIN_DSN
+from tests.conftest import pg_database
 
 ROOT = Path(__file__).parents[1]
 
@@ -31,19 +29,8 @@ async def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'bench.db'}"
         return
-    name = f"escalation_bench_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    yield f"{base}/{name}"
-    admin = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with pg_database("escalation_bench") as url:
+        yield url
 
 
 def test_bench_records_fills_times_and_summarises(empty_url: str, tmp_path: Path) -> None:

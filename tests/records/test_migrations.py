@@ -7,13 +7,11 @@ constraint names, and that head downgrades to empty and upgrades again.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -23,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from records.db import alembic_config, current_revision, make_engine, upgrade
 from records.schema import Base
-from tests.conftest import PG_ADMIN_DSN
+from tests.conftest import pg_database
 
 MINE = {
     "disagreements",
@@ -46,19 +44,8 @@ async def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
         return
-    name = f"escalation_mig_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    yield f"{base}/{name}"
-    admin = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with pg_database("escalation_mig") as url:
+        yield url
 
 
 def _names(diff: Any) -> set[str]:

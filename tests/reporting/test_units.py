@@ -149,8 +149,9 @@ def test_long_chart_labels_wrap_and_keep_every_word() -> None:
     assert svg.count("<tspan") > 3  # the long label took several lines
 
 
-def test_the_record_names_roles_in_learning_items_and_unfilled_emails_by_their_titles() -> None:
-    row = Disagreement(
+def _disagreement() -> Disagreement:
+    """An open Redbridge case's row, as the record reads it."""
+    return Disagreement(
         workflow_id="w",
         case_reference="CR-1",
         procedure="redbridge-2017",
@@ -162,6 +163,10 @@ def test_the_record_names_roles_in_learning_items_and_unfilled_emails_by_their_t
         state="open",
         nature="n",
     )
+
+
+def test_the_record_names_roles_in_learning_items_and_unfilled_emails_by_their_titles() -> None:
+    row = _disagreement()
     at = T("2026-12-22T10:00:00+00:00")
     learning = LearningItemRow(
         key="w/l",
@@ -227,18 +232,7 @@ def test_overdue_at_quarter_end_is_judged_at_that_moment() -> None:
 
 
 def test_a_reminder_in_every_step_reads_in_words_not_its_kind() -> None:
-    row = Disagreement(
-        workflow_id="w",
-        case_reference="CR-1",
-        procedure="redbridge-2017",
-        ladder="individual",
-        partnership="P",
-        raising_agency="School",
-        receiving_agency="CSC",
-        raised_at=T("2026-12-21T10:00:00+00:00"),
-        state="open",
-        nature="n",
-    )
+    row = _disagreement()
     steps = [
         Step(
             key=f"w/{kind}",

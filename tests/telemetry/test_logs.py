@@ -13,6 +13,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
@@ -22,6 +23,7 @@ from starter.sdk import EscalationClient
 from starter.smtp_sink import SmtpSink
 from telemetry.logs import CaseLogContext, JsonLines, case_reference_of, configure_logging
 from tests.activities.support import disagreement, new_case, notification
+from tests.faults.stack import eventually
 from tests.workflows.support import EXAMPLE, start_payload
 from worker import create_worker
 
@@ -85,10 +87,16 @@ async def test_an_activitys_lines_name_its_workflow_and_case_never_a_person(
         cases = EscalationClient(env.client, queue, env.get_current_time)
         wid = await cases.open(payload)
         await mail.wait_for(1)
-        await cases.status(wid)
+
+        async def written() -> list[dict[str, Any]]:
+            # The record is written beside the timeline: the email may arrive first.
+            entries = [json.loads(line) for line in lines.getvalue().splitlines()]
+            found = [e for e in entries if e["message"].startswith("recorded disagreement")]
+            assert found, entries
+            return found
+
+        recorded = await eventually(written, timeout=10, every=0.05)
     entries = [json.loads(line) for line in lines.getvalue().splitlines()]
-    recorded = [e for e in entries if e["message"].startswith("recorded disagreement")]
-    assert recorded, entries
     assert recorded[0]["workflow_id"] == wid
     assert recorded[0]["case_reference"] == payload["case_reference"]
     assert recorded[0]["logger"] == "activities.records"
