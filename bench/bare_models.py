@@ -6,6 +6,8 @@ in the workflow's own module is rebuilt for every workflow instance.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel
 
 
@@ -26,3 +28,10 @@ class BareRow(BaseModel):
 
     key: str
     by: str
+
+
+class BareTimerStart(BaseModel):
+    """The burst's bare workflow: its key and the instant its one timer fires."""
+
+    key: str
+    due_at: datetime
