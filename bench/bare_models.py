@@ -31,7 +31,13 @@ class BareRow(BaseModel):
 
 
 class BareTimerStart(BaseModel):
-    """The burst's bare workflow: its key and the instant its one timer fires."""
+    """The burst's bare workflow: its key (the row it writes)."""
 
     key: str
-    due_at: datetime
+
+
+class BareDue(BaseModel):
+    """When its one timer fires, sent once it runs (as the product's cases get
+    ``shorten_timescale``), so the deadline is set when every case is ready."""
+
+    at: datetime

@@ -12,7 +12,13 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from bench.bare_models import BareDecision, BareRow, BareStart, BareTimerStart
+    from bench.bare_models import (
+        BareDecision,
+        BareDue,
+        BareRow,
+        BareStart,
+        BareTimerStart,
+    )
 
 
 @workflow.defn(name="BareCase")
@@ -43,10 +49,15 @@ class BareCase:
 class BareTimer:
     """The burst's bare side: a timer to the shared deadline, then one row (``bench.burst``)."""
 
+    def __init__(self) -> None:
+        self._due: BareDue | None = None
+
     @workflow.run
     async def run(self, start: BareTimerStart) -> None:
-        """Start, one timer to ``due_at``, one activity."""
-        delay = start.due_at - workflow.now()
+        """Start, told the deadline, one timer to it, one activity."""
+        await workflow.wait_condition(lambda: self._due is not None)
+        assert self._due is not None
+        delay = self._due.at - workflow.now()
         if delay > timedelta(0):
             await workflow.sleep(delay)
         await workflow.execute_activity(
@@ -54,3 +65,8 @@ class BareTimer:
             BareRow(key=start.key, by="deadline"),
             start_to_close_timeout=timedelta(seconds=30),
         )
+
+    @workflow.signal(name="due")
+    def due(self, due: BareDue) -> None:
+        """The shared deadline."""
+        self._due = due
