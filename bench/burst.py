@@ -293,6 +293,7 @@ async def run_burst(args: argparse.Namespace) -> dict[str, Any]:
         "cases": args.cases,
         "workers": args.workers,
         "worker_env": args.env,
+        "server_state": "memory" if args.server_memory else "sqlite file",
         "escalation": ours,
         "bare": bare,
         "ratios": ratio,
@@ -362,6 +363,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=[],
         metavar="KEY=VALUE",
         help="a setting for our workers (ESCALATION_MAX_CACHED_WORKFLOWS=1000, say)",
+    )
+    parser.add_argument(
+        "--server-memory",
+        action="store_true",
+        help="the dev servers keep their state in memory, not in a SQLite file",
     )
     parser.add_argument(
         "--profile", type=Path, default=None, help="py-spy each worker through the burst into DIR"

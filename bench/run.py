@@ -116,7 +116,9 @@ async def fresh_stack(
     url = args.database_url or f"sqlite+aiosqlite:///{state / 'bench.db'}"
     await upgrade(url)
     engine: AsyncEngine = make_engine(url)
-    server = await start_dev_server_on_free_ports(state)
+    server = await start_dev_server_on_free_ports(
+        state, in_memory=getattr(args, "server_memory", False)
+    )
     sink = sink or SmtpSink()
     sink.start()
     env = {

@@ -88,6 +88,8 @@ def dev_server_args(
     ui_port: int = 8233,
     search_attributes: bool = True,
     ui_codec_endpoint: str | None = None,
+    *,
+    in_memory: bool = False,
 ) -> list[str]:
     """Arguments of ``temporal server start-dev``: loopback, state in a file, our attributes.
 
@@ -95,6 +97,8 @@ def dev_server_args(
     (``--search-attribute Name=Type``), so the workflow can upsert them at once. The
     blob size limits (``BLOB_SIZE_LIMIT_ERROR_BYTES``) keep every reply under the gRPC
     limit; every dev server the product, its tests and the benchmark start comes from here.
+    ``in_memory`` keeps the server's state in memory instead (``python -m bench.burst
+    --server-memory``: what the server's own SQLite file costs a burst).
     """
     args = [
         "server",
@@ -105,8 +109,7 @@ def dev_server_args(
         str(port),
         "--ui-port",
         str(ui_port),
-        "--db-filename",
-        str(state_dir / "temporal.db"),
+        *([] if in_memory else ["--db-filename", str(state_dir / "temporal.db")]),
         "--namespace",
         "default",
         "--log-level",
@@ -132,6 +135,7 @@ async def start_dev_server(
     wait_s: float = 60.0,
     *,
     search_attributes: bool = True,
+    in_memory: bool = False,
 ) -> DevServer:
     """Start the dev server on loopback and wait until a client can connect.
 
@@ -146,7 +150,7 @@ async def start_dev_server(
     with log_path.open("ab") as log_file:
         process = await asyncio.create_subprocess_exec(
             str(binary),
-            *dev_server_args(state_dir, port, ui_port, search_attributes),
+            *dev_server_args(state_dir, port, ui_port, search_attributes, in_memory=in_memory),
             stdout=asyncio.subprocess.DEVNULL,
             stderr=log_file,
         )
@@ -180,7 +184,11 @@ def free_port() -> int:
 
 
 async def start_dev_server_on_free_ports(
-    state_dir: Path, *, attempts: int = 3, search_attributes: bool = True
+    state_dir: Path,
+    *,
+    attempts: int = 3,
+    search_attributes: bool = True,
+    in_memory: bool = False,
 ) -> DevServer:
     """A dev server on free loopback ports, started again on fresh ones if it exits at once.
 
@@ -198,6 +206,7 @@ async def start_dev_server_on_free_ports(
                 free_port(),
                 free_port(),
                 search_attributes=search_attributes,
+                in_memory=in_memory,
             )
         except RuntimeError as exc:
             if attempt == attempts:
