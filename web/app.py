@@ -26,10 +26,10 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from models.alerts import AlertResponse, Finalise, NotSatisfied, PracticeAlertStatus
 from models.decisions import AgreeTimescale, Confirmed, DecisionReceipt, Resolved, Unresolved
+from models.plain_errors import plain
 from models.status import DisagreementStatus
 from packs import PackError, UnknownProcedure, load_pack
 from starter.alerts_sdk import PracticeAlertClient
-from models.plain_errors import plain
 from starter.sdk import DecisionRefused, EscalationClient
 from templates import render
 from web import pages
