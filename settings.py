@@ -145,6 +145,17 @@ class Settings(TemporalSettings):
         ge=0,
         description="Workflows the worker keeps in memory between tasks; evicted ones replay.",
     )
+    max_concurrent_workflow_tasks: int | None = Field(
+        default=None,
+        ge=1,
+        description="Workflow tasks the worker runs at once; unset: the SDK's default (100).",
+    )
+    sticky_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long a cached workflow's task waits for this worker before any "
+        "worker may take it (and replay the history); the SDK's default is 10 s.",
+    )
     health_port: int | None = Field(
         default=None,
         ge=0,

@@ -47,7 +47,7 @@ from activities.email_ledger import Ledger, is_last_attempt
 from activities.email_links import action_for, deciders, personal_link
 from activities.email_render import failure_report, header_text, message_id, render, subject
 from activities.records import insert_ignoring_duplicates
-from activities.smtp import Refused, SmtpConfig, cluster_time, deliver
+from activities.smtp import Refused, RelayConnections, SmtpConfig, cluster_time, deliver
 from models.common import Person
 from models.notifications import Notification, NotificationResult, Undelivered
 from records.schema import Disagreement, OutboxNotification
@@ -127,6 +127,7 @@ class EmailActivities:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], smtp: SmtpConfig) -> None:
         self._sessionmaker = sessionmaker
         self._smtp = smtp
+        self._relay = RelayConnections(smtp)
 
     @activity.defn(name="send_notification")
     async def send_notification(self, n: Notification) -> NotificationResult:
@@ -156,7 +157,7 @@ class EmailActivities:
             if out.message_id in ledger.delivered or not live:
                 continue
             try:
-                refused = await deliver(self._smtp, out.message, live)
+                refused = await deliver(self._smtp, out.message, live, self._relay)
             except (aiosmtplib.SMTPException, OSError) as exc:
                 error = _one_line(str(exc) or type(exc).__name__)
                 if not is_last_attempt():
@@ -456,7 +457,7 @@ class EmailActivities:
         refused: dict[str, str] = {}
         if mid not in ledger.delivered:
             try:
-                refused = await deliver(self._smtp, msg, [bm.email])
+                refused = await deliver(self._smtp, msg, [bm.email], self._relay)
             except Refused as exc:
                 await self._mark(report.key, "failed", error=str(exc))
                 log.error("the Business Manager's report %s was refused too: %s", report.key, exc)

@@ -22,11 +22,18 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from bench.bare_models import BareDecision, BareRow, BareStart
-from bench.bare_workflow import BareCase
+from bench.bare_workflow import BareCase, BareTimer
 
 log = logging.getLogger("bench.bare")
 
-__all__ = ["BareCase", "BareDecision", "BareStart", "create_bare_worker", "create_table"]
+__all__ = [
+    "BareCase",
+    "BareDecision",
+    "BareStart",
+    "BareTimer",
+    "create_bare_worker",
+    "create_table",
+]
 
 metadata = MetaData()
 bench_rows = Table(
@@ -67,7 +74,7 @@ def create_bare_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[BareCase],
+        workflows=[BareCase, BareTimer],
         activities=[BareActivities(sessionmaker).record],
         max_cached_workflows=1000,
     )

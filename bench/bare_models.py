@@ -6,6 +6,8 @@ in the workflow's own module is rebuilt for every workflow instance.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel
 
 
@@ -26,3 +28,16 @@ class BareRow(BaseModel):
 
     key: str
     by: str
+
+
+class BareTimerStart(BaseModel):
+    """The burst's bare workflow: its key (the row it writes)."""
+
+    key: str
+
+
+class BareDue(BaseModel):
+    """When its one timer fires, sent once it runs (as the product's cases get
+    ``shorten_timescale``), so the deadline is set when every case is ready."""
+
+    at: datetime

@@ -1,4 +1,4 @@
-"""The bare workflow: start, wait for one signal, run one activity, finish.
+"""The bare workflows: start, wait for one signal (or one timer), run one activity, finish.
 
 Written the way the product's workflow is (models passed through the sandbox,
 the activity called by name), so the comparison is between the product's logic
@@ -12,7 +12,13 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from bench.bare_models import BareDecision, BareRow, BareStart
+    from bench.bare_models import (
+        BareDecision,
+        BareDue,
+        BareRow,
+        BareStart,
+        BareTimerStart,
+    )
 
 
 @workflow.defn(name="BareCase")
@@ -37,3 +43,30 @@ class BareCase:
     def decide(self, decision: BareDecision) -> None:
         """The one decision."""
         self._decision = decision
+
+
+@workflow.defn(name="BareTimer")
+class BareTimer:
+    """The burst's bare side: a timer to the shared deadline, then one row (``bench.burst``)."""
+
+    def __init__(self) -> None:
+        self._due: BareDue | None = None
+
+    @workflow.run
+    async def run(self, start: BareTimerStart) -> None:
+        """Start, told the deadline, one timer to it, one activity."""
+        await workflow.wait_condition(lambda: self._due is not None)
+        assert self._due is not None
+        delay = self._due.at - workflow.now()
+        if delay > timedelta(0):
+            await workflow.sleep(delay)
+        await workflow.execute_activity(
+            "bare_record",
+            BareRow(key=start.key, by="deadline"),
+            start_to_close_timeout=timedelta(seconds=30),
+        )
+
+    @workflow.signal(name="due")
+    def due(self, due: BareDue) -> None:
+        """The shared deadline."""
+        self._due = due

@@ -98,7 +98,10 @@ class Stack:
 
 @contextlib.asynccontextmanager
 async def fresh_stack(
-    args: argparse.Namespace, state: Path, bytecode_env: dict[str, str]
+    args: argparse.Namespace,
+    state: Path,
+    bytecode_env: dict[str, str],
+    sink: SmtpSink | None = None,
 ) -> AsyncIterator[Stack]:
     """A dev server, SMTP sink and (unless ``--database-url``) SQLite file of their own.
 
@@ -106,14 +109,17 @@ async def fresh_stack(
     whole sweep): a side measured on a server that already holds
     the other side's thousand cases starts its own noticeably slower (the order
     alone once moved the ratio from 0.74 to 1.26), so sharing one would measure
-    the order, not the workflow.
+    the order, not the workflow. ``sink`` is the relay to start (``bench.burst``'s
+    stamps when it accepts each message); by default a plain one.
     """
     state.mkdir(parents=True)  # noqa: ASYNC240 - once per trial
     url = args.database_url or f"sqlite+aiosqlite:///{state / 'bench.db'}"
     await upgrade(url)
     engine: AsyncEngine = make_engine(url)
-    server = await start_dev_server_on_free_ports(state)
-    sink = SmtpSink()
+    server = await start_dev_server_on_free_ports(
+        state, in_memory=getattr(args, "server_memory", False)
+    )
+    sink = sink or SmtpSink()
     sink.start()
     env = {
         **bytecode_env,

@@ -93,18 +93,30 @@ def _ensure_sqlite_directory(url: str) -> None:
     Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-def _enable_sqlite_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
-    """Make SQLite enforce foreign keys as PostgreSQL does (it is off by default)."""
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """Foreign keys enforced as PostgreSQL does (off by default), and a write-ahead log.
+
+    In SQLite's default rollback journal a commit costs three fsyncs (4.6 ms on the
+    development machine's disk) and holds the write lock meanwhile, and a reader blocks a
+    writer's commit; at close of business, when a thousand cases write their rows and
+    outbox marks at once, every other activity queued on that lock. The write-ahead
+    log commits with one fsync (1.5 ms) and lets readers (``escalation record``, the
+    reconcile sweep) read beside the writer. ``synchronous`` stays FULL: a row the
+    activity reported written survives a power cut. An in-memory database keeps its
+    own journal (SQLite answers 'memory' and nothing changes).
+    """
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
 def make_engine(url: str, *, create: bool = True, **kwargs: Any) -> AsyncEngine:
     """An async engine for ``url``, with the same guarantees on SQLite as on PostgreSQL.
 
-    On SQLite the file's directory is created, foreign keys are enforced and a
-    busy timeout lets concurrent activities queue for the write lock.
+    On SQLite the file's directory is created, foreign keys are enforced, the journal
+    is a write-ahead log and a busy timeout lets concurrent activities queue for the
+    write lock.
 
     Args:
         url: A SQLAlchemy async URL (``sqlite+aiosqlite://...`` or ``postgresql+asyncpg://...``).
@@ -125,7 +137,7 @@ def make_engine(url: str, *, create: bool = True, **kwargs: Any) -> AsyncEngine:
         connect_args = dict(kwargs.pop("connect_args", {}))
         connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_SECONDS)
         engine = create_async_engine(url, connect_args=connect_args, **kwargs)
-        event.listen(engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)

@@ -88,6 +88,8 @@ def dev_server_args(
     ui_port: int = 8233,
     search_attributes: bool = True,
     ui_codec_endpoint: str | None = None,
+    *,
+    in_memory: bool = False,
 ) -> list[str]:
     """Arguments of ``temporal server start-dev``: loopback, state in a file, our attributes.
 
@@ -95,6 +97,8 @@ def dev_server_args(
     (``--search-attribute Name=Type``), so the workflow can upsert them at once. The
     blob size limits (``BLOB_SIZE_LIMIT_ERROR_BYTES``) keep every reply under the gRPC
     limit; every dev server the product, its tests and the benchmark start comes from here.
+    ``in_memory`` keeps the server's state in memory instead (``python -m bench.burst
+    --server-memory``: what the server's own SQLite file costs a burst).
     """
     args = [
         "server",
@@ -105,8 +109,7 @@ def dev_server_args(
         str(port),
         "--ui-port",
         str(ui_port),
-        "--db-filename",
-        str(state_dir / "temporal.db"),
+        *([] if in_memory else ["--db-filename", str(state_dir / "temporal.db")]),
         "--namespace",
         "default",
         "--log-level",
@@ -132,23 +135,31 @@ async def start_dev_server(
     wait_s: float = 60.0,
     *,
     search_attributes: bool = True,
+    in_memory: bool = False,
 ) -> DevServer:
-    """Start the dev server on loopback and wait until a client can connect."""
+    """Start the dev server on loopback and wait until a client can connect.
+
+    Its log (warnings and errors) goes to ``server.log`` in ``state_dir``, never to a
+    pipe: nothing reads a pipe once the server is up, and under a burst of timers the
+    server logs hundreds of kilobytes of "context deadline exceeded"; once the pipe's
+    64 KiB were full every server goroutine that logged blocked, and 600 of 1,000 bare
+    workflows in ``python -m bench.burst`` waited for minutes with the worker idle.
+    """
     state_dir.mkdir(mode=STATE_DIR_MODE, parents=True, exist_ok=True)  # noqa: ASYNC240 - once
-    process = await asyncio.create_subprocess_exec(
-        str(binary),
-        *dev_server_args(state_dir, port, ui_port, search_attributes),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    log_path = state_dir / "server.log"
+    with log_path.open("ab") as log_file:
+        process = await asyncio.create_subprocess_exec(
+            str(binary),
+            *dev_server_args(state_dir, port, ui_port, search_attributes, in_memory=in_memory),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=log_file,
+        )
     server = DevServer(process, f"127.0.0.1:{port}", f"http://127.0.0.1:{ui_port}")
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_s
     while True:
         if process.returncode is not None:
-            err = b""
-            if process.stderr is not None:
-                err = await process.stderr.read()
+            err = log_path.read_bytes()
             tail = err.decode(errors="replace").strip().splitlines()[-5:]
             raise RuntimeError(
                 f"Temporal dev server exited (code {process.returncode}): " + " | ".join(tail)
@@ -173,7 +184,11 @@ def free_port() -> int:
 
 
 async def start_dev_server_on_free_ports(
-    state_dir: Path, *, attempts: int = 3, search_attributes: bool = True
+    state_dir: Path,
+    *,
+    attempts: int = 3,
+    search_attributes: bool = True,
+    in_memory: bool = False,
 ) -> DevServer:
     """A dev server on free loopback ports, started again on fresh ones if it exits at once.
 
@@ -191,6 +206,7 @@ async def start_dev_server_on_free_ports(
                 free_port(),
                 free_port(),
                 search_attributes=search_attributes,
+                in_memory=in_memory,
             )
         except RuntimeError as exc:
             if attempt == attempts:
