@@ -49,7 +49,7 @@ from bench.burst_watch import (
     watch,
 )
 from bench.procs import ROOT, WorkerProc, compile_bytecode
-from bench.run import Stack, count_opened, fresh_stack, order, payload
+from bench.run import Stack, count_opened, fresh_stack, order, payload, run_main
 from models.decisions import ShortenTimescale
 from starter.connect import ConnectionOptions, connect
 from starter.sdk import EscalationClient
@@ -381,16 +381,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the burst, print the table, write the JSON."""
-    logging.basicConfig(
-        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
-    log.setLevel(logging.INFO)
-    args = parse_args(argv)
-    result = asyncio.run(run_burst(args))
-    print(table(result))  # the benchmark's output is its table
-    args.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwritten to {args.output}")
-    return 0
+    return run_main(parse_args(argv), run_burst, table)
 
 
 if __name__ == "__main__":

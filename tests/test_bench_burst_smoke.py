@@ -8,31 +8,18 @@ quotes. The arithmetic of the percentiles is checked directly.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 from bench.burst_watch import Stamped, escalated, seconds_after
-
-ROOT = Path(__file__).parents[1]
+from tests.bench_run import run_bench
 
 
 def test_burst_runs_with_three_cases(tmp_path: Path) -> None:
-    out = tmp_path / "burst.json"
-    done = subprocess.run(
-        [
-            *(sys.executable, "-m", "bench.burst", "--cases", "3", "--lead", "4"),
-            *("--histories", "1", "--timeout", "60", "--output", str(out)),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
+    result, printed = run_bench(
+        "bench.burst",
+        ["--cases", "3", "--lead", "4", "--histories", "1", "--timeout", "60"],
+        tmp_path / "burst.json",
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(out.read_text())
     assert result["cases"] == 3 and result["workers"] == 1
     for side in ("escalation", "bare"):
         for p in ("p50_s", "p95_s", "p100_s"):
@@ -48,7 +35,7 @@ def test_burst_runs_with_three_cases(tmp_path: Path) -> None:
     assert per["events_after_timer"]["workflow_task_completed"] >= 1
     assert set(result["ratios"]) == {"p50", "p95", "p100"}
     assert set(result["goals"]) >= {"seconds_met", "ratio_met"}
-    assert "escalated (row and email)" in done.stdout
+    assert "escalated (row and email)" in printed
 
 
 def test_percentiles_count_from_the_deadline_and_need_every_case() -> None:

@@ -7,32 +7,19 @@ reproduced with the command it quotes.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 from bench.measure import Figures, combine
 from bench.run import order
-
-ROOT = Path(__file__).parents[1]
+from tests.bench_run import run_bench
 
 
 def test_bench_runs_with_five_cases(tmp_path: Path) -> None:
-    out = tmp_path / "results.json"
-    done = subprocess.run(
-        [
-            *(sys.executable, "-m", "bench", "--cases", "5", "--latency", "3", "--rounds", "1"),
-            *("--idle-window", "0.2", "--output", str(out)),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
+    result, printed = run_bench(
+        "bench",
+        ["--cases", "5", "--latency", "3", "--rounds", "1", "--idle-window", "0.2"],
+        tmp_path / "results.json",
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(out.read_text())
     for side in ("escalation", "bare"):
         figures = result[side]
         assert figures["cases"] == 5
@@ -47,7 +34,7 @@ def test_bench_runs_with_five_cases(tmp_path: Path) -> None:
     assert result["escalation"]["latency_samples"] == 3
     assert result["longest_time_skipping_scenario_seconds"]["escalation"] > 0
     assert set(result["goals"]) >= {"throughput_met", "latency_met", "rss_met"}
-    assert "starts per second" in done.stdout
+    assert "starts per second" in printed
     assert "python -m bench --cases 5 --latency 3 --rounds 1" in result["command"]
 
 

@@ -9,9 +9,7 @@ worker that can no longer do work. A Worker that is not running is unhealthy too
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -23,24 +21,9 @@ from temporalio.testing import WorkflowEnvironment
 from activities.email import SmtpConfig
 from records.db import make_sessionmaker
 from settings import Settings
-from starter.devstack import DevServer, start_dev_server_on_free_ports
+from starter.devstack import DevServer, free_port
 from starter.health import health_app
 from worker import create_worker, run_worker
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[DevServer]:
-    dev = await start_dev_server_on_free_ports(tmp_path)
-    try:
-        yield dev
-    finally:
-        await dev.stop()
 
 
 async def _get(url: str, timeout: float = 15.0) -> tuple[int, dict[str, Any]]:
@@ -58,12 +41,12 @@ async def _get(url: str, timeout: float = 15.0) -> tuple[int, dict[str, Any]]:
 
 
 async def test_health_is_200_while_polling_and_503_once_the_server_is_gone(
-    server: DevServer, tmp_path: Path, sqlite_url: str
+    dev_server: DevServer, tmp_path: Path, sqlite_url: str
 ) -> None:
-    port = _free_port()
+    port = free_port()
     settings = Settings.model_validate(
         {
-            "TEMPORAL_ADDRESS": server.address,
+            "TEMPORAL_ADDRESS": dev_server.address,
             "ESCALATION_TASK_QUEUE": "health-check",
             "database_url": sqlite_url,
             "health_port": port,
@@ -75,7 +58,7 @@ async def test_health_is_200_while_polling_and_503_once_the_server_is_gone(
         status, body = await _get(f"http://127.0.0.1:{port}/health")
         assert (status, body) == (200, {"status": "ok", "task_queue": "health-check"})
 
-        await server.stop()
+        await dev_server.stop()
         status, body = await _get(f"http://127.0.0.1:{port}/health")
         assert status == 503
         assert body["status"] == "temporal unreachable"
@@ -94,7 +77,7 @@ async def test_a_worker_that_is_not_running_is_unhealthy(
         client,
         "health-idle",
         sessionmaker=make_sessionmaker(sqlite_url),
-        smtp=SmtpConfig(host="127.0.0.1", port=_free_port()),
+        smtp=SmtpConfig(host="127.0.0.1", port=free_port()),
     )
     async with TestClient(TestServer(health_app(client, worker))) as http:
         resp = await http.get("/health")

@@ -10,19 +10,15 @@ the test compares a scrape before the case with one after it.
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import pytest
 
 from models.decisions import Unresolved
 from records.db import upgrade
 from settings import Settings
 from starter.connect import ConnectionOptions, connect
-from starter.devstack import DevServer, start_dev_server_on_free_ports
+from starter.devstack import DevServer, free_port
 from starter.sdk import EscalationClient
 from starter.smtp_sink import SmtpSink
 from telemetry.metrics import PROCESS_METRICS, PRODUCT_METRICS, SDK_ALWAYS_PRESENT
@@ -34,30 +30,15 @@ from worker import run_worker
 ALLOWED_LABELS = {"workflow_type", "procedure", "stage", "kind"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[DevServer]:
-    dev = await start_dev_server_on_free_ports(tmp_path)
-    try:
-        yield dev
-    finally:
-        await dev.stop()
-
-
 async def test_metrics_show_the_sdk_and_the_product_after_a_case_climbs_a_stage(
-    server: DevServer, tmp_path: Path, mail: SmtpSink
+    dev_server: DevServer, tmp_path: Path, mail: SmtpSink
 ) -> None:
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'records.db'}"
     await upgrade(database_url)
-    port, queue = _free_port(), f"metrics-{uuid.uuid4().hex[:8]}"
+    port, queue = free_port(), f"metrics-{uuid.uuid4().hex[:8]}"
     settings = Settings.model_validate(
         {
-            "TEMPORAL_ADDRESS": server.address,
+            "TEMPORAL_ADDRESS": dev_server.address,
             "ESCALATION_TASK_QUEUE": queue,
             "database_url": database_url,
             "smtp_host": "127.0.0.1",
@@ -70,7 +51,9 @@ async def test_metrics_show_the_sdk_and_the_product_after_a_case_climbs_a_stage(
     running = asyncio.create_task(run_worker(settings, stop))
     try:
         before = samples(await scrape(url))
-        cases = EscalationClient(await connect(options=ConnectionOptions(server.address)), queue)
+        cases = EscalationClient(
+            await connect(options=ConnectionOptions(dev_server.address)), queue
+        )
         payload = start_payload(datetime.now(UTC) - timedelta(minutes=1))
         wid = await cases.open(payload)
         await cases.unresolve(wid, Unresolved(by="B. Social Worker", reason="No agreement"))
