@@ -17,7 +17,7 @@ from tests.bench_run import run_bench
 def test_burst_runs_with_three_cases(tmp_path: Path) -> None:
     result, printed = run_bench(
         "bench.burst",
-        ["--cases", "3", "--lead", "4", "--histories", "1", "--timeout", "60"],
+        ["--cases", "3", "--histories", "1", "--timeout", "60"],
         tmp_path / "burst.json",
     )
     assert result["cases"] == 3 and result["workers"] == 1
