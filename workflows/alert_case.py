@@ -9,7 +9,7 @@ stage steps in ``workflows.alert_stages``; the workflow in ``workflows.practice_
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from temporalio import workflow
@@ -278,11 +278,4 @@ async def record_alert_steps(batch: AlertRecordBatch) -> None:
     parts = [f"alert {s.kind}" + (f" at {s.stage_id}" if s.stage_id else "") for s in batch.steps]
     if batch.alert is not None:
         parts.insert(0, f"practice alert about case {batch.alert.case_reference} raised")
-    what = "; ".join(dict.fromkeys(parts))
-    await workflow.execute_activity(
-        "record_alert_steps",
-        batch,
-        summary=f"Record: {what}"[:200],
-        start_to_close_timeout=timedelta(seconds=30),
-        retry_policy=steps.DURABLE,
-    )
+    await steps.write_records("record_alert_steps", batch, parts)

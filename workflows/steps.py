@@ -118,9 +118,15 @@ async def record_steps(batch: RecordBatch) -> None:
     parts: list[str] = [f"{s.kind} at {s.stage_id}" if s.stage_id else s.kind for s in batch.steps]
     if batch.disagreement is not None:
         parts.insert(0, f"disagreement about case {batch.disagreement.case_reference} opened")
+    await write_records("record_steps", batch, parts)
+
+
+async def write_records(activity: str, batch: BaseModel, parts: list[str]) -> None:
+    """Run a record-writing activity, summarised for the Web UI by what it writes (``parts``,
+    each once, in order); retried until the database takes it."""
     what = "; ".join(dict.fromkeys(parts))
     await workflow.execute_activity(
-        "record_steps",
+        activity,
         batch,
         summary=f"Record: {what}"[:200],
         start_to_close_timeout=timedelta(seconds=30),
