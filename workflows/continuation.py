@@ -96,10 +96,11 @@ def checked(request: M) -> M | None:
 class HandsOver:
     """What both workflows share to continue as new: the wait that wakes for it, the hand-over.
 
-    A workflow class mixes this in and provides ``_decisions_waiting``, ``_quiet`` (nothing
-    being written or sent) and ``_carry_request`` (its start request carrying its whole
-    state); it sets ``_handing_over`` in ``_carry_request`` so its recorder starts no write
-    the hand-over would strand.
+    The case kernel (``workflows.kernel``) mixes this in and provides ``_decisions_waiting``
+    and ``_quiet`` (nothing being written or sent); each workflow provides
+    ``_carry_request`` (its start request carrying its whole state), built on the ledger's
+    ``_carried``, which sets ``_handing_over`` so the recorder starts no write the
+    hand-over would strand.
     """
 
     _stay: bool = False
