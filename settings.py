@@ -168,6 +168,22 @@ class Settings(TemporalSettings):
         le=65535,
         description="Serve GET /metrics (Prometheus) on this port (0: any free port); unset: none.",
     )
+    # The partnership console (`escalation console`): its OpenID Connect client, session, access.
+    console_oidc_issuer: str = Field(
+        default="", description="The sign-in provider's issuer URL (discovery is read from it)."
+    )
+    console_oidc_client_id: str = ""
+    console_oidc_client_secret: SecretStr | None = None
+    console_session_secret: SecretStr | None = Field(
+        default=None, description="Encrypts and signs the console's session cookie."
+    )
+    console_base_url: str = Field(
+        default="http://localhost:8090",
+        description="Where people reach the console (its sign-in callback is under it).",
+    )
+    console_access_file: Path | None = Field(
+        default=None, description="Who holds which role in which partnership (TOML)."
+    )
     log_format: Literal["text", "json"] = Field(
         default="text", description="ESCALATION_LOG_FORMAT: text lines, or JSON lines to ship."
     )
@@ -196,6 +212,11 @@ class Settings(TemporalSettings):
     @classmethod
     def _codec_token_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         return _long_enough(value, "ESCALATION_CODEC_TOKEN")
+
+    @field_validator("console_session_secret")
+    @classmethod
+    def _console_secret_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        return _long_enough(value, "ESCALATION_CONSOLE_SESSION_SECRET")
 
     @field_validator("link_secret")
     @classmethod

@@ -353,3 +353,26 @@ class CalendarClosure(Base):
     reason: Mapped[str] = mapped_column(Text)
     added_by: Mapped[str] = mapped_column(String(255))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ConsoleAction(Base):
+    """One thing a signed-in person did in the partnership console (migration 0003).
+
+    Written for every action, accepted or refused, with the identity the provider
+    vouched for (subject and email), never a name typed into a form: the
+    partnership can always say who did what, when, and what the workflow answered.
+    ``target`` is a workflow id, a partnership or a file name, never a child's name.
+    """
+
+    __tablename__ = "console_actions"
+    __table_args__ = (Index("ix_console_actions_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor_sub: Mapped[str] = mapped_column(String(255))
+    actor_email: Mapped[str] = mapped_column(String(254))
+    partnership: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(255))
+    outcome: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -58,6 +58,7 @@ EXTENSIONS: tuple[str, ...] = (
     "starter.cli_calendar",
     "starter.cli_reconcile",
     "starter.cli_mail",
+    "starter.cli_console",
 )
 """Modules that add subcommands, one area each (packs, contacts, records, ...).
 
@@ -151,6 +152,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "escalation overdue --procedure redbridge-2017 --stage senior_managers",
     ),
     "web": ("escalation web --host 0.0.0.0 --port 8088",),
+    "console": ("escalation console --host 0.0.0.0 --port 8090",),
     "alert": ("escalation alert start examples/rutland--practice-alert.json --from-now",),
     "alert start": ("escalation alert start examples/rutland--practice-alert.json --from-now",),
     "alert respond": (

@@ -32,8 +32,9 @@ MINE = {
     "learning_items",
     "contacts",
     "calendar_closures",
+    "console_actions",
 }
-HEAD = "0002"  # 1.0's squashed 0001, then the indexes for the records at scale
+HEAD = "0003"  # 1.0's squashed 0001, the indexes at scale, the console's action log
 KEYED = {"decisions", "confirmations", "learning_items", "contacts"}
 """Tables with a unique key or foreign keys of their own, checked by name."""
 

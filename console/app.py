@@ -1,0 +1,64 @@
+"""The console's aiohttp application: middlewares, routes, start-up and shut-down.
+
+Each section of the console is one module with its own ``routes`` table (``signin``,
+``today``, ...); this module only puts them together behind the headers, the session
+and the sign-in requirement (``console.guard``), in that order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from console import signin, today
+from console.guard import install_sessions, require_sign_in, security_headers
+from console.state import STATE, ConsoleState
+
+log = logging.getLogger("escalation.console")
+
+MAX_REQUEST_BYTES = 2 * 1024 * 1024
+"""The largest request the console reads: a contacts file of a few thousand rows fits."""
+
+SECTIONS: tuple[web.RouteTableDef, ...] = (signin.routes, today.routes)
+"""Every section's routes; a new page's module adds its table here."""
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+async def _health(request: web.Request) -> web.Response:
+    return web.Response(text="ok\n")
+
+
+def create_app(state: ConsoleState, session_secret: str, issuer: str) -> web.Application:
+    """The console for ``state``; sessions encrypted with ``session_secret``."""
+    app = web.Application(
+        middlewares=[security_headers(_origin(issuer))], client_max_size=MAX_REQUEST_BYTES
+    )
+    app[STATE] = state
+    install_sessions(app, session_secret, secure=state.base_url.startswith("https://"))
+    app.middlewares.append(require_sign_in)
+    app.router.add_get("/health", _health)
+    for table in SECTIONS:
+        app.add_routes(table)
+    return app
+
+
+async def serve(
+    state: ConsoleState, session_secret: str, issuer: str, host: str, port: int, stop: asyncio.Event
+) -> None:
+    """Serve the console until ``stop`` is set."""
+    runner = web.AppRunner(create_app(state, session_secret, issuer), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    log.info("partnership console on http://%s:%d", host, port)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
