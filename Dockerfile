@@ -18,6 +18,7 @@ COPY web ./web
 COPY schemas ./schemas
 COPY templates ./templates
 COPY telemetry ./telemetry
+COPY console ./console
 COPY worker.py settings.py ./
 # [tracing]: OpenTelemetry, so setting OTEL_EXPORTER_OTLP_ENDPOINT is all tracing needs.
 RUN pip install --no-cache-dir ".[tracing]"

@@ -30,6 +30,7 @@ from aiohttp_session import setup as setup_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from console.access import Identity
+from console.message import message
 from console.state import STATE
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -129,7 +130,16 @@ async def require_sign_in(request: web.Request, handler: Handler) -> web.StreamR
         if request.method != "GET":
             raise web.HTTPForbidden(text="Your session has ended: sign in again. Nothing was done.")
         raise _signin_redirect(request)
-    request[IDENTITY] = _identity_of(request, session)
+    who = _identity_of(request, session)
+    if not who.roles:  # the access file no longer names this person: the session ends here
+        session.invalidate()
+        return message(
+            "Access withdrawn",
+            f"The console's access file no longer gives {who.email} a role in any partnership, "
+            "so you have been signed out. Nothing was done.",
+            status=403,
+        )
+    request[IDENTITY] = who
     return await handler(request)
 
 
@@ -141,7 +151,7 @@ def _identity_of(request: web.Request, session: Session) -> Identity:
         sub=str(session["sub"]),
         email=email,
         name=str(session.get("name") or email),
-        roles=state.access.roles_for(email, [str(g) for g in groups]),
+        roles=state.current_access().roles_for(email, [str(g) for g in groups]),
     )
 
 

@@ -7,7 +7,10 @@ from typing import Any
 from aiohttp import web
 
 from console.guard import csrf_token, identity
+from console.message import message
 from templates import render
+
+__all__ = ["NAV", "message", "page", "refused"]
 
 NAV: tuple[tuple[str, str], ...] = (
     ("/", "Today"),
@@ -31,14 +34,6 @@ async def page(
         here=request.path,
         **context,
     )
-    return web.Response(text=html, status=status, content_type="text/html")
-
-
-def message(
-    title: str, text: str, *, status: int = 200, link: tuple[str, str] | None = None
-) -> web.Response:
-    """A page with one message, for people not (yet) signed in: sign-in's errors, signed out."""
-    html = render("console/message.html", title=title, text=text, link=link)
     return web.Response(text=html, status=status, content_type="text/html")
 
 

@@ -76,9 +76,10 @@ async def callback(request: web.Request) -> web.StreamResponse:
         return _refuse("The sign-in provider sent no email address for you: the console needs one.")
     if claims.get("email_verified") is False:
         return _refuse("The sign-in provider says your email address is not verified.")
+    access = state.current_access()
     raw_groups = claims.get("groups") or []
     groups = (
-        [str(g) for g in raw_groups if str(g) in state.access.by_group]
+        [str(g) for g in raw_groups if str(g) in access.by_group]
         if isinstance(raw_groups, list)
         else []
     )
@@ -86,7 +87,7 @@ async def callback(request: web.Request) -> web.StreamResponse:
         sub=str(claims["sub"]),
         email=email,
         name=str(claims.get("name") or email),
-        roles=state.access.roles_for(email, groups),
+        roles=state.current_access().roles_for(email, groups),
     )
     if not who.roles:
         log.info("console sign-in refused for %s: no role", who.sub)

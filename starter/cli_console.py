@@ -116,6 +116,7 @@ async def _serve(args: argparse.Namespace, s: Settings, access: Any) -> int:
             alerts=PracticeAlertClient(cases.client, args.task_queue),
             base_url=base,
             local_dir=default_dir(),
+            access_path=s.console_access_file,
         )
         try:
             await serve(

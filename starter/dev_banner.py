@@ -49,7 +49,10 @@ def banner(parts: Parts, settings: Settings) -> list[str]:
 READY = "Ready: the whole stack is running. Ctrl-C stops all of it."
 """The banner's last line: what a person (or a test) waits for before using the stack."""
 
-STOPPED = "Stopped: worker, decision page, SMTP sink and Temporal dev server (state kept)."
+STOPPED = (
+    "Stopped: worker, decision page, partnership console, SMTP sink and Temporal dev server"
+    " (state kept)."
+)
 """Printed once every part has stopped after Ctrl-C or SIGTERM, so nothing is left behind."""
 
 

@@ -38,6 +38,8 @@ def dev_ports(args: argparse.Namespace) -> list[DevPort]:
         DevPort("Temporal Web UI", "--ui-port", args.ui_port),
         DevPort("SMTP sink", "--smtp-port", args.smtp_port),
         DevPort("decision page", "--web-port", args.web_port),
+        DevPort("partnership console", "--console-port", args.console_port),
+        DevPort("local sign-in provider", "--oidc-port", args.oidc_port),
     ]
 
 

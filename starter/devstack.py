@@ -33,6 +33,7 @@ from temporalio.client import Client
 
 from packs.local import ENV as LOCAL_SETTINGS_ENV
 from settings import HOME_ENV, Settings, problems, sqlite_url
+from starter import dev_console
 from starter.binaries import temporal_cli_path
 from starter.connect import ConnectionOptions, connect
 from starter.dev_banner import READY, STOPPED, Parts, banner, page_listening, state_dir
@@ -229,6 +230,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ui-port", type=int, default=8233, help="Temporal Web UI port")
     parser.add_argument("--smtp-port", type=int, default=8025, help="SMTP sink port")
     parser.add_argument("--web-port", type=int, default=8088, help="Decision page port")
+    parser.add_argument("--console-port", type=int, default=8090, help="Partnership console port")
+    parser.add_argument(
+        "--oidc-port", type=int, default=9400, help="Local sign-in provider port (the console's)"
+    )
 
 
 def write_secret_file(path: Path, text: str) -> bool:
@@ -313,6 +318,7 @@ async def run(args: argparse.Namespace, stop: asyncio.Event) -> None:
     server = await start_dev_server(temporal_cli_path(), state, args.port, args.ui_port)
     sink = SmtpSink("127.0.0.1", args.smtp_port, state / "mail")
     sink.start()
+    stack = contextlib.ExitStack()
     try:
         await upgrade(db_url)
         settings = Settings(
@@ -324,26 +330,54 @@ async def run(args: argparse.Namespace, stop: asyncio.Event) -> None:
             web_base_url=f"http://127.0.0.1:{args.web_port}",
         )
         parts = Parts(state, server.address, server.ui_url, sink.port, local_settings)
-        for line in banner(parts, settings):
+        issuer = (
+            stack.enter_context(dev_console.local_provider(args.oidc_port))
+            if (dev_console.available())
+            else None
+        )
+        access = dev_console.access_file(state) if issuer else None
+        for line in [
+            *banner(parts, settings),
+            *dev_console.banner_lines(args.console_port, issuer, access),
+        ]:
             print(line, flush=True)
         worker_task = asyncio.create_task(worker.run_worker(settings, stop))
         page = asyncio.create_task(
             serve_decision_page(settings, server.address, args.web_port, stop)
         )
+        pages = [page]
+        if issuer is not None and access is not None:
+            pages.append(
+                asyncio.create_task(
+                    dev_console.serve_console(
+                        settings,
+                        server.address,
+                        issuer,
+                        args.console_port,
+                        access,
+                        dev_console.session_secret(state),
+                        stop,
+                    )
+                )
+            )
         died = asyncio.create_task(server.process.wait())
         await page_listening(args.web_port, {worker_task, died})
+        if issuer is not None:
+            await page_listening(args.console_port, {worker_task, died})
         if not (worker_task.done() or died.done()):
             print(READY, flush=True)
         done, _ = await asyncio.wait({worker_task, died}, return_when=asyncio.FIRST_COMPLETED)
         if died in done:
             stop.set()
             await worker_task
-            page.cancel()
+            for p in pages:
+                p.cancel()
             raise RuntimeError("the Temporal dev server stopped unexpectedly")
         died.cancel()
         worker_task.result()
-        await page
+        await asyncio.gather(*pages)
     finally:
+        stack.close()
         sink.stop()
         await server.stop()
     print(STOPPED, flush=True)

@@ -80,6 +80,7 @@ def test_services_of_the_production_topology() -> None:
         "migrate",
         "worker",
         "web",
+        "console",
         "prometheus",
         "grafana",
     }
@@ -91,16 +92,26 @@ def test_services_of_the_production_topology() -> None:
     assert _needs(services["temporal"], "postgresql") == "service_healthy"
     assert _needs(services["temporal-ui"], "codec-server") == "service_healthy"
     assert services["temporal-setup"]["command"] == ["escalation", "setup"]
-    for name in ("postgresql", "temporal", "temporal-ui", "smtp", "codec-server", "web", "worker"):
+    assert _needs(services["console"], "migrate") == "service_completed_successfully"
+    for name in (
+        "postgresql",
+        "temporal",
+        "temporal-ui",
+        "smtp",
+        "codec-server",
+        "web",
+        "worker",
+        "console",
+    ):
         assert "healthcheck" in services[name], name
-    for name in ("codec-server", "web"):
+    for name in ("codec-server", "web", "console"):
         probe = " ".join(services[name]["healthcheck"]["test"])
         port = services[name]["command"][-1]
         assert f"localhost:{port}/health" in probe, name
         assert _published(services[name]["ports"][0])[1] == port, name
 
 
-def test_only_the_decision_page_and_the_web_ui_are_published() -> None:
+def test_only_the_decision_page_the_console_and_the_web_ui_are_published() -> None:
     """Anything else published listens on the host's loopback only (its reverse proxy)."""
     services = _compose()["services"]
     reachable = {
@@ -111,6 +122,7 @@ def test_only_the_decision_page_and_the_web_ui_are_published() -> None:
     }
     assert {name: ports for name, ports in reachable.items() if ports} == {
         "web": ["8088:8088"],
+        "console": ["8090:8090"],
         "temporal-ui": ["8080:8080"],
     }
     for name in ("temporal", "postgresql", "worker", "migrate", "temporal-setup"):

@@ -59,6 +59,7 @@ def test_the_tour_runs_from_outside_the_project(tmp_path: Path) -> None:
     port = _free_port()
     flags = {"--port": port, "--ui-port": _free_port()}
     flags |= {"--smtp-port": _free_port(), "--web-port": _free_port()}
+    flags |= {"--console-port": _free_port(), "--oidc-port": _free_port()}
     base = {k: v for k, v in os.environ.items() if not k.startswith(("ESCALATION_", "TEMPORAL_"))}
     env = base | {"ESCALATION_HOME": str(home), "TEMPORAL_ADDRESS": f"127.0.0.1:{port}"}
     dev = subprocess.Popen(

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -115,6 +116,7 @@ async def console_for(
     *,
     access: str = ACCESS,
     clock: Callable[[], datetime] | None = None,
+    access_path: Path | None = None,
 ) -> AsyncIterator[Console]:
     """The console on a free port of 127.0.0.1 for ``cases``' task queue."""
     async with aiohttp.ClientSession() as http:
@@ -122,13 +124,14 @@ async def console_for(
         oidc = OidcClient(http, issuer, CLIENT_ID, CLIENT_SECRET, "")
         state = ConsoleState(
             oidc=oidc,
-            access=AccessMap.parse(access),
+            access=AccessMap.load(access_path) if access_path else AccessMap.parse(access),
             sessions=sessions,
             database_url=database_url,
             cases=cases,
             alerts=PracticeAlertClient(cases.client, cases.task_queue),
             base_url="",
         )
+        state.access_path = access_path
         if clock is not None:
             state.clock = clock
         runner = web.AppRunner(create_app(state, SESSION_SECRET, issuer))

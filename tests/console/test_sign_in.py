@@ -8,6 +8,7 @@ without the session's CSRF token is refused and nothing is done.
 
 from __future__ import annotations
 
+import os
 from html import unescape
 from urllib.parse import quote, urlsplit
 
@@ -24,6 +25,7 @@ from records.schema import ConsoleAction
 from starter.sdk import EscalationClient
 from tests.browser import in_browser
 from tests.console.support import (
+    ACCESS,
     REDBRIDGE,
     accessibility_violations,
     console_for,
@@ -200,3 +202,28 @@ async def test_the_pages_pass_the_accessibility_check(
             return found
 
         assert await in_browser(check) == {"/": [], "/signed-out": []}
+
+
+async def test_a_role_taken_away_in_the_access_file_applies_at_once(
+    issuer: str, cases: EscalationClient, sqlite_sessionmaker, sqlite_url: str, tmp_path
+) -> None:
+    path = tmp_path / "access.toml"
+    path.write_text(ACCESS)
+    async with console_for(
+        issuer, cases, sqlite_sessionmaker, sqlite_url, access_path=path
+    ) as console:
+        async with signed_in(console, "viewer-redbridge") as http:
+            async with http.get(f"{console.url}/") as r:
+                assert r.status == 200
+            path.write_text(ACCESS.replace("viewer@redbridge.example.org", "someone@else.org"))
+            os.utime(path, (1, 1))  # a different modification time, however fast the edit
+            async with http.get(f"{console.url}/", allow_redirects=False) as r:
+                assert r.status == 403
+                assert "no longer gives viewer@redbridge.example.org a role" in await r.text()
+            async with http.get(f"{console.url}/", allow_redirects=False) as r:
+                assert r.status == 302  # signed out
+            path.write_text("not [ toml")  # a broken edit keeps the last good file
+            os.utime(path, (2, 2))
+        async with signed_in(console, "qa-redbridge") as http:
+            async with http.get(f"{console.url}/") as r:
+                assert r.status == 200

@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from starter import devstack
@@ -57,8 +58,20 @@ def _banner(dev: subprocess.Popen[str]) -> list[str]:
     return lines
 
 
+async def _console_today(port: int, sub: str) -> str:
+    """The console's Today page after signing in at the stack's local provider as ``sub``."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        async with http.get(f"http://localhost:{port}/", allow_redirects=True) as r:
+            assert r.url.path == "/oauth2/authorize", r.url  # sent to the provider to sign in
+            provider = str(r.url)
+        async with http.post(provider, data={"sub": sub}) as r:
+            assert r.status == 200 and r.url.path == "/", r.url
+            return await r.text()
+
+
 async def test_escalation_dev_runs_the_whole_product(tmp_path: Path) -> None:
     port, ui, smtp, web = _free_port(), _free_port(), _free_port(), _free_port()
+    console, oidc = _free_port(), _free_port()
     state = tmp_path / "state"
     env = {k: v for k, v in os.environ.items() if k != "ESCALATION_DATABASE_URL"}
     env["ESCALATION_HOME"] = str(state)
@@ -76,6 +89,10 @@ async def test_escalation_dev_runs_the_whole_product(tmp_path: Path) -> None:
             str(smtp),
             "--web-port",
             str(web),
+            "--console-port",
+            str(console),
+            "--oidc-port",
+            str(oidc),
         ],
         cwd=tmp_path,
         env=env,
@@ -118,12 +135,25 @@ async def test_escalation_dev_runs_the_whole_product(tmp_path: Path) -> None:
             .fetchall()
         )
         assert rows == [("CR-2026-00417", "open", "practitioners")]
+        assert (
+            f"Partnership console http://localhost:{console} "
+            "(sign in as: business.manager, chair, qa, viewer)"
+        ) in banner
+        today = await _console_today(console, "business.manager")
+        assert "Signed in as <strong>business.manager@partnership.example.org</strong>" in today
     finally:
         dev.send_signal(signal.SIGINT)  # Ctrl-C
         out, _ = dev.communicate(timeout=30)
     assert dev.returncode == 0
-    assert out.splitlines()[-1].startswith("Stopped: worker, decision page, SMTP sink and Temporal")
-    for port_used in (port, ui, smtp, web):  # the whole stack stopped: every port free again
+    assert out.splitlines()[-1].startswith("Stopped: worker, decision page, partnership console,")
+    for port_used in (
+        port,
+        ui,
+        smtp,
+        web,
+        console,
+        oidc,
+    ):  # the whole stack stopped: every port free again
         with socket.socket() as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind(("127.0.0.1", port_used))

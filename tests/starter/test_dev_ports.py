@@ -22,6 +22,8 @@ FLAGS = {
     "--ui-port": "Temporal Web UI",
     "--smtp-port": "SMTP sink",
     "--web-port": "decision page",
+    "--console-port": "partnership console",
+    "--oidc-port": "local sign-in provider",
 }
 
 
