@@ -20,7 +20,12 @@ import aiohttp
 from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
 
+from models.quarterly import QuarterlyReportRequest
 from records.schema import Disagreement
+from starter.connect import ConnectionOptions, connect
+from starter.devstack import DevServer
+from starter.schedule import ensure_quarterly_schedule
+from starter.sdk import EscalationClient
 from tests.console.support import console_for, signed_in
 from tests.workflows.support import running, start_payload
 
@@ -83,3 +88,30 @@ async def test_the_report_counts_a_case_of_the_quarter_and_refuses_a_bad_quarter
                 status, page = await _report(http, f"{console.url}/reports?quarter={quarter}")
         assert status == 200
         assert "(rutland)" in page and "(redbridge-2017)" not in page
+
+
+async def test_the_schedules_that_send_your_report_are_listed(
+    dev_server: DevServer, db, sqlite_url: str, issuer: str
+) -> None:
+    """On a real dev server: your procedure's schedule and the every-procedure one, not
+    another partnership's."""
+    client = await connect(options=ConnectionOptions(address=dev_server.address))
+    queue = "console-reports"
+    for req in (
+        QuarterlyReportRequest(to=["bm@redbridge.example.org"], procedure="redbridge-2017"),
+        QuarterlyReportRequest(to=["qa@lscb.example.org"], procedure=None, working_days=7),
+        QuarterlyReportRequest(to=["bm@rutland.example.org"], procedure="rutland"),
+    ):
+        await ensure_quarterly_schedule(client, queue, req)
+    cases = EscalationClient(client, queue)
+    async with console_for(issuer, cases, db, sqlite_url) as console:
+        async with signed_in(console, "viewer-redbridge") as http:
+            status, page = await _report(http, f"{console.url}/reports")
+    assert status == 200
+    schedules = page.split('id="schedules"', 1)[1]
+    assert "quarterly-report-redbridge-2017" in schedules
+    assert "bm@redbridge.example.org" in schedules
+    assert "quarterly-report-all" in schedules and "every procedure" in schedules
+    assert "quarterly-report-rutland" not in schedules
+    assert "bm@rutland.example.org" not in schedules
+    assert re.search(r"<td>\w+day \d+ \w+ \d{4}, 07:00 (GMT|BST)</td>", schedules)
