@@ -177,15 +177,20 @@ def _html_section(p: ProcedureFigures) -> dict[str, object]:
     return section
 
 
+def html_content(f: Figures) -> dict[str, object]:
+    """What ``templates/report_body.html`` shows: the period and each procedure's section.
+
+    The page below and the console's Reports page (inside its own layout) both render it,
+    so the figures read the same wherever they are opened.
+    """
+    return {"period": _period(f), "procedures": [_html_section(p) for p in f.sections()]}
+
+
 def render_html(f: Figures) -> str:
     """The figures as one HTML page: per procedure, its tables and each chart beside its table.
 
     The page is ``templates/report.html``; the charts are ``records.svg``'s own markup.
     """
     return render(
-        "report.html",
-        title=f"Quarterly figures {f.quarter.label}",
-        wide=True,
-        period=_period(f),
-        procedures=[_html_section(p) for p in f.sections()],
+        "report.html", title=f"Quarterly figures {f.quarter.label}", wide=True, **html_content(f)
     )
