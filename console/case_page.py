@@ -81,7 +81,7 @@ async def _show(
         "picture": picture,
         "tables": tables,
         "told": await told(state.sessions, f),
-        "status": status,
+        "live": status,
         "deadlines": deadlines(status, f.timezone, now) if status else [],
         "milestones": milestones(status, f.timezone) if status else None,
         "offers": _offers(state, who, row, status),

@@ -19,9 +19,9 @@ from tests.browser import in_browser
 from tests.console.case_support import (
     CASE_ACCESS,
     RAISED,
-    Page,
     STAGE_1_DUE,
     Clock,
+    Page,
     at_stage,
     open_cases,
     provider,
