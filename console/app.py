@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from console import admin, reports, signin, today
+from console import admin, case_page, reports, signin, today
 from console.guard import install_sessions, require_sign_in, security_headers
 from console.state import STATE, ConsoleState
 
@@ -25,6 +25,7 @@ MAX_REQUEST_BYTES = 2 * 1024 * 1024
 SECTIONS: tuple[web.RouteTableDef, ...] = (
     signin.routes,
     today.routes,
+    case_page.routes,
     reports.routes,
     admin.routes,
 )

@@ -6,12 +6,18 @@ from aiohttp import web
 
 from console.guard import identity
 from console.pages import page
+from console.state import STATE
+from console.today_data import LIMIT, today_view
 
 routes = web.RouteTableDef()
 
 
 @routes.get("/")
 async def today(request: web.Request) -> web.StreamResponse:
-    """The page the console opens on."""
-    who = identity(request)
-    return await page(request, "today.html", title="Today", partnerships=who.partnerships())
+    """The page the console opens on: every role may read its partnerships' cases."""
+    who, state = identity(request), request.app[STATE]
+    partnerships = who.partnerships()
+    view = await today_view(state.sessions, partnerships, state.clock(), state.pack_dir)
+    return await page(
+        request, "today.html", title="Today", partnerships=partnerships, view=view, limit=LIMIT
+    )
