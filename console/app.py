@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from console import signin, today
+from console import alerts, signin, today
 from console.guard import install_sessions, require_sign_in, security_headers
 from console.state import STATE, ConsoleState
 
@@ -22,7 +22,7 @@ log = logging.getLogger("escalation.console")
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
 """The largest request the console reads: a contacts file of a few thousand rows fits."""
 
-SECTIONS: tuple[web.RouteTableDef, ...] = (signin.routes, today.routes)
+SECTIONS: tuple[web.RouteTableDef, ...] = (signin.routes, today.routes, alerts.routes)
 """Every section's routes; a new page's module adds its table here."""
 
 
