@@ -16,12 +16,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import WorkflowQueryFailedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from console.access import Identity
 from console.alert_tracker import AlertProcedure
@@ -31,9 +32,9 @@ from records.schema import AlertStep, PracticeAlertRow
 from starter.alerts_sdk import PracticeAlertClient
 from starter.status_view import ALERT_STATES, local
 
-Action = str
-"""'finalise' or 'not_satisfied': what the chair asks of the workflow."""
-VERBS: dict[Action, str] = {
+Action = Literal["finalise", "not_satisfied"]
+"""What the chair asks of the workflow."""
+VERBS: dict[Action | Literal["decide"], str] = {
     "finalise": "finalise it",
     "not_satisfied": "send it up a stage",
     "decide": "finalise it or send it up a stage",
@@ -54,24 +55,27 @@ class Alert:
     facts: list[tuple[str, str]] = field(default_factory=list)
     history: list[dict[str, str]] = field(default_factory=list)
     note: list[dict[str, str]] = field(default_factory=list)
+    workflow_note: str = ""
+    """Why the workflow's status is missing ('' when it answered)."""
 
     @property
     def raiser_email(self) -> str | None:
         """The raising chair's email, from the record (None until the record is written)."""
         return self.row.raised_by_email if self.row is not None else None
 
-    @property
-    def finalised(self) -> bool:
-        if self.status is not None:
-            return self.status.state == "finalised"
-        return self.row is not None and self.row.state in ("finalised", "stopped")
+
+GONE = "no longer held by Temporal (finished and past its retention): this is its record"
+UNREACHABLE = "Temporal cannot be reached just now: this is the alert's record; reload later"
 
 
-async def _status(client: PracticeAlertClient, wid: str) -> PracticeAlertStatus | None:
+async def _status(client: PracticeAlertClient, wid: str) -> tuple[PracticeAlertStatus | None, str]:
+    """The workflow's status, or None and why the page shows the record instead."""
     try:
-        return await client.status(wid)
-    except (RPCError, WorkflowQueryFailedError):
-        return None  # not started by this console's Temporal, or past retention
+        return await client.status(wid), ""
+    except RPCError as exc:
+        return None, GONE if exc.status == RPCStatusCode.NOT_FOUND else UNREACHABLE
+    except WorkflowQueryFailedError:
+        return None, UNREACHABLE
 
 
 async def load_alert(
@@ -81,10 +85,11 @@ async def load_alert(
     wid: str,
     now: datetime,
 ) -> Alert | None:
-    """The alert ``wid`` (None when neither the record nor Temporal has it).
+    """The alert ``wid``; None when neither the record nor Temporal has it, or when it is
+    not of one of ``procedures``.
 
-    ``procedures`` are the person's partnerships' procedures: an alert of another
-    procedure comes back with no partnership, and the caller shows nothing of it.
+    ``procedures`` are the person's partnerships' procedures, so an alert of another
+    partnership is as unknown as one that does not exist (its id says nothing more).
 
     Raises:
         sqlalchemy.exc.SQLAlchemyError: the database cannot be read.
@@ -98,20 +103,26 @@ async def load_alert(
                 select(AlertStep).where(AlertStep.workflow_id == wid).order_by(AlertStep.id)
             )
         )
-    status = await _status(client, wid)
-    if row is None and status is None:
+    if row is not None and row.procedure not in procedures:
+        return None  # another partnership's: Temporal is not even asked
+    status, why = await _status(client, wid)
+    if row is not None:
+        procedure = row.procedure
+    elif status is not None and status.procedure in procedures:
+        procedure = status.procedure
+    else:
         return None
-    procedure = row.procedure if row is not None else status.procedure  # type: ignore[union-attr]
     packs = AlertPacks()
     zone = packs.zone(procedure).key
     alert = Alert(
         wid,
         procedure,
-        procedures[procedure].partnership if procedure in procedures else "",
+        procedures[procedure].partnership,
         row,
         steps,
         status,
         zone,
+        workflow_note=why,
     )
     alert.facts = _facts(alert, packs)
     alert.history = _history(alert, packs, now)
@@ -155,7 +166,7 @@ def _facts(alert: Alert, packs: AlertPacks) -> list[tuple[str, str]]:
         ]
         if r.finalised_at is not None:
             facts.append(("Finalised", f"{local(r.finalised_at, zone)} by {r.finalised_by}"))
-        facts.append(("Workflow", "no longer held by Temporal: this is the alert's record"))
+        facts.append(("Workflow", alert.workflow_note))
     if r is not None:
         facts.insert(5, ("Raising chair's email", r.raised_by_email))
     return facts
@@ -195,7 +206,7 @@ def _note(alert: Alert) -> list[dict[str, str]]:
     ]
 
 
-def chair_refusal(who: Identity, alert: Alert, action: Action) -> str | None:
+def chair_refusal(who: Identity, alert: Alert, action: Action | Literal["decide"]) -> str | None:
     """Why ``who`` may not take the chair's ``action`` on ``alert``; None if they may."""
     verb = VERBS[action]
     email = alert.raiser_email

@@ -21,7 +21,7 @@ from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 from urllib.parse import urlencode
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -39,6 +39,7 @@ SORT_TITLES: dict[Sort, str] = {
     "stage": "Current stage",
 }
 Order = Literal["asc", "desc"]
+ORDERS: tuple[Order, ...] = get_args(Order)
 PAGE_SIZE = 50
 """Rows on one page of the table; the downloads hold every row the filters keep."""
 
@@ -48,7 +49,7 @@ REASON, STATE, STAGE = _COL["Reason code"], _COL["State"], _COL["Current stage"]
 SORT_COLUMN: dict[Sort, int] = {"raised": RAISED, "reason": REASON, "state": STATE, "stage": STAGE}
 
 CONTENT_TYPES: dict[Format, str] = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
@@ -101,9 +102,9 @@ class TrackerQuery:
     order: Order = "desc"
     page: int = 1
 
-    def params(self, **changes: object) -> str:
+    def params(self, **changes: Any) -> str:
         """The query string of this query with ``changes`` (for sort and page links)."""
-        q = replace(self, **changes)  # type: ignore[arg-type]
+        q = replace(self, **changes)
         pairs = {
             "state": q.state,
             "reason": q.reason,
@@ -159,20 +160,20 @@ def parse_query(
     if first and last and first > last:
         errors.append(f"from: {first} is after to ({last}); the first day comes first")
         first = last = None
-    sort = args.get("sort", "raised") or "raised"
-    if sort not in SORTS:
+    sort_text = args.get("sort", "") or "raised"
+    sort = next((s for s in SORTS if s == sort_text), None)
+    if sort is None:
         errors.append(f"sort: not a column to sort on; choose one of {', '.join(SORTS)}")
-        sort = "raised"
-    order = args.get("order", "desc") or "desc"
-    if order not in ("asc", "desc"):
+    order_text = args.get("order", "") or "desc"
+    order = next((o for o in ORDERS if o == order_text), None)
+    if order is None:
         errors.append("order: must be asc (oldest or A first) or desc")
-        order = "desc"
     page_text = args.get("page", "1") or "1"
     page = int(page_text) if page_text.isdigit() and 0 < len(page_text) < 7 else 0
     if page < 1:
         errors.append("page: not a page number (1, 2, ...)")
         page = 1
-    query = TrackerQuery(state, reason, stage, first, last, sort, order, page)  # type: ignore[arg-type]
+    query = TrackerQuery(state, reason, stage, first, last, sort or "raised", order or "desc", page)
     return query, errors
 
 

@@ -15,7 +15,6 @@ import logging
 from collections.abc import Mapping
 from datetime import date
 from math import ceil
-from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -24,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from temporalio.service import RPCError
 
-from console.access import Identity
+from console.access import Identity, Role
 from console.alert_detail import Action, Alert, chair_refusal, load_alert
 from console.alert_tracker import (
     CONTENT_TYPES,
@@ -68,7 +67,7 @@ def _state(request: web.Request) -> ConsoleState:
     return request.app[STATE]
 
 
-def _procedures(request: web.Request, *roles: Any) -> dict[str, AlertProcedure]:
+def _procedures(request: web.Request, *roles: Role) -> dict[str, AlertProcedure]:
     state = _state(request)
     return alert_procedures(state.pack_dir, identity(request).partnerships(*roles))
 
@@ -177,9 +176,9 @@ async def download(request: web.Request) -> web.StreamResponse:
         detail=f"{len(rows)} alert(s)",
     )
     name = f"practice-alert-tracker-{state.clock():%Y-%m-%d}.{fmt}"
-    response = web.Response(body=body, content_type=CONTENT_TYPES[fmt].split(";")[0])
-    if fmt == "csv":
-        response.charset = "utf-8"
+    response = web.Response(
+        body=body, content_type=CONTENT_TYPES[fmt], charset="utf-8" if fmt == "csv" else None
+    )
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
@@ -273,10 +272,7 @@ def _not_here(wid: str) -> str:
 async def _find(request: web.Request, wid: str) -> Alert | None:
     """The alert if it is one of the person's partnerships' (None otherwise, or unknown)."""
     state = _state(request)
-    alert = await load_alert(state.sessions, state.alerts, _procedures(request), wid, state.clock())
-    if alert is None or not alert.partnership:
-        return None
-    return alert
+    return await load_alert(state.sessions, state.alerts, _procedures(request), wid, state.clock())
 
 
 async def _alert_page(
@@ -344,7 +340,7 @@ def _worded(exc: ValidationError) -> list[str]:
 
 
 async def _send(
-    client: PracticeAlertClient, action: Action, wid: str, decision: Finalise | NotSatisfied
+    client: PracticeAlertClient, wid: str, decision: Finalise | NotSatisfied
 ) -> AlertReceipt | None:
     if isinstance(decision, Finalise):
         return await client.finalise(wid, decision)
@@ -387,7 +383,7 @@ async def _decide(request: web.Request, action: Action) -> web.StreamResponse:
         return await _alert_page(request, alert, status=400, errors=errors, form=form)
     outcome: Outcome
     try:
-        receipt = await _send(state.alerts, action, wid, decision)
+        receipt = await _send(state.alerts, wid, decision)
     except DecisionRefused as exc:
         outcome, status, said = "refused", 409, f"The alert's workflow refused this: {exc}"
     except (EscalationError, RPCError) as exc:

@@ -26,7 +26,7 @@ from openpyxl import load_workbook
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
@@ -166,18 +166,30 @@ async def test_only_the_raising_chair_finalises_and_the_page_shows_the_workflows
             ("other.chair@rutland.example.org", "alert_not_satisfied", "refused", RUTLAND),
         ]
 
-        def raising_chair_finalises() -> tuple[str, str, str]:
+        def raising_chair_finalises() -> tuple[str, str, str, str]:
             browser.delete_all_cookies()
-            sign_in(browser, alert_url, "chair-rutland")
-            note = browser.find_element(By.ID, "case-note").text
+            sign_in(browser, f"{console.url}/alerts?{MARCH}", "chair-rutland")
+            # The tracker's GET form (no script): filter by reason, sort by state.
+            Select(browser.find_element(By.ID, "f-reason")).select_by_value("statutory_visit_late")
+            Select(browser.find_element(By.ID, "f-sort")).select_by_value("state")
+            browser.find_element(By.CSS_SELECTOR, "form#filters button").click()
+            WebDriverWait(browser, 20).until(lambda d: "reason=" in d.current_url)
+            listed = browser.find_element(By.ID, "tracker").text
+            browser.find_element(By.LINK_TEXT, wid).click()
+            note = (
+                WebDriverWait(browser, 20)
+                .until(expected_conditions.presence_of_element_located((By.ID, "case-note")))
+                .text
+            )
             browser.find_element(By.ID, "finalise-text").send_keys("Visit done; satisfied.")
             browser.find_element(By.CSS_SELECTOR, "form#finalise button").click()
             outcome = WebDriverWait(browser, 20).until(
                 expected_conditions.presence_of_element_located((By.ID, "outcome"))
             )
-            return note, outcome.text, browser.find_element(By.ID, "facts").text
+            return listed, note, outcome.text, browser.find_element(By.ID, "facts").text
 
-        note, outcome, facts = await in_browser(raising_chair_finalises)
+        listed, note, outcome, facts = await in_browser(raising_chair_finalises)
+        assert wid in listed and "awaiting the chair's decision" in listed
         assert "response by K. Team Manager" in note and "Visited on 11 March." in note
         assert outcome.startswith("The alert's workflow accepted this:")
         assert "finalised: closed by the raising chair" in facts
