@@ -22,6 +22,7 @@ from datetime import datetime
 from html import unescape
 from typing import Any, TypeVar
 
+import pytest
 from openpyxl import load_workbook
 from selenium import webdriver
 from selenium.webdriver.common.by import By
@@ -31,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
+from console import alerts as console_alerts
 from models.alerts import AlertResponse
 from packs import PACK_DIR
 from records.schema import ConsoleAction, PracticeAlertRow
@@ -248,6 +250,7 @@ async def test_the_tracker_filters_sorts_downloads_and_briefs(
     issuer: str,
     sqlite_url: str,
     axe_browser: webdriver.Chrome,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     async with _running(env, db, mail, issuer, sqlite_url) as (h, console):
         visits = await _answered_alert(h)
@@ -280,6 +283,16 @@ async def test_the_tracker_filters_sorts_downloads_and_briefs(
             assert _rows_of(page, both) == [visits]
             _, page = await get("/alerts?from=2031-03-11&to=2031-03-11")
             assert _rows_of(page, both) == [report]
+            monkeypatch.setattr(console_alerts, "PAGE_SIZE", 1)
+            # The newest alert of the month is ``report``: alone on page 1, not on page 2.
+            _, page = await get(f"/alerts?{MARCH}")
+            assert _rows_of(page, both) == [report] and "Next page" in page
+            assert "Alerts 1 to 1 of " in page
+            _, page = await get(f"/alerts?{MARCH}&page=2")
+            assert report not in page and "Previous page" in page and "(page 2 of " in page
+            _, page = await get("/alerts?from=2031-03-11&to=2031-03-11")
+            assert _rows_of(page, both) == [report] and "Next page" not in page
+            monkeypatch.undo()
 
             status, page = await get("/alerts?from=2031-02-30&to=tomorrow")
             assert status == 400
