@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from console import admin, case_page, reports, signin, today
+from console import admin, alerts, case_page, reports, signin, today
 from console.guard import install_sessions, require_sign_in, security_headers
 from console.state import STATE, ConsoleState
 
@@ -26,6 +26,7 @@ SECTIONS: tuple[web.RouteTableDef, ...] = (
     signin.routes,
     today.routes,
     case_page.routes,
+    alerts.routes,
     reports.routes,
     admin.routes,
 )
