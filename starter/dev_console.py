@@ -151,9 +151,9 @@ async def serve_console(
 def banner_lines(console_port: int, issuer: str | None, access_path: Path | None) -> list[str]:
     """What the banner says about the console: where it is, and who to sign in as."""
     if issuer is None or access_path is None:
-        return ["Partnership console off (pip install oidc-provider-mock for local sign-in)"]
+        return ["Console            off (pip install oidc-provider-mock for local sign-in)"]
     people = ", ".join(DEMO_PEOPLE)
     return [
-        f"Partnership console http://localhost:{console_port} (sign in as: {people})",
-        f"Sign-in provider   {issuer} (oidc-provider-mock, local only); access {access_path}",
+        f"Console            http://localhost:{console_port} (sign in as: {people})",
+        f"Console sign-in    {issuer} (oidc-provider-mock, local only); roles {access_path}",
     ]

@@ -136,7 +136,7 @@ async def test_escalation_dev_runs_the_whole_product(tmp_path: Path) -> None:
         )
         assert rows == [("CR-2026-00417", "open", "practitioners")]
         assert (
-            f"Partnership console http://localhost:{console} "
+            f"Console            http://localhost:{console} "
             "(sign in as: business.manager, chair, qa, viewer)"
         ) in banner
         today = await _console_today(console, "business.manager")
