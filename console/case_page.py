@@ -9,6 +9,7 @@ answer, accepted or refused, and every attempt is recorded in the action log.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aiohttp import web
@@ -136,7 +137,9 @@ async def act(request: web.Request) -> web.StreamResponse:
     form = await checked_form(request)
     state, who = request.app[STATE], identity(request)
     row = await case_row(state.sessions, request.match_info["workflow_id"])
-    action = form.get("action", "")[:64] or "decision"
+    # Only an action's id goes to the log: a form field could hold any text, a name included.
+    sent = form.get("action", "")
+    action = sent if re.fullmatch(r"[a-z_]{1,64}", sent) else "decision"
     if (no := await _allowed(request, row, action)) is not None:
         return no
     assert row is not None
