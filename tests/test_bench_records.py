@@ -59,7 +59,9 @@ def test_bench_records_fills_times_and_summarises(empty_url: str, tmp_path: Path
     assert "wrote" in done.stdout
 
 
-def test_a_reused_database_must_hold_the_same_cases(empty_url: str, tmp_path: Path) -> None:
+def test_a_reused_database_must_hold_the_same_cases(tmp_path: Path) -> None:
+    """The check counts rows through the same queries on both backends: SQLite shows it."""
+    empty_url = f"sqlite+aiosqlite:///{tmp_path / 'bench.db'}"
     out = tmp_path / "records.json"
     base = [sys.executable, "-m", "bench.records", "--alerts", "2", "--repeat", "1"]
     base += ["--database-url", empty_url, "--output", str(out)]
