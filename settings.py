@@ -18,10 +18,10 @@ DEFAULT_MAX_CACHED_WORKFLOWS = 1000
 """Each cached Disagreement costs the worker about 0.2-0.3 MiB (its own sandboxed copy of
 the workflow module and its state), so memory follows the cache, not the open cases, and
 is bounded by it: 1,000 keeps a worker near 450 MiB however many cases are open, and about
-500 MiB at the peak of a 17:00 burst (250: 245 MiB). Every deadline falls at close of
+520 MiB at the peak of a 17:00 burst (250: 245 MiB). Every deadline falls at close of
 business, so the cases of a day wake together; with fewer cached than wake at once, almost
 every task of the burst is a cache miss that replays its case's history, and one worker at
-the old default of 250 spent three times the CPU on 1,000 simultaneous deadlines
+the old default of 250 spent two to three times the CPU on 1,000 simultaneous deadlines
 (docs/benchmark.md, "The 17:00 burst"). Set it to at least the deadlines one worker must
 absorb at one instant; lower it where memory is short and bursts are small."""
 
