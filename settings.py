@@ -14,12 +14,28 @@ from typing import Any, Literal, Self
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_MAX_CACHED_WORKFLOWS = 250
+DEFAULT_MAX_CACHED_WORKFLOWS = 1000
 """Each cached Disagreement costs the worker about 0.2-0.3 MiB (its own sandboxed copy of
-the workflow module and its state), so memory follows the cache, not the open cases: 250
-keeps a worker with 1,000 open cases near 265 MiB (1,000 cached: 446 MiB). An evicted
-case replays its history when it next wakes, which for cases that wake every few days is
-a few milliseconds now and then."""
+the workflow module and its state), so memory follows the cache, not the open cases, and
+is bounded by it: 1,000 keeps a worker near 450 MiB however many cases are open, and about
+520 MiB at the peak of a 17:00 burst (250: 245 MiB). Every deadline falls at close of
+business, so the cases of a day wake together; with fewer cached than wake at once, almost
+every task of the burst is a cache miss that replays its case's history, and one worker at
+the old default of 250 spent two to three times the CPU on 1,000 simultaneous deadlines
+(docs/benchmark.md, "The 17:00 burst"). Set it to at least the deadlines one worker must
+absorb at one instant; lower it where memory is short and bursts are small."""
+
+DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS = 20
+"""Workflow tasks a worker runs at once. The SDK's 100 lets one worker accept a hundred
+tasks of a burst together on one GIL; the last of them do not finish within the task's
+10 s and time out, and each is then run again from its history. Twenty keep a busy worker
+within the timeout and still overlap the round trips to the server."""
+
+DEFAULT_STICKY_TIMEOUT_SECONDS = 60.0
+"""How long a cached case's task waits for its own worker (the SDK's default is 10 s).
+In a burst the worker has hundreds queued; after 10 s each went to the normal queue and
+was replayed from its history instead of run from the cache. The price: when a worker
+dies, a case it had cached may wait up to this long before another worker takes it."""
 
 MIN_SECRET_LENGTH = 32
 """Characters an HMAC secret or bearer token must have at least (``ESCALATION_LINK_SECRET``,
@@ -145,13 +161,13 @@ class Settings(TemporalSettings):
         ge=0,
         description="Workflows the worker keeps in memory between tasks; evicted ones replay.",
     )
-    max_concurrent_workflow_tasks: int | None = Field(
-        default=None,
-        ge=1,
-        description="Workflow tasks the worker runs at once; unset: the SDK's default (100).",
+    max_concurrent_workflow_tasks: int = Field(
+        default=DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS,
+        ge=2,
+        description="Workflow tasks the worker runs at once (the SDK's default is 100).",
     )
     sticky_timeout_seconds: float = Field(
-        default=10.0,
+        default=DEFAULT_STICKY_TIMEOUT_SECONDS,
         gt=0,
         description="How long a cached workflow's task waits for this worker before any "
         "worker may take it (and replay the history); the SDK's default is 10 s.",

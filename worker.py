@@ -30,7 +30,13 @@ from packs import PACK_DIR
 from records.closures import ClosureStore
 from records.db import make_sessionmaker
 from records.stopped import StoppedCases
-from settings import DEFAULT_MAX_CACHED_WORKFLOWS, Settings, get_settings
+from settings import (
+    DEFAULT_MAX_CACHED_WORKFLOWS,
+    DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS,
+    DEFAULT_STICKY_TIMEOUT_SECONDS,
+    Settings,
+    get_settings,
+)
 from starter.connect import ConnectionOptions, connect, worker_client
 from starter.visibility import missing_search_attributes
 from telemetry.logs import CaseLogContext, configure_logging
@@ -61,8 +67,8 @@ def create_worker(
     max_cached_workflows: int = DEFAULT_MAX_CACHED_WORKFLOWS,
     stand_ins: Sequence[Callable[..., Any]] = (),
     interceptors: Sequence[Interceptor] = (),
-    max_concurrent_workflow_tasks: int | None = None,
-    sticky_timeout: timedelta = timedelta(seconds=10),
+    max_concurrent_workflow_tasks: int = DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS,
+    sticky_timeout: timedelta = timedelta(seconds=DEFAULT_STICKY_TIMEOUT_SECONDS),
 ) -> Worker:
     """Build a Worker with every workflow and activity, dependencies injected once.
 

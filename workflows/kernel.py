@@ -44,7 +44,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.common import Person
     from models.pack import PolicyPack, Unit
-    from workflows import continuation, steps
+    from workflows import continuation, patches, steps
     from workflows.calendar_change import change_data, deadline_changes, moved_data, with_closures
     from workflows.inputs import decode, shown, unreadable_start
     from workflows.ledger import CaseLedger
@@ -200,14 +200,24 @@ class CaseKernel(CaseLedger, Generic[Q, K, D, R]):
         wake: Callable[[], datetime | None],
         on_time: Callable[[datetime], Awaitable[None]],
     ) -> None:
-        """While ``live()``: wait for a decision or ``wake()``, apply it or fire ``on_time``."""
+        """While ``live()``: wait for a decision or ``wake()``, apply it or fire ``on_time``.
+
+        A step may await a deadline plan (a local activity) between queuing rows; the
+        recorder waits for the step to end (``_stepping``), so its rows go in one write.
+        """
         while live():
             await self._continue_if_due()
             await self._wait_until(wake())
-            if self._inbox:
-                await self._apply(self._inbox.pop(0))
-            else:
-                await on_time(workflow.now())
+            # Rows a step queues are written together once it is done, not in two writes
+            # around the deadline plan it awaits (workflows/patches.py).
+            self._stepping = workflow.patched(patches.RECORD_BETWEEN_STEPS)
+            try:
+                if self._inbox:
+                    await self._apply(self._inbox.pop(0))
+                else:
+                    await on_time(workflow.now())
+            finally:
+                self._stepping = False
             self._publish()
 
     async def _drain(self) -> None:

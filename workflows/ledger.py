@@ -48,6 +48,7 @@ class CaseLedger(HandsOver):
         self._writing: list[Any] = []
         self._recording = True
         self._handing_over = False
+        self._stepping = False  # True while the kernel runs one step (recorder waits)
         self._sends: list[asyncio.Task[None]] = []
         self._unsent: dict[str, Notification] = {}
         self._seq = 0
@@ -160,12 +161,17 @@ class CaseLedger(HandsOver):
         return not self._records and not self._writing and not self._unsent
 
     async def _recorder(self) -> None:
-        """Write the queued rows in order, everything queued meanwhile in one activity."""
+        """Write the queued rows in order, everything queued meanwhile in one activity;
+        never in the middle of a step, so a step's rows go in one write."""
         while True:
             # Once the case hands over (continue-as-new), rows wait for the next run: a write
-            # scheduled in the same workflow task as the hand-over would never run.
+            # scheduled in the same workflow task as the hand-over would never run. Mid-step
+            # (awaiting a deadline plan) rows wait for the rest of the step's.
             await workflow.wait_condition(
-                lambda: (bool(self._records) and not self._handing_over) or not self._recording
+                lambda: (
+                    (bool(self._records) and not self._handing_over and not self._stepping)
+                    or not self._recording
+                )
             )
             if not self._records:
                 return

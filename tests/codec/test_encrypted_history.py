@@ -27,6 +27,7 @@ from starter.sdk import DecisionRefused, EscalationClient
 from starter.testing import start_time_skipping
 from tests.workflows.support import EXAMPLE, at, jump_to, start_payload
 from worker import create_worker
+from workflows.patches import RECORD_BETWEEN_STEPS
 from workflows.search_attributes import ALL_KEYS
 
 KEYS = "k1:" + base64.b64encode(bytes(range(100, 132))).decode()
@@ -108,18 +109,23 @@ async def test_history_is_ciphertext_yet_the_sdk_reads_it(codec_env, db, mail, e
     ]
     assert indexed, "the workflow keeps its search attributes current"
     names = {name for attrs in indexed for name in attrs["indexedFields"]}
-    # Only the product's own attributes: at 1.0 no workflow.patched id adds Temporal's
-    # TemporalChangeVersion.
-    assert names - {key.name for key in ALL_KEYS} == set()
+    # The product's own attributes, and Temporal's TemporalChangeVersion, which a
+    # workflow.patched id since 1.0 adds (its value is the id, never case data).
+    assert names - {key.name for key in ALL_KEYS} == {"TemporalChangeVersion"}
     for attrs in indexed:
         for value in _payloads(attrs):
             assert base64.b64decode(value["metadata"]["encoding"]) == b"json/plain"
-    # No workflow.patched marker at 1.0 (one code path).
-    assert not [
-        e
+    # The workflow.patched markers since 1.0: their details name the id, in plain JSON.
+    patches = [
+        json.loads(
+            base64.b64decode(
+                e["markerRecordedEventAttributes"]["details"]["patch-data"]["payloads"][0]["data"]
+            )
+        )["id"]
         for e in history["events"]
         if e.get("markerRecordedEventAttributes", {}).get("markerName") == "core_patch"
     ]
+    assert patches == [RECORD_BETWEEN_STEPS]
     # A local activity's marker (the deadline plans) keeps its result encrypted beside
     # Temporal's own bookkeeping of the call (its type, attempt and times) in plain JSON.
     local = [
@@ -146,6 +152,8 @@ async def test_history_is_ciphertext_yet_the_sdk_reads_it(codec_env, db, mail, e
         assert "result" in details  # encrypted, checked with every other payload below
     for e in history["events"]:
         e.pop("upsertWorkflowSearchAttributesEventAttributes", None)
+        if e.get("markerRecordedEventAttributes", {}).get("markerName") == "core_patch":
+            del e["markerRecordedEventAttributes"]  # Temporal's own, checked above
     payloads = list(_payloads(history))
     assert len(payloads) >= 10  # start input, update, activity inputs and results, summary
     encodings = {base64.b64decode(p["metadata"]["encoding"]) for p in payloads}

@@ -34,6 +34,7 @@ from tests.workflows.alert_support import (
     escalating_settings,
 )
 from tests.workflows.support import at, jump_to, minute, patch_ids
+from workflows.patches import RECORD_BETWEEN_STEPS
 from workflows.practice_alert import PracticeAlertWorkflow
 
 RAISED = "2030-06-10T10:00:00+01:00"  # Monday, British Summer Time
@@ -186,8 +187,8 @@ async def test_a_closure_day_moves_the_stage_deadline_by_one_working_day(
     replayer = Replayer(workflows=[PracticeAlertWorkflow], data_converter=pydantic_data_converter)
     replayed = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert replayed.replay_failure is None
-    # One path at 1.0: no patch markers (workflows/patches.py).
-    assert patch_ids(history) == []
+    # A new case records the patches since 1.0 that it takes (workflows/patches.py).
+    assert patch_ids(history) == [RECORD_BETWEEN_STEPS]
 
 
 async def written(h: AlertHarness, sql: str, wid: str) -> list[tuple[Any, ...]]:

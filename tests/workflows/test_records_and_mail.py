@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from models.decisions import Confirmed, Resolved
-from tests.workflows.support import at, email_of, jump_to, running, start_payload
+from tests.workflows.support import at, email_of, jump_to, patch_ids, running, start_payload
+from workflows.patches import RECORD_BETWEEN_STEPS
 
 RAISED = at("2030-06-10T10:00:00+01:00")  # Monday
 
@@ -126,3 +127,24 @@ async def test_a_new_case_opens_in_one_record_write(env, db, mail) -> None:
     assert [s["kind"] for s in batch["steps"]] == ["opened", "stage_entered"]
     assert [tuple(s) for s in steps] == [("opened", None), ("stage_entered", "practitioners")]
     assert [tuple(r) for r in opened] == [("open",)]
+
+
+async def test_an_escalation_by_deadline_is_one_record_write(env, db, mail) -> None:
+    """Leaving stage 1, its passed deadline and entering stage 2 go in one activity (the
+    recorder waits for the step, not only for the next stage's deadline plan)."""
+    await jump_to(env, RAISED)
+    async with running(env, db, mail) as h:
+        wid = await h.client.open(start_payload(RAISED))
+        await h.sleep_until(at("2030-06-17T18:00:00+01:00"))  # stage 1 was due at 17:00
+        assert (await h.status(wid)).current_stage == "line_managers"
+        history = await h.client.handle(wid).fetch_history()
+
+    batches = [
+        [s["kind"] for s in json.loads(a.input.payloads[0].data)["steps"]]
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+        and (a := e.activity_task_scheduled_event_attributes).activity_type.name == "record_steps"
+    ]
+    assert ["stage_left", "deadline_passed", "stage_entered"] in batches
+    assert ["stage_entered"] not in batches[1:]  # only the case's opening write has it alone
+    assert patch_ids(history) == [RECORD_BETWEEN_STEPS]

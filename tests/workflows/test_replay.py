@@ -120,3 +120,26 @@ def test_the_continued_histories_start_from_a_carried_state(name: str) -> None:
     assert started.continued_execution_run_id
     carried = json.loads(started.input.payloads[0].data)["continued"]
     assert carried["runs"] == 1 and carried["refusals"]["total"] == 40
+
+
+def test_the_record_between_steps_histories_take_the_path_they_guard() -> None:
+    """Before the patch an escalation wrote its rows in two record writes; with it, one."""
+    from workflows.patches import RECORD_BETWEEN_STEPS
+
+    def batches(name: str) -> tuple[list[str], list[list[str]]]:
+        history = WorkflowHistory.from_json(name, (HISTORY_DIR / f"{name}.json").read_text())
+        rows = [
+            [s["kind"] for s in json.loads(a.input.payloads[0].data)["steps"]]
+            for e in history.events
+            if e.HasField("activity_task_scheduled_event_attributes")
+            and (a := e.activity_task_scheduled_event_attributes).activity_type.name
+            == "record_steps"
+        ]
+        return patch_ids(history), rows
+
+    stem = f"redbridge-2017--individual--mid-ladder--%s-{RECORD_BETWEEN_STEPS}"
+    marks, old = batches(stem % "before")
+    assert marks == [] and ["stage_left", "deadline_passed"] in old
+    marks, new = batches(stem % "with")
+    assert marks == [RECORD_BETWEEN_STEPS]
+    assert new.count(["stage_left", "deadline_passed", "stage_entered"]) == 2
