@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
@@ -23,6 +21,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,13 @@ def make_sessionmaker(
 
 
 def alembic_config(url: str) -> Config:
-    """An Alembic config for ``url`` that works wherever the package is installed."""
+    """An Alembic config for ``url`` that works wherever the package is installed.
+
+    Alembic is imported here, not with the module: only the commands that migrate pay
+    the quarter of a second it takes, not every ``escalation`` command that reads.
+    """
+    from alembic.config import Config
+
     config = Config(str(ALEMBIC_INI))
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     # ConfigParser interpolation would choke on '%' in a password.
@@ -170,6 +177,8 @@ def alembic_config(url: str) -> Config:
 
 def _upgrade_on(connection: Connection, config: Config, revision: str) -> None:
     """Run Alembic on an open connection (env.py picks it up from the config)."""
+    from alembic import command
+
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
 

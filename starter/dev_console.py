@@ -21,8 +21,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
 from packs import PACK_DIR, load_pack
 from settings import Settings
 from starter.connect import ConnectionOptions, connect
@@ -115,6 +113,8 @@ async def serve_console(
     stop: asyncio.Event,
 ) -> None:
     """The console beside the worker; a busy port only costs the console, not the stack."""
+    import aiohttp
+
     from console.access import AccessMap
     from console.app import serve
     from console.oidc import OidcClient

@@ -19,13 +19,30 @@ def issuer() -> Iterator[str]:
         yield f"http://localhost:{server.server_port}"
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[webdriver.Chrome]:
-    """Chromium with JavaScript off: every console page and form works without it."""
+@pytest.fixture(scope="session")
+def _scriptless_chromium() -> Iterator[webdriver.Chrome]:
     yield from chromium(javascript=False)
 
 
-@pytest.fixture(scope="module")
-def axe_browser() -> Iterator[webdriver.Chrome]:
-    """Chromium with JavaScript on, for the accessibility checker (axe-core) only."""
+@pytest.fixture(scope="session")
+def _chromium() -> Iterator[webdriver.Chrome]:
     yield from chromium()
+
+
+@pytest.fixture
+def browser(_scriptless_chromium: webdriver.Chrome) -> webdriver.Chrome:
+    """Chromium with JavaScript off: every console page and form works without it.
+
+    One browser per test process (starting Chromium costs a second of CPU), signed out
+    for each test: cookies are per host, not per port, so another test's console
+    session on localhost must not sign this one in.
+    """
+    _scriptless_chromium.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    return _scriptless_chromium
+
+
+@pytest.fixture
+def axe_browser(_chromium: webdriver.Chrome) -> webdriver.Chrome:
+    """Chromium with JavaScript on, for the accessibility checker (axe-core) only."""
+    _chromium.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    return _chromium

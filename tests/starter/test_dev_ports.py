@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from starter import cli
+
 ROOT = Path(__file__).parents[2]
 FLAGS = {
     "--port": "Temporal frontend",
@@ -55,16 +57,23 @@ def _dev(cwd: Path, home: Path, ports: dict[str, int]) -> subprocess.CompletedPr
 
 @pytest.mark.parametrize("flag", list(FLAGS))
 def test_a_busy_port_is_named_with_its_flag_and_nothing_starts(
-    flag: str, held: socket.socket, tmp_path: Path
+    flag: str,
+    held: socket.socket,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """In-process (``escalation dev`` checks its ports before it starts anything)."""
     busy = int(held.getsockname()[1])
     ports = {f: _free_port() for f in FLAGS} | {flag: busy}
     home = tmp_path / "home"
-    done = _dev(tmp_path, home, ports)
-    assert done.returncode == 2
-    assert done.stdout == ""  # no banner: nothing was started
-    assert "Traceback" not in done.stderr
-    first, last = done.stderr.splitlines()
+    monkeypatch.setenv("ESCALATION_HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+    argv = ["dev", *(str(x) for pair in ports.items() for x in pair)]
+    assert cli.main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == ""  # no banner: nothing was started
+    first, last = err.splitlines()
     assert first.startswith(f"escalation dev: port {busy} ({FLAGS[flag]}) is in use")
     assert f"move it with {flag} PORT" in first and f'make dev ARGS="{flag} PORT"' in first
     assert last == "escalation dev: nothing started"
