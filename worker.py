@@ -57,6 +57,16 @@ WORKFLOWS = [
 ]
 
 
+GRACEFUL_SHUTDOWN = timedelta(seconds=5)
+"""How long a stopping worker lets its running activities finish before cancelling them.
+
+A record write or an email takes milliseconds; cancelled in the middle, a write's SQLite
+connection was closed behind the transaction it had begun, and the worker's shutdown
+then waited out SQLite's 30 s busy timeout (seen at the end of tests, and on every
+deploy that stopped a worker mid-write). An activity still running after this is
+cancelled, and Temporal runs it again on another worker: nothing is lost either way."""
+
+
 def create_worker(
     client: Client,
     task_queue: str = "escalation",
@@ -94,6 +104,7 @@ def create_worker(
         interceptors=interceptors,
         max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
         sticky_queue_schedule_to_start_timeout=sticky_timeout,
+        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
     )
 
 
