@@ -134,6 +134,17 @@ async def _tracker_page(
 @routes.get("/alerts")
 async def tracker(request: web.Request) -> web.StreamResponse:
     """The practice alert tracker of the person's partnerships, filtered and sorted."""
+    read = await _tracker_rows(request)
+    if isinstance(read, web.Response):
+        return read
+    procedures, query, rows = read
+    return await _tracker_page(request, procedures, query, errors=[], rows=rows)
+
+
+async def _tracker_rows(
+    request: web.Request,
+) -> tuple[Mapping[str, AlertProcedure], TrackerQuery, list[list[Cell]]] | web.Response:
+    """The tracker's rows for the page's query; or the page naming what is wrong with it."""
     procedures = _procedures(request)
     query, errors = parse_query(request.query, procedures)
     if errors:
@@ -146,25 +157,18 @@ async def tracker(request: web.Request) -> web.StreamResponse:
         return await _tracker_page(
             request, procedures, query, errors=[UNREADABLE], rows=[], status=503
         )
-    return await _tracker_page(request, procedures, query, errors=[], rows=rows)
+    return procedures, query, rows
 
 
 @routes.get("/alerts/tracker.{fmt:csv|xlsx}")
 async def download(request: web.Request) -> web.StreamResponse:
     """The tracker's filtered rows as the CLI's CSV or XLSX file, to save."""
     fmt: Format = "csv" if request.match_info["fmt"] == "csv" else "xlsx"
-    procedures = _procedures(request)
-    query, errors = parse_query(request.query, procedures)
-    if errors:
-        return await _tracker_page(request, procedures, query, errors=errors, rows=[], status=400)
+    read = await _tracker_rows(request)
+    if isinstance(read, web.Response):
+        return read
+    procedures, query, rows = read
     state, who = _state(request), identity(request)
-    try:
-        rows = await tracker_table(state.sessions, procedures, query, state.clock())
-    except SQLAlchemyError:
-        log.exception("the tracker could not be read")
-        return await _tracker_page(
-            request, procedures, query, errors=[UNREADABLE], rows=[], status=503
-        )
     body = await tracker_file(rows, fmt)
     await record_action(
         state.sessions,

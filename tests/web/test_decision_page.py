@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import html
-import os
 import re
-import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -22,12 +20,12 @@ import aiohttp
 import pytest
 from aiohttp import web
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from starter.sdk import EscalationClient
+from tests.browser import chromium
 from tests.workflows.alert_support import TEAM_MANAGER, alert_payload, alerts_running
 from tests.workflows.support import at, email_of, jump_to, running, start_payload
 from web.app import create_app
@@ -35,26 +33,12 @@ from web.links import decision_link
 
 SECRET = "decision-page-test-secret"
 RAISED = at("2030-06-10T10:00:00+01:00")  # Monday, BST
-CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[webdriver.Chrome]:
-    if not (shutil.which(CHROMIUM) and shutil.which(DRIVER)):
-        if os.environ.get("CI"):
-            pytest.fail("Debian's chromium and chromium-driver must be installed (.ci/run does)")
-        pytest.skip("apt-get install chromium chromium-driver to run the browser test")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(executable_path=DRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+    yield from chromium()
 
 
 async def _in_browser(action: Callable[[], T]) -> T:
