@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from packs import PackError, UnknownProcedure, load_pack, pack_ids
+from console.packs_of import loadable_packs
 from records.tracker import COLUMNS, STATES, Cell, Window, tracker_rows
 from records.tracker_files import Format, write_tracker
 
@@ -72,11 +72,7 @@ def alert_procedures(pack_dir: Path, partnerships: list[str]) -> dict[str, Alert
     hide its alerts.
     """
     found: dict[str, AlertProcedure] = {}
-    for pid in pack_ids(pack_dir):
-        try:
-            pack = load_pack(pid, pack_dir, local=False)
-        except (UnknownProcedure, PackError):
-            continue
+    for pid, pack in loadable_packs(pack_dir, local=False).items():
         spec = pack.practice_alerts
         if spec is None or pack.partnership not in partnerships:
             continue

@@ -7,25 +7,34 @@ spell it the same way, but people type it in any case, so it is matched casefold
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from console.state import ConsoleState
 from models.pack import PolicyPack
-from packs import PackError, load_pack, pack_ids
+from packs import PackError, UnknownProcedure, load_pack, pack_ids
 
 
-def usable_packs(state: ConsoleState) -> dict[str, PolicyPack]:
-    """Every pack that loads (with the partnership's local settings), by procedure id.
+def loadable_packs(
+    pack_dir: Path, local_dir: Path | None = None, *, local: bool = True
+) -> dict[str, PolicyPack]:
+    """Every pack of ``pack_dir`` that loads, by procedure id: with the partnership's local
+    settings, or as its document gives it (``local=False``).
 
     A broken pack names no partnership: it is left out here, and ``escalation packs
     check`` is where its problems are read.
     """
     found = {}
-    for procedure in pack_ids(state.pack_dir):
+    for procedure in pack_ids(pack_dir):
         try:
-            found[procedure] = load_pack(procedure, state.pack_dir, state.local_dir)
-        except PackError:
+            found[procedure] = load_pack(procedure, pack_dir, local_dir, local=local)
+        except (UnknownProcedure, PackError):
             continue
     return found
+
+
+def usable_packs(state: ConsoleState) -> dict[str, PolicyPack]:
+    """Every pack that loads with the partnership's local settings, by procedure id."""
+    return loadable_packs(state.pack_dir, state.local_dir)
 
 
 def same_partnership(a: str, b: str) -> bool:

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from packs import PackError, UnknownProcedure, load_pack, pack_ids
+from console.packs_of import loadable_packs
 from records.names import Names
 from records.schema import (
     AlertStep,
@@ -122,15 +122,9 @@ class _Titles:
 
 def alert_procedures(partnerships: Iterable[str], pack_dir: Path) -> list[str]:
     """The procedures whose pack names one of ``partnerships`` (an alert's partnership)."""
-    wanted, found = set(partnerships), []
-    for procedure in pack_ids(pack_dir):
-        try:
-            pack = load_pack(procedure, pack_dir, local=False)
-        except (UnknownProcedure, PackError):
-            continue
-        if pack.partnership in wanted:
-            found.append(procedure)
-    return found
+    wanted = set(partnerships)
+    shipped = loadable_packs(pack_dir, local=False)
+    return [procedure for procedure, pack in shipped.items() if pack.partnership in wanted]
 
 
 @dataclass
