@@ -74,15 +74,9 @@ def run(args: argparse.Namespace) -> int | None:
 
 
 async def _serve(args: argparse.Namespace, s: Settings, access: Any) -> int:
-    import aiohttp
-
-    from console.app import serve
-    from console.oidc import OidcClient
-    from console.state import ConsoleState
-    from packs.local import default_dir
+    from console.app import Provider, run_console
     from records.db import DatabaseMissing, make_sessionmaker
-    from starter.alerts_sdk import PracticeAlertClient
-    from starter.sdk import EscalationClient
+    from starter.connect import connect
 
     assert s.console_oidc_client_secret is not None and s.console_session_secret is not None
     stop = asyncio.Event()
@@ -96,37 +90,29 @@ async def _serve(args: argparse.Namespace, s: Settings, access: Any) -> int:
     except DatabaseMissing as exc:
         return _fail(str(exc), EXIT_REFUSED)
     try:
-        cases = await EscalationClient.connect(args.address, args.namespace, args.task_queue)
+        client = await connect(args.address, args.namespace)
     except RuntimeError as exc:
         return _fail(cannot_connect(args.address, exc), EXIT_REFUSED)
-    base = s.console_base_url.rstrip("/")
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as http:
-        state = ConsoleState(
-            oidc=OidcClient(
-                http,
-                s.console_oidc_issuer,
-                s.console_oidc_client_id,
-                s.console_oidc_client_secret.get_secret_value(),
-                f"{base}/auth/callback",
-            ),
+    provider = Provider(
+        s.console_oidc_issuer,
+        s.console_oidc_client_id,
+        s.console_oidc_client_secret.get_secret_value(),
+    )
+    try:
+        await run_console(
+            client,
+            args.task_queue,
+            sessions,
+            url,
+            provider,
             access=access,
-            sessions=sessions,
-            database_url=url,
-            cases=cases,
-            alerts=PracticeAlertClient(cases.client, args.task_queue),
-            base_url=base,
-            local_dir=default_dir(),
             access_path=s.console_access_file,
+            base_url=s.console_base_url,
+            session_secret=s.console_session_secret.get_secret_value(),
+            host=args.host,
+            port=args.port,
+            stop=stop,
         )
-        try:
-            await serve(
-                state,
-                s.console_session_secret.get_secret_value(),
-                s.console_oidc_issuer,
-                args.host,
-                args.port,
-                stop,
-            )
-        finally:
-            await sessions.kw["bind"].dispose()
+    finally:
+        await sessions.kw["bind"].dispose()
     return 0

@@ -113,35 +113,28 @@ async def serve_console(
     stop: asyncio.Event,
 ) -> None:
     """The console beside the worker; a busy port only costs the console, not the stack."""
-    import aiohttp
-
     from console.access import AccessMap
-    from console.app import serve
-    from console.oidc import OidcClient
-    from console.state import ConsoleState
-    from packs.local import default_dir
+    from console.app import Provider, run_console
     from records.db import make_sessionmaker
-    from starter.alerts_sdk import PracticeAlertClient
-    from starter.sdk import EscalationClient
 
     keys = settings.codec_keys.get_secret_value() if settings.codec_keys else None
     client = await connect(options=ConnectionOptions(address=address, codec_keys=keys))
     sessions = make_sessionmaker(settings.database_url, create=False)
-    base = f"http://localhost:{port}"
     try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as http:
-            state = ConsoleState(
-                oidc=OidcClient(http, issuer, CLIENT_ID, "dev-only", f"{base}/auth/callback"),
-                access=AccessMap.load(access_path),
-                sessions=sessions,
-                database_url=settings.database_url,
-                cases=EscalationClient(client, settings.task_queue),
-                alerts=PracticeAlertClient(client, settings.task_queue),
-                base_url=base,
-                local_dir=default_dir(),
-                access_path=access_path,
-            )
-            await serve(state, secret, issuer, "127.0.0.1", port, stop)
+        await run_console(
+            client,
+            settings.task_queue,
+            sessions,
+            settings.database_url,
+            Provider(issuer, CLIENT_ID, "dev-only"),
+            access=AccessMap.load(access_path),
+            access_path=access_path,
+            base_url=f"http://localhost:{port}",
+            session_secret=secret,
+            host="127.0.0.1",
+            port=port,
+            stop=stop,
+        )
     except OSError as exc:
         log.warning("partnership console not started on port %d: %s", port, exc)
     finally:
