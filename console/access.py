@@ -142,6 +142,10 @@ class AccessMap:
             raise AccessError(f"{path}: not UTF-8 text") from None
         return cls.parse(text, str(path))
 
+    def identity(self, sub: str, email: str, name: str | None, groups: Iterable[str]) -> Identity:
+        """The person the provider vouched for, with the roles this map gives them now."""
+        return Identity(sub, email, name or email, self.roles_for(email, groups))
+
     def roles_for(self, email: str, groups: Iterable[str]) -> dict[str, frozenset[Role]]:
         """Every role ``email`` holds, directly or through one of ``groups``, by partnership."""
         roles: dict[str, frozenset[Role]] = {}

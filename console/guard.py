@@ -146,12 +146,11 @@ async def require_sign_in(request: web.Request, handler: Handler) -> web.StreamR
 def _identity_of(request: web.Request, session: Session) -> Identity:
     state = request.app[STATE]
     groups: list[Any] = session.get("groups") or []
-    email = str(session["email"])
-    return Identity(
-        sub=str(session["sub"]),
-        email=email,
-        name=str(session.get("name") or email),
-        roles=state.current_access().roles_for(email, [str(g) for g in groups]),
+    return state.current_access().identity(
+        str(session["sub"]),
+        str(session["email"]),
+        str(session.get("name") or ""),
+        [str(g) for g in groups],
     )
 
 

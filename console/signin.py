@@ -14,7 +14,6 @@ from urllib.parse import unquote
 from aiohttp import web
 from aiohttp_session import get_session
 
-from console.access import Identity
 from console.audit import record_action
 from console.guard import checked_form, identity, start_session
 from console.oidc import Pending, SignInError
@@ -83,12 +82,7 @@ async def callback(request: web.Request) -> web.StreamResponse:
         if isinstance(raw_groups, list)
         else []
     )
-    who = Identity(
-        sub=str(claims["sub"]),
-        email=email,
-        name=str(claims.get("name") or email),
-        roles=state.current_access().roles_for(email, groups),
-    )
+    who = access.identity(str(claims["sub"]), email, str(claims.get("name") or ""), groups)
     if not who.roles:
         log.info("console sign-in refused for %s: no role", who.sub)
         return _refuse(
